@@ -1,0 +1,25 @@
+# RecLab. `make demo` runs the main job, `make test` the tests; both install what they need first.
+SWIFT ?= swift
+RELEASE_BIN := .build/release
+
+.PHONY: all deps build test demo bench gate clean
+
+all: build
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) test
+
+demo: build
+	scripts/demo.sh
+
+bench: build
+	$(RELEASE_BIN)/reclab-bench all
+
+clean:
+	rm -rf .build reports/demo

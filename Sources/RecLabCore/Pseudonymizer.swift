@@ -1,0 +1,42 @@
+import Foundation
+
+/// Replaces external user ids by keyed HMAC-SHA256 pseudonyms (GDPR art. 4(5) pseudonymisation;
+/// Moroccan law 09-08 on personal data). Without the key the mapping cannot be recomputed, so
+/// stores, results and reports carry no identifying user id.
+///
+/// The key comes from `RECLAB_PSEUDONYM_KEY` (the key text itself), else from the file named by
+/// `RECLAB_PSEUDONYM_KEY_FILE`, else a fixed development key, with a warning, so local experiments work.
+public struct Pseudonymizer: Sendable {
+    public static let developmentKey = "reclab-development-key-not-for-production"
+
+    public let key: [UInt8]
+    /// True when the development key is in use (callers print `developmentKeyWarning`).
+    public let usesDevelopmentKey: Bool
+
+    public static let developmentKeyWarning =
+        "warning: pseudonymising user ids with the built-in development key; set RECLAB_PSEUDONYM_KEY or RECLAB_PSEUDONYM_KEY_FILE to a secret key for real data"
+
+    public init(key: String) {
+        self.key = Array(key.utf8)
+        self.usesDevelopmentKey = key == Pseudonymizer.developmentKey
+    }
+
+    /// Reads the key from the environment as documented above.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Pseudonymizer {
+        if let k = env["RECLAB_PSEUDONYM_KEY"], !k.isEmpty { return Pseudonymizer(key: k) }
+        if let path = env["RECLAB_PSEUDONYM_KEY_FILE"], !path.isEmpty {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw RecLabError.io("cannot read the pseudonym key file named by RECLAB_PSEUDONYM_KEY_FILE", file: path)
+            }
+            let k = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !k.isEmpty else { throw RecLabError.io("the pseudonym key file is empty", file: path) }
+            return Pseudonymizer(key: k)
+        }
+        return Pseudonymizer(key: developmentKey)
+    }
+
+    /// `u` followed by the first 16 hex digits (64 bits) of HMAC-SHA256(key, externalId).
+    public func pseudonym(for externalId: String) -> String {
+        "u" + String(HMACSHA256.authenticationCode(for: Array(externalId.utf8), key: key).hexString.prefix(16))
+    }
+}

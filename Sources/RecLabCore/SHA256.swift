@@ -1,0 +1,147 @@
+import Foundation
+
+/// SHA-256 (FIPS 180-4), incremental. Used for dataset content hashes, config hashes and,
+/// through `HMACSHA256`, for pseudonymising user ids; written here so the core needs no crypto package.
+public struct SHA256: Sendable {
+    private static let k: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+
+    private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+    private var buffer = [UInt8](repeating: 0, count: 64)
+    private var bufferCount = 0
+    private var totalBytes: UInt64 = 0
+
+    public init() {}
+
+    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        for b in bytes { append(b) }
+    }
+
+    public mutating func update(_ data: Data) {
+        data.withUnsafeBytes { raw in update(buffer: raw) }
+    }
+
+    public mutating func update(_ string: String) {
+        var s = string
+        s.withUTF8 { update(buffer: UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func update(buffer raw: UnsafeRawBufferPointer) {
+        var i = 0
+        let n = raw.count
+        // Fill a partial block, then hash whole blocks straight from the input.
+        while i < n && bufferCount != 0 { append(raw[i]); i += 1 }
+        while n - i >= 64 {
+            compress(raw, offset: i)
+            totalBytes &+= 64
+            i += 64
+        }
+        while i < n { append(raw[i]); i += 1 }
+    }
+
+    /// Appends a value's little-endian bytes: convenient for hashing numeric columns canonically.
+    public mutating func update<T: FixedWidthInteger>(integer: T) {
+        withUnsafeBytes(of: integer.littleEndian) { update(buffer: $0) }
+    }
+
+    public mutating func update(float: Float) { update(integer: float.bitPattern) }
+    public mutating func update(double: Double) { update(integer: double.bitPattern) }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        buffer[bufferCount] = byte
+        bufferCount += 1
+        if bufferCount == 64 {
+            buffer.withUnsafeBytes { compress($0, offset: 0) }
+            totalBytes &+= 64
+            bufferCount = 0
+        }
+    }
+
+    private mutating func compress(_ block: UnsafeRawBufferPointer, offset: Int) {
+        var w = [UInt32](repeating: 0, count: 64)
+        for t in 0..<16 {
+            let o = offset + t * 4
+            w[t] = UInt32(block[o]) << 24 | UInt32(block[o + 1]) << 16 | UInt32(block[o + 2]) << 8 | UInt32(block[o + 3])
+        }
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+        for t in 16..<64 {
+            let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
+            let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
+            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+        }
+        var (a, b, c, d, e, f, g, hh) = h
+        for t in 0..<64 {
+            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+            let ch = (e & f) ^ (~e & g)
+            let t1 = hh &+ s1 &+ ch &+ SHA256.k[t] &+ w[t]
+            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+            let maj = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = s0 &+ maj
+            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+        }
+        h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
+    }
+
+    /// Finishes and returns the 32-byte digest. The value is consumed.
+    public consuming func finalize() -> [UInt8] {
+        let bitLength = (totalBytes &+ UInt64(bufferCount)) &* 8
+        append(0x80)
+        while bufferCount != 56 { append(0) }
+        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for word in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
+            out.append(UInt8(word >> 24)); out.append(UInt8(truncatingIfNeeded: word >> 16))
+            out.append(UInt8(truncatingIfNeeded: word >> 8)); out.append(UInt8(truncatingIfNeeded: word))
+        }
+        return out
+    }
+
+    public static func hash<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+        var s = SHA256()
+        s.update(bytes)
+        return s.finalize()
+    }
+
+    public static func hexDigest(_ string: String) -> String {
+        var s = SHA256()
+        s.update(string)
+        return s.finalize().hexString
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104; test vectors in RFC 4231).
+public enum HMACSHA256 {
+    public static func authenticationCode(for message: [UInt8], key: [UInt8]) -> [UInt8] {
+        var k = key.count > 64 ? SHA256.hash(key) : key
+        k += [UInt8](repeating: 0, count: 64 - k.count)
+        var inner = SHA256()
+        inner.update(k.map { $0 ^ 0x36 })
+        inner.update(message)
+        let innerDigest = inner.finalize()
+        var outer = SHA256()
+        outer.update(k.map { $0 ^ 0x5c })
+        outer.update(innerDigest)
+        return outer.finalize()
+    }
+}
+
+extension Array where Element == UInt8 {
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var chars = [UInt8]()
+        chars.reserveCapacity(count * 2)
+        for b in self { chars.append(digits[Int(b >> 4)]); chars.append(digits[Int(b & 0xF)]) }
+        return String(decoding: chars, as: UTF8.self)
+    }
+}

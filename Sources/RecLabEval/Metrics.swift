@@ -1,0 +1,1 @@
+// RecLabEval: metrics and runner.

@@ -1,0 +1,1 @@
+// RecLabImport: MovieLens importers.

@@ -1,0 +1,1 @@
+// RecLabReport: reports and charts.

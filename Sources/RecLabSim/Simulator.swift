@@ -1,0 +1,1 @@
+// RecLabSim: A/B simulation and OPE.

@@ -1,0 +1,1 @@
+// RecLabSplits: train/test splits.

@@ -1,0 +1,1 @@
+// RecLabStats: distributions and tests.

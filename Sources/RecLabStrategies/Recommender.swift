@@ -1,0 +1,132 @@
+import RecLabCore
+
+/// Everything a strategy needs besides the data when it learns.
+public struct FitContext: Sendable {
+    /// Seed for any randomness in training (initialisation, sampling, shuffling).
+    public var seed: UInt64
+    /// Report progress for long fits.
+    public var showProgress: Bool
+
+    public init(seed: UInt64, showProgress: Bool = false) {
+        self.seed = seed; self.showProgress = showProgress
+    }
+}
+
+/// Documentation of one strategy parameter, for `reclab strategies` and error messages.
+public struct ParameterDoc: Sendable {
+    public let name: String
+    public let defaultValue: String
+    public let help: String
+
+    public init(_ name: String, _ defaultValue: String, _ help: String) {
+        self.name = name; self.defaultValue = defaultValue; self.help = help
+    }
+}
+
+/// A recommendation strategy (in the spirit of LensKit's `Recommender`: fit, then score).
+///
+/// Contract:
+/// - `init(parameters:)` validates every parameter (unknown names are errors) and does no work.
+/// - `fit` is called once; afterwards the model is immutable, and `score`/`predict` may be called
+///   concurrently from several threads.
+/// - Same seed and same training data give the same model.
+/// - Users and items are the dataset's dense indices; a user with no training data gets a
+///   sensible score vector (popularity, a fallback, or all zeros), never a crash.
+public protocol Recommender: AnyObject, Sendable {
+    /// Registered type name used in configs (`item-knn`).
+    static var typeName: String { get }
+    /// One line on what it does, with its reference where there is one.
+    static var summary: String { get }
+    static var parameterDocs: [ParameterDoc] { get }
+
+    init(parameters: Parameters) throws
+
+    func fit(_ train: TrainingSet, context: FitContext) throws
+
+    /// Writes one score per item (higher is better) for `user` into `scores` (count == item count).
+    func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>)
+
+    /// True when `predict` returns rating predictions.
+    var predictsRatings: Bool { get }
+
+    /// Predicted explicit rating of `item` by `user`; nil for strategies that only rank.
+    func predict(user: Int, item: Int) -> Float?
+}
+
+extension Recommender {
+    public var predictsRatings: Bool { false }
+    public func predict(user: Int, item: Int) -> Float? { nil }
+    public var typeName: String { Self.typeName }
+}
+
+/// One recommended item.
+public struct ScoredItem: Sendable, Equatable {
+    public var item: Int32
+    public var score: Float
+
+    public init(item: Int32, score: Float) {
+        self.item = item; self.score = score
+    }
+}
+
+public enum TopK {
+    /// The `k` highest-scoring items, best first, skipping `excluded` (sorted ascending, for example the
+    /// user's training items) and non-finite scores. Ties break toward the lower item index so rankings
+    /// are deterministic. O(n log k) with a size-k min-heap.
+    public static func select(scores: UnsafeBufferPointer<Float>, k: Int, excluded: ArraySlice<Int32> = []) -> [ScoredItem] {
+        guard k > 0 else { return [] }
+        var heap = [ScoredItem]()
+        heap.reserveCapacity(k)
+        // "a worse than b": lower score, or equal score and higher index.
+        @inline(__always) func worse(_ a: ScoredItem, _ b: ScoredItem) -> Bool {
+            a.score < b.score || (a.score == b.score && a.item > b.item)
+        }
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && worse(heap[l], heap[m]) { m = l }
+                if r < heap.count && worse(heap[r], heap[m]) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m); i = m
+            }
+        }
+        var ex = excluded.startIndex
+        for i in 0..<scores.count {
+            let item = Int32(i)
+            while ex < excluded.endIndex && excluded[ex] < item { ex += 1 }
+            if ex < excluded.endIndex && excluded[ex] == item { continue }
+            let s = scores[i]
+            guard s.isFinite else { continue }
+            let candidate = ScoredItem(item: item, score: s)
+            if heap.count < k {
+                heap.append(candidate)
+                var c = heap.count - 1
+                while c > 0 {
+                    let p = (c - 1) / 2
+                    if worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
+                }
+            } else if worse(heap[0], candidate) {
+                heap[0] = candidate
+                siftDown(0)
+            }
+        }
+        return heap.sorted { worse($1, $0) }
+    }
+}
+
+extension Recommender {
+    /// Top-`k` items for `user`, excluding the user's items in `train` (the usual full-ranking protocol).
+    /// `buffer` must hold `train.itemCount` floats; pass one per thread to avoid allocation.
+    public func recommend(user: Int, k: Int, train: TrainingSet, buffer: UnsafeMutableBufferPointer<Float>) -> [ScoredItem] {
+        score(user: user, into: buffer)
+        let r = train.byUser.range(ofRow: user)
+        return TopK.select(scores: UnsafeBufferPointer(buffer), k: k, excluded: train.byUser.columns[r])
+    }
+
+    public func recommend(user: Int, k: Int, train: TrainingSet) -> [ScoredItem] {
+        var buffer = [Float](repeating: 0, count: train.itemCount)
+        return buffer.withUnsafeMutableBufferPointer { recommend(user: user, k: k, train: train, buffer: $0) }
+    }
+}

@@ -1,0 +1,1 @@
+// RecLabSynthetic: ground-truth world and log generator.

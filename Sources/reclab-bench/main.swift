@@ -1,0 +1,27 @@
+import Foundation
+import RecLabCore
+
+// Benchmarks print figures; they never assert timings. Run `make bench` (release build).
+// Usage: reclab-bench [all|import|generate|strategies|eval|simulate] ...
+let args = Array(CommandLine.arguments.dropFirst())
+let which = args.first ?? "all"
+ProgressReporter.isEnabled = false
+
+let suites: [(String, () throws -> Void)] = [
+    ("import", benchImport),
+    ("generate", benchGenerate),
+    ("strategies", benchStrategies),
+    ("eval", benchEval),
+    ("simulate", benchSimulate),
+]
+
+var ran = false
+for (name, body) in suites where which == "all" || which == name {
+    print("== \(name) ==")
+    do { try body() } catch { print("  failed: \(error)") }
+    ran = true
+}
+if !ran {
+    printError("unknown benchmark '\(which)'; choose one of: all, \(suites.map(\.0).joined(separator: ", "))")
+    exit(2)
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import RecLabCore
+import RecLabStrategies
+
+/// `reclab strategies`: the strategy catalogue with parameters and defaults.
+struct StrategiesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strategies",
+        abstract: "List the recommendation strategies, their parameters and defaults.",
+        discussion: "Use the type names and parameter names shown here in the `strategies:` list of an experiment config."
+    )
+
+    @Argument(help: "Show only this strategy type.")
+    var type: String?
+
+    func run() throws {
+        try reportingErrors {
+            var types = StrategyRegistry.types
+            if let type {
+                guard let t = StrategyRegistry.type(named: type) else {
+                    throw RecLabError.usage("unknown strategy type '\(type)'; known types: \(StrategyRegistry.typeNames.joined(separator: ", "))")
+                }
+                types = [t]
+            }
+            for t in types {
+                print("\(t.typeName)\n  \(t.summary)")
+                for p in t.parameterDocs {
+                    print("    \(p.name) (default \(p.defaultValue)): \(p.help)")
+                }
+                print("")
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// Tests for RecLabEval are added by the issue that builds it.

@@ -1,0 +1,1 @@
+// Tests for RecLabReport are added by the issue that builds it.

@@ -1,0 +1,1 @@
+// Tests for RecLabSim are added by the issue that builds it.

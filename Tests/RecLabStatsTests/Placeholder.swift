@@ -1,0 +1,1 @@
+// Tests for RecLabStats are added by the issue that builds it.

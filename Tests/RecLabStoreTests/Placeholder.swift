@@ -1,0 +1,1 @@
+// Tests for RecLabStore are added by the issue that builds it.

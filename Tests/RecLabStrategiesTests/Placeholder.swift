@@ -1,0 +1,1 @@
+// Tests for RecLabStrategies are added by the issue that builds it.

@@ -1,0 +1,1 @@
+// Tests for RecLabSynthetic are added by the issue that builds it.

@@ -1,0 +1,94 @@
+import Foundation
+import RecLabCore
+import XCTest
+
+/// Helpers shared by the test targets.
+public enum TestSupport {
+    /// Root of the package (the folder holding Package.swift), found from this source file.
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    /// `../shared/datasets/NAME` beside the package; skips the test with a clear message when absent.
+    public static func sharedDataset(_ name: String) throws -> URL {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/\(name)")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw XCTSkip("needs ../shared/datasets/\(name) beside the package (not present here)")
+        }
+        return url
+    }
+
+    /// A fresh empty temporary folder, removed when the test ends.
+    public static func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("reclab-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// The `reclab` executable built beside the test bundle.
+    public static var reclabBinary: URL {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("reclab")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/reclab")
+    }
+
+    public struct CommandResult {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs `reclab` with arguments and an optional environment overlay.
+    @discardableResult
+    public static func runReclab(_ arguments: [String], environment: [String: String] = [:],
+                                 currentDirectory: URL? = nil) throws -> CommandResult {
+        try run(reclabBinary, arguments, environment: environment, currentDirectory: currentDirectory)
+    }
+
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                           currentDirectory: URL? = nil) throws -> CommandResult {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        if let currentDirectory { p.currentDirectoryURL = currentDirectory }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes concurrently so a full pipe cannot block the child.
+        var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A small hand-made dataset: `users` users, `movies` movies, the given (user, movie, rating, time)
+    /// rows with users and movies numbered from 1. Useful for strategy, split and metric tests.
+    public static func tinyContent(users: Int, movies: Int, ratings: [(Int, Int, Float, Int64)],
+                                   genres: [Int: [String]] = [:]) -> DatasetContent {
+        let movieRecords = (1...movies).map {
+            MovieRecord(id: Int64($0), title: "Movie \($0)", year: 2000, genres: genres[$0] ?? ["Drama"])
+        }
+        // Pseudonyms sort in user order so dense index = user - 1.
+        let userRecords = (1...users).map { UserRecord(id: Int64($0), pseudonym: String(format: "u%04d", $0)) }
+        let rows = ratings.map { InteractionRecord(userId: Int64($0.0), movieId: Int64($0.1), timestamp: $0.3, rating: $0.2) }
+        return DatasetContent(name: "tiny", source: "test", movies: movieRecords, users: userRecords, interactions: rows)
+    }
+}

@@ -1,0 +1,1 @@
+// Tests for ReclabCLI are added by the issue that builds it.

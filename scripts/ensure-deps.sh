@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what RecLab needs from Debian when run as root; otherwise says exactly what to install.
+# Needs: a Swift 6 toolchain, gnuplot (charts), libsqlite3-dev (store), libopenblas-dev (BLAS/LAPACK).
+set -euo pipefail
+
+missing=()
+command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
+[ -e /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+{ [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || [ -e /usr/include/aarch64-linux-gnu/cblas.h ]; } \
+    || missing+=(libopenblas-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "ensure-deps: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "ensure-deps: missing ${missing[*]}." >&2
+        echo "ensure-deps: install them with: sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "ensure-deps: no Swift toolchain on PATH; install Swift 6 from swift.org and retry." >&2
+    exit 1
+fi
