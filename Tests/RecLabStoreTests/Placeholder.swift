@@ -1,1 +1,0 @@
-// Tests for RecLabStore are added by the issue that builds it.

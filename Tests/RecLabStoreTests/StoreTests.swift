@@ -1,0 +1,49 @@
+import Foundation
+import RecLabCore
+import RecLabStore
+import RecLabTestSupport
+import XCTest
+
+final class DatasetStoreRoundTripTests: XCTestCase {
+    func testWriteLoadRoundTripAndForce() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let path = dir.appendingPathComponent("d.sqlite").path
+        var content = TestSupport.tinyContent(users: 3, movies: 4, ratings: [(1, 1, 4, 10), (2, 3, 2.5, 20), (3, 4, 5, 30)])
+        content.tags = [TagRecord(userId: 1, movieId: 2, tag: "funny", timestamp: 5)]
+        content.artifacts = ["truth": Data([1, 2, 3])]
+        let hash = try DatasetStore.write(content, to: path, force: false)
+        XCTAssertEqual(hash, ContentHash.compute(content))
+        let back = try DatasetStore.loadContent(path: path)
+        XCTAssertEqual(ContentHash.compute(back), hash)
+        XCTAssertEqual(back.artifacts["truth"], Data([1, 2, 3]))
+        XCTAssertEqual(try DatasetStore.info(path: path)["content_hash"], hash)
+        // Refuses to overwrite without force, and leaves the file as it was.
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try DatasetStore.write(TestSupport.tinyContent(users: 1, movies: 1, ratings: []), to: path, force: false))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        // With force it is replaced.
+        let other = TestSupport.tinyContent(users: 1, movies: 1, ratings: [(1, 1, 3, 1)])
+        XCTAssertEqual(try DatasetStore.write(other, to: path, force: true), ContentHash.compute(other))
+        XCTAssertEqual(try DatasetStore.load(path: path).interactionCount, 1)
+    }
+
+    func testResultsStoreRecordsAndReplaces() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let store = try ResultsStore(path: dir.appendingPathComponent("r.sqlite").path)
+        let card = DatasetCard(name: "tiny", source: "t", contentHash: "abc", users: 1, movies: 1, interactions: 1, ratings: 1,
+                               ratingHistogram: [:], interactionsPerMovie: [1], synthetic: true)
+        let prov = Provenance(configPath: nil, configHash: "h", configText: "x: 1", seed: 3, reclabVersion: "0", gitCommit: nil,
+                              createdAt: nil, dataset: card)
+        let id = ResultsStore.runId(kind: "offline", configHash: "h", datasetHash: "abc", seed: 3)
+        XCTAssertEqual(id, ResultsStore.runId(kind: "offline", configHash: "h", datasetHash: "abc", seed: 3))
+        for _ in 0..<2 {
+            try store.record(id: id, kind: "offline", name: "t", provenance: prov, document: Data("{\"kind\":\"offline\"}".utf8),
+                             metrics: [RunMetricRow(subject: "s", metric: "ndcg@10", fold: nil, summary: MetricSummary(mean: 0.5, ciLow: 0.4, ciHigh: 0.6, n: 2))],
+                             userValues: [UserMetricValues(subject: "s", metric: "ndcg@10", fold: nil, users: [0, 1], values: [0.4, 0.6])])
+        }
+        XCTAssertEqual(try store.runs().count, 1, "recording the same run again replaces it")
+        XCTAssertEqual(try store.document(id: String(id.prefix(12))).kind, "offline")
+        XCTAssertEqual(try store.userValues(runId: id, subject: "s", metric: "ndcg@10").map(\.value), [0.4, 0.6])
+        XCTAssertThrowsError(try store.document(id: "nope"))
+    }
+}
