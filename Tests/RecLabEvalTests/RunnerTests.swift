@@ -66,6 +66,9 @@ final class RunnerTests: XCTestCase {
         //   user 2 (train {1}) gets [0,2,3]: relevant item 3 at rank 3 -> ndcg 1/log2(4) = 0.5, RR 1/3, hit@1 0.
         XCTAssertEqual(try value(out, "low", "ndcg@3").mean, 0.75, accuracy: eps)
         XCTAssertEqual(try value(out, "low", "ndcg@3").nUsers, 2)
+        // 95% t interval over the two users (scipy: mean ± t.ppf(0.975, 1) · sd/√2).
+        XCTAssertEqual(try value(out, "low", "ndcg@3").ciLow, -2.4265511840436735, accuracy: 1e-9)
+        XCTAssertEqual(try value(out, "low", "ndcg@3").ciHigh, 3.9265511840436735, accuracy: 1e-9)
         XCTAssertEqual(try value(out, "low", "precision@3").mean, 1.0 / 3, accuracy: eps)
         XCTAssertEqual(try value(out, "low", "recall@3").mean, 1, accuracy: eps)
         XCTAssertEqual(try value(out, "low", "mrr@3").mean, (1 + 1.0 / 3) / 2, accuracy: eps)
@@ -119,6 +122,9 @@ final class RunnerTests: XCTestCase {
         // Per-user differences: user 1: 1 - 0.5; user 2: 0.5 - 1/log2(3).
         XCTAssertEqual(c.difference, ((1 - 0.5) + (0.5 - 1 / log2(3.0))) / 2, accuracy: eps)
         XCTAssertEqual(c.nUsers, 2)
+        // scipy.stats.ttest_rel([1, 0.5], [0.5, 1/log2(3)]).pvalue and wilcoxon(...).pvalue.
+        XCTAssertEqual(c.tP, 0.6630440738324104, accuracy: 1e-9)
+        XCTAssertEqual(c.wilcoxonP, 1, accuracy: 1e-12)
         XCTAssertFalse(c.significant)
         // hit@3 is 1 for everyone in both: all differences zero -> no evidence.
         let h = try XCTUnwrap(out.document.comparisons.first { $0.metric == "hit@3" })
