@@ -1,6 +1,7 @@
 import Foundation
 import RecLabConfig
 import RecLabCore
+import RecLabImport
 import RecLabStrategies
 
 /// Where an experiment's data comes from.
@@ -147,7 +148,7 @@ public struct ExperimentConfig {
             let path = try movielens.string()
             guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
             let fmt = try format?.string() ?? "auto"
-            let formats = ["auto", "ml-100k", "ml-1m", "ml-10m", "ml-latest"]
+            let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
             guard formats.contains(fmt) else { throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", "))") }
             return (.movielens(path: path, format: fmt), nil)
         }
