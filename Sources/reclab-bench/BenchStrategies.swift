@@ -7,6 +7,7 @@ import RecLabStrategies
 // ndcg@10 of the top-N protocol as a sanity figure. Each strategy engineer adds a function here.
 func benchStrategies() throws {
     try benchNeighborhoodStrategies()
+    try benchFactorStrategies()
 }
 
 // MARK: - shared helpers
