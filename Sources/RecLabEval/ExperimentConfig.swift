@@ -3,6 +3,7 @@ import RecLabConfig
 import RecLabCore
 import RecLabImport
 import RecLabStrategies
+import RecLabSynthetic
 
 /// Where an experiment's data comes from.
 public enum DatasetSource: Sendable, Equatable {
@@ -153,10 +154,17 @@ public struct ExperimentConfig {
             return (.movielens(path: path, format: fmt), nil)
         }
         let s = synthetic!
-        if case .mapping = s.value { return (.synthetic(path: nil), s) }
-        let path = try s.string()
-        guard FileManager.default.fileExists(atPath: path) else { throw s.error("synthetic config '\(path)' not found") }
-        return (.synthetic(path: path), try ConfigNode.load(path: path))
+        let world: ConfigNode, path: String?
+        if case .mapping = s.value {
+            world = s; path = nil
+        } else {
+            let p = try s.string()
+            guard FileManager.default.fileExists(atPath: p) else { throw s.error("synthetic config '\(p)' not found") }
+            world = try ConfigNode.load(path: p); path = p
+        }
+        let parsed = try SyntheticConfig.parse(node: world)
+        do { try parsed.validate() } catch let e as RecLabError { throw e.located(file: world.file, line: world.line) }
+        return (.synthetic(path: path), world)
     }
 
     static func parseRelevance(_ node: ConfigNode) throws -> RelevanceRule {

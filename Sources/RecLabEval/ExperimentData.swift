@@ -2,6 +2,7 @@ import Foundation
 import RecLabCore
 import RecLabImport
 import RecLabStore
+import RecLabSynthetic
 
 extension ExperimentRunner {
     /// Loads (or imports, or generates) the experiment's dataset in memory. Imports and generation
@@ -16,8 +17,11 @@ extension ExperimentRunner {
             let result = try MovieLensImporter.load(path: path, format: format == "auto" ? nil : MovieLensFormat(rawValue: format),
                                                     options: options)
             return Dataset(content: result.content)
-        case .synthetic(let path):
-            throw RecLabError.usage("generating synthetic data on the fly is not available yet (\(path ?? "inline config"))")
+        case .synthetic:
+            // Validated at parse time; the world's own seed makes it (not the experiment's seed), so the
+            // data equals what `reclab generate` writes for the same config.
+            let world = try SyntheticConfig.parse(node: config.syntheticNode!)
+            return Dataset(content: SyntheticGenerator.generate(world, seed: world.seed))
         }
     }
 }
