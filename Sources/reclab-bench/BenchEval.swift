@@ -15,7 +15,7 @@ func benchEval() throws {
     let content = try MovieLensImporter.load(path: path, format: nil,
                                              options: ImportOptions(pseudonymizer: Pseudonymizer(key: Pseudonymizer.developmentKey))).content
     let dataset = Dataset(content: content)
-    let fold = try SplitSpec(method: .userTemporal(fraction: 0.2, last: nil)).folds(of: dataset, seed: 42)[0]
+    let fold = try SplitSpec(method: .userLastFraction(fraction: 0.2)).folds(of: dataset, seed: 42)[0]
     let metrics = try ["ndcg@[10,100]", "precision@100", "recall@100", "map@100", "mrr@100", "hit@100", "coverage@100",
                        "gini@100", "novelty@100", "diversity@100", "popularity@100"].flatMap { try MetricSpec.parse($0) }
     let minimal = try MetricSpec.parse("ndcg@100")
