@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 import RecLabStore
 
 /// The report of a simulated A/B test (ab.json).

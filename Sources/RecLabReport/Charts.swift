@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 
 /// A chart as gnuplot input: its data file and the plotting commands. `ChartRenderer` wraps the commands
 /// with the PNG and SVG terminals, so NAME.gp alone redraws NAME.png and NAME.svg from NAME.dat.
@@ -276,9 +277,10 @@ public enum ChartBuilder {
         var data = ""
         var clauses: [String] = []
         for (i, e) in exposures.enumerated() {
-            let curve = Inequality.lorenzCurve(e.counts, points: 200)
-            data += "# \(e.name)\n# item share, exposure share\n"
-            for p in curve { data += "\(GnuplotStyle.value(p.x * 100)) \(GnuplotStyle.value(p.y * 100))\n" }
+            // Gini and Lorenz curve from RecLabStats: the same (uncorrected) Gini as the gini@k metric.
+            let curve = Inequality.lorenzCurve(e.counts, maxPoints: 201)
+            data += "# \(e.name)\n# item share (%), exposure share (%)\n"
+            for p in curve { data += "\(GnuplotStyle.value(p.populationShare * 100)) \(GnuplotStyle.value(p.exposureShare * 100))\n" }
             data += "\n\n"
             let gini = Inequality.gini(e.counts)
             clauses.append("\(i == 0 ? "DATA" : "''") index \(i) using 1:2 with lines lt \(i + 1) lw 3 title \(GnuplotStyle.quote("\(e.name) (Gini \(gini.isFinite ? String(format: "%.3f", gini) : "n/a"))"))")
@@ -294,40 +296,5 @@ public enum ChartBuilder {
             plot \(clauses.joined(separator: ", \\\n     "))
             """
         return Chart(name: name, title: title, data: data, commands: commands)
-    }
-}
-
-/// Exposure inequality.
-public enum Inequality {
-    /// Gini coefficient of non-negative counts, from the sorted-values form
-    /// G = (2 * sum_i i * x_(i)) / (n * sum x) - (n + 1) / n, x ascending, i = 1...n
-    /// (Damgaard and Weiner 2000, "Describing inequality in plant size or fecundity", Ecology 81).
-    /// NaN when the total is zero. O(n log n).
-    public static func gini(_ counts: [Int]) -> Double {
-        let sorted = counts.sorted()
-        let n = Double(sorted.count)
-        let total = Double(sorted.reduce(0, +))
-        guard n > 0, total > 0 else { return .nan }
-        var weighted = 0.0
-        for (i, x) in sorted.enumerated() { weighted += Double(i + 1) * Double(x) }
-        return 2 * weighted / (n * total) - (n + 1) / n
-    }
-
-    /// Lorenz curve points (0,0) ... (1,1) at about `points` evenly spaced item shares. O(n log n).
-    public static func lorenzCurve(_ counts: [Int], points: Int) -> [(x: Double, y: Double)] {
-        let sorted = counts.sorted()
-        let n = sorted.count
-        let total = Double(sorted.reduce(0, +))
-        guard n > 0, total > 0 else { return [(0, 0), (1, 1)] }
-        var cumulative = [0.0]
-        cumulative.reserveCapacity(n + 1)
-        for x in sorted { cumulative.append(cumulative[cumulative.count - 1] + Double(x)) }
-        let steps = min(points, n)
-        var out: [(Double, Double)] = []
-        for j in 0...steps {
-            let i = Int((Double(j) * Double(n) / Double(steps)).rounded())
-            out.append((Double(i) / Double(n), cumulative[i] / total))
-        }
-        return out
     }
 }

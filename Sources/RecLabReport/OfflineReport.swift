@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 import RecLabStore
 
 /// The report of an offline evaluation (metrics.json).
