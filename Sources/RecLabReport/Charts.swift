@@ -203,7 +203,8 @@ public enum ChartBuilder {
             set yrange [0.3:\(Double(n) + 0.7)]
             set ytics scale 0
             set grid xtics ytics lc rgb '#e5e5e5'
-            set key outside right top vertical samplen 1
+            set key outside below center horizontal samplen 1 spacing 1.3 height 1
+            set bmargin 7
             set arrow from \(GnuplotStyle.value(reference)), graph 0 to \(GnuplotStyle.value(reference)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
             plot DATA using ($6 == 1 ? $3 : NaN):1:4:5:ytic(2) with xerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' title \(GnuplotStyle.quote(highlightTitle)), \\
                  '' using ($6 == 0 ? $3 : NaN):1:4:5 with xerrorbars pt 6 ps 1.8 lw 2 lc rgb '#888888' title \(GnuplotStyle.quote(otherTitle))

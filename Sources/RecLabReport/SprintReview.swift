@@ -140,7 +140,7 @@ public enum SprintReview {
             table.rows.append([.text(d.subject), .text(d.metric + (d.current.lowerIsBetter ? " ↓" : "")),
                                .interval(mean: d.previous.value, low: d.previous.ciLow, high: d.previous.ciHigh),
                                .interval(mean: d.current.value, low: d.current.ciLow, high: d.current.ciHigh),
-                               .number(d.delta), .number(d.relativeDelta), .number(d.pValue), .text(flag)])
+                               .number(d.delta), .number(d.relativeDelta), .pValue(d.pValue), .text(flag)])
         }
         c.table(table)
         let changed = deltas.filter { $0.verdict != .unchanged && $0.relativeDelta.isFinite }

@@ -156,6 +156,8 @@ final class ChartTests: XCTestCase {
         for expected in ["dataset-long-tail", "dataset-ratings", "bars-accuracy-k10", "bars-rating-error", "ndcg-by-k", "quality-vs-fit-time", "exposure-lorenz"] {
             XCTAssertTrue(names.contains(expected), "missing chart \(expected) in \(names.sorted())")
         }
+        // Bars only at the main cutoff (k = 10 has the most metrics); k = 5 and 20 appear in ndcg-by-k.
+        XCTAssertFalse(names.contains("bars-accuracy-k5"))
         // The bar chart's data holds every strategy's ndcg@10 mean and CI, exactly.
         let bars = try String(contentsOf: dir.appendingPathComponent("charts/bars-accuracy-k10.dat"), encoding: .utf8)
         let ndcgLine = try XCTUnwrap(bars.split(separator: "\n").first { $0.hasPrefix("\"ndcg@10\"") }).split(separator: " ").dropFirst().compactMap { Double($0) }
