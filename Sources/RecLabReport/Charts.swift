@@ -212,12 +212,30 @@ public enum ChartBuilder {
         return Chart(name: name, title: title, data: data, commands: commands)
     }
 
-    /// Labelled scatter with vertical CI bars (quality against fit time).
+    /// Labelled scatter with vertical CI bars (quality against fit time). Labels sit right of their point,
+    /// nudged down when they would overlap a neighbour's label (points close in x and y).
     public static func labelledScatter(name: String, title: String, xlabel: String, ylabel: String,
                                        points: [(label: String, x: Double, y: Double, low: Double, high: Double)], logX: Bool) -> Chart {
-        var data = "# x y low high label\n"
-        for p in points {
-            data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high)) \(GnuplotStyle.dataLabel(p.label))\n"
+        let ys = points.flatMap { [$0.y, $0.low, $0.high] }.filter(\.isFinite)
+        let span = max((ys.max() ?? 1) - (ys.min() ?? 0), 1e-12)
+        func xPosition(_ x: Double) -> Double { logX ? log10(max(x, 1e-12)) : x }
+        let xs = points.map { xPosition($0.x) }
+        let xSpan = max((xs.max() ?? 1) - (xs.min() ?? 0), 1e-12)
+        // Greedy: walk points from the top; a label closer than 6% of the height to an already placed label
+        // nearby in x moves below its point.
+        var labelY = [Double](repeating: 0, count: points.count)
+        var placed: [(x: Double, y: Double)] = []
+        for i in points.indices.sorted(by: { points[$0].y > points[$1].y }) {
+            var candidate = points[i].y + 0.025 * span
+            if placed.contains(where: { abs($0.x - xs[i]) < 0.12 * xSpan && abs($0.y - candidate) < 0.06 * span }) {
+                candidate = points[i].y - 0.045 * span
+            }
+            labelY[i] = candidate
+            placed.append((xs[i], candidate))
+        }
+        var data = "# x y low high label label_y\n"
+        for (i, p) in points.enumerated() {
+            data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high)) \(GnuplotStyle.dataLabel(p.label)) \(GnuplotStyle.value(labelY[i]))\n"
         }
         var commands = """
             set xlabel \(GnuplotStyle.quote(xlabel))
@@ -226,10 +244,11 @@ public enum ChartBuilder {
             set offsets graph 0.08, graph 0.25, graph 0.1, graph 0.1
             """
         if logX { commands += "\nset logscale x" }
+        if ys.allSatisfy({ $0 >= 0 }) { commands += "\nset yrange [0:*]" }
         commands += """
 
             plot DATA using 1:2:3:4 with yerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' notitle, \\
-                 '' using 1:2:5 with labels left offset 1.2,0.6 font ',13' tc rgb '#222222' notitle
+                 '' using 1:6:5 with labels left offset 1.2,0 font ',13' tc rgb '#222222' notitle
             """
         return Chart(name: name, title: title, data: data, commands: commands)
     }
