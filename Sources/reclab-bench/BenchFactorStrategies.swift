@@ -1,35 +1,15 @@
 import Foundation
 import RecLabCore
+import RecLabImport
 import RecLabStrategies
 
 // Factorisation strategies: fit times on ml-latest-small and ML-100K, the ALS rank-50 10-iteration
 // time, and (with `--quality`) 5-fold RMSE and temporal-split ndcg@10 for a quick check.
 
-/// Minimal MovieLens ratings reader for benchmarks only (the real importer is `reclab import`):
-/// ML-100K `u.data` (tab separated) or ml-latest-small `ratings.csv`, movies from the ratings' ids
-/// plus `movies.csv` ids where present.
+/// A MovieLens folder through the real importer (development pseudonymisation key: benchmarks only).
 func benchLoadRatings(_ folder: String) throws -> Dataset {
-    var rows = [InteractionRecord]()
-    var movieIds = Set<Int64>()
-    var userIds = Set<Int64>()
-    let udata = folder + "/u.data", csv = folder + "/ratings.csv"
-    let isCSV = FileManager.default.fileExists(atPath: csv)
-    let text = try String(contentsOfFile: isCSV ? csv : udata, encoding: .utf8)
-    for (n, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-        if isCSV && n == 0 { continue }
-        let f = line.split(whereSeparator: { $0 == "," || $0 == "\t" })
-        guard f.count >= 4, let u = Int64(f[0]), let m = Int64(f[1]), let r = Float(f[2]), let t = Int64(f[3].trimmingCharacters(in: .whitespaces)) else { continue }
-        rows.append(InteractionRecord(userId: u, movieId: m, timestamp: t, rating: r))
-        movieIds.insert(m); userIds.insert(u)
-    }
-    if let movies = try? String(contentsOfFile: folder + "/movies.csv", encoding: .utf8) {
-        for line in movies.split(whereSeparator: \.isNewline).dropFirst() {
-            if let id = Int64(line.prefix(while: { $0 != "," })) { movieIds.insert(id) }
-        }
-    }
-    let movies = movieIds.sorted().map { MovieRecord(id: $0, title: "m\($0)") }
-    let users = userIds.sorted().map { UserRecord(id: $0, pseudonym: String(format: "u%07d", $0)) }
-    return Dataset(content: DatasetContent(name: folder, source: folder, movies: movies, users: users, interactions: rows))
+    let options = ImportOptions(pseudonymizer: Pseudonymizer(key: Pseudonymizer.developmentKey))
+    return Dataset(content: try MovieLensImporter.load(path: folder, format: nil, options: options).content)
 }
 
 private func fitTime(_ type: String, _ params: [String: ParamValue] = [:], _ train: TrainingSet) throws -> (Double, any Recommender) {
