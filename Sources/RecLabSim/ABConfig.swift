@@ -1,0 +1,230 @@
+import Foundation
+import RecLabConfig
+import RecLabCore
+
+/// One arm of a simulated A/B test.
+public struct ArmSpec: Sendable {
+    public var name: String
+    /// Strategy type (`StrategyRegistry` name, or `oracle`).
+    public var type: String
+    public var parameters: Parameters
+    public var weight: Double
+    /// Probability that a top-picks slot shows a uniformly drawn unseen title instead (epsilon-greedy
+    /// exploration; the logged propensity reflects it). 0 = deterministic ranking, propensity 1.
+    public var epsilon: Double
+
+    public init(name: String, type: String, parameters: Parameters = Parameters(), weight: Double = 1, epsilon: Double = 0) {
+        self.name = name; self.type = type; self.parameters = parameters; self.weight = weight; self.epsilon = epsilon
+    }
+}
+
+/// Which logged plays an arm's strategy retrains on.
+public enum TrainingScope: String, Sendable {
+    /// History, the pre-period and the arm's own logged plays: "what if this strategy were shipped".
+    case arm
+    /// History and every arm's logged plays (data shared across arms, as many production systems do).
+    case shared
+}
+
+/// The simulation part of an A/B config.
+public struct SimulationSettings: Sendable {
+    public var seed: UInt64
+    /// Days of the experiment (after the pre-period).
+    public var days: Int
+    /// Days before assignment takes effect (everyone sees the control); their per-user values are CUPED covariates.
+    public var preDays: Int
+    /// Retrain every N experiment days (0 = fit once at the start).
+    public var retrainEvery: Int
+    public var trainingScope: TrainingScope
+    public var salt: String
+    public var holdout: Double
+    public var page: PageLayout
+    public var arms: [ArmSpec]
+    /// Index of the control arm in `arms`.
+    public var control: Int
+    /// Keep every impression in `SimulationResult.log` (memory: about 30 bytes per impression).
+    public var keepLog: Bool
+
+    public init(seed: UInt64, days: Int, preDays: Int = 0, retrainEvery: Int = 1, trainingScope: TrainingScope = .arm,
+                salt: String = "reclab", holdout: Double = 0, page: PageLayout = PageLayout(), arms: [ArmSpec],
+                control: Int = 0, keepLog: Bool = true) {
+        self.seed = seed; self.days = days; self.preDays = preDays; self.retrainEvery = retrainEvery
+        self.trainingScope = trainingScope; self.salt = salt; self.holdout = holdout; self.page = page; self.arms = arms
+        self.control = control; self.keepLog = keepLog
+    }
+}
+
+/// Analysis settings of an A/B config.
+public struct AnalysisSettings: Sendable {
+    public var alpha: Double = 0.05
+    public var srmThreshold: Double = 0.001
+    public var power: Double = 0.8
+    public var targetRelativeMDE: Double = 0.05
+    /// Apply CUPED with the pre-period as covariate (needs `pre_period_days` > 0).
+    public var cuped: Bool = false
+
+    public init() {}
+}
+
+/// Where the world comes from.
+public enum DatasetSource: Sendable, Equatable {
+    /// A dataset store made by `reclab generate` (synthetic, ground truth inside) or `reclab import`.
+    case store(String)
+    /// A synthetic world config (`datasets/small.yaml`), generated in memory.
+    case synthetic(String)
+    /// A MovieLens folder imported in memory (semi-synthetic world).
+    case movielens(String)
+}
+
+/// A parsed `reclab simulate` config.
+public struct ABConfig: Sendable {
+    public var name: String
+    public var dataset: DatasetSource
+    public var simulation: SimulationSettings
+    public var analysis: AnalysisSettings
+    /// Seed of the semi-synthetic ground-truth fit (MovieLens data).
+    public var worldSeed: UInt64
+
+    /// Reads and validates a config; every error names the file, line and key. Relative paths resolve
+    /// against the config file's folder.
+    public static func load(path: String) throws -> (config: ABConfig, text: String) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("config file not found", file: path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw RecLabError.config("config is not valid UTF-8", file: path) }
+        return (try parse(text, file: path), text)
+    }
+
+    public static func parse(_ text: String, file: String?) throws -> ABConfig {
+        let root = try ConfigNode.parse(text, file: file).map()
+        let baseDir = file.map { ($0 as NSString).deletingLastPathComponent } ?? ""
+        func resolve(_ p: String) -> String {
+            if p.hasPrefix("/") || baseDir.isEmpty { return p }
+            return (baseDir as NSString).appendingPathComponent(p)
+        }
+        let name = try root.required("name").string()
+        let seedNode = root.optional("seed")
+        let seedValue = try seedNode?.int() ?? 1
+        guard seedValue >= 0 else { throw seedNode!.error("seed must be non-negative") }
+        let seed = UInt64(seedValue)
+
+        // dataset: {store: PATH} | {synthetic: CONFIG.yaml} | {movielens: FOLDER}
+        let dsNode = try root.required("dataset")
+        let ds = try dsNode.map()
+        let store = try ds.string("store"), synthetic = try ds.string("synthetic"), movielens = try ds.string("movielens")
+        let worldSeedNode = ds.optional("world_seed")
+        let worldSeed = UInt64(max(0, try worldSeedNode?.int() ?? Int(seed)))
+        try ds.finish()
+        let given = [store, synthetic, movielens].compactMap { $0 }
+        guard given.count == 1 else { throw dsNode.error("give exactly one of store, synthetic, movielens") }
+        let dataset: DatasetSource = store.map { .store(resolve($0)) } ?? synthetic.map { .synthetic(resolve($0)) }
+            ?? .movielens(resolve(movielens!))
+
+        func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = 100_000) throws -> Int {
+            guard let n = root.optional(key) else { return def }
+            let v = try n.int()
+            guard v >= lower && v <= upper else { throw n.error("must be in \(lower)...\(upper), got \(v)") }
+            return v
+        }
+        func unitDouble(_ map: ConfigMap, _ key: String, _ def: Double, open: Bool = true) throws -> Double {
+            guard let n = map.optional(key) else { return def }
+            let v = try n.double()
+            guard v >= 0 && (open ? v < 1 : v <= 1) else { throw n.error("must be in [0, 1\(open ? ")" : "]"), got \(v)") }
+            return v
+        }
+        let days = try positiveInt("days", 14)
+        let preDays = try positiveInt("pre_period_days", 0, min: 0)
+        let retrain = try positiveInt("retrain_every", 1, min: 0)
+        var scope = TrainingScope.arm
+        if let n = root.optional("training_data") {
+            guard let s = TrainingScope(rawValue: try n.string()) else { throw n.error("expected 'arm' or 'shared'") }
+            scope = s
+        }
+        let salt = try root.string("salt") ?? name
+        let holdout = try unitDouble(root, "holdout", 0)
+
+        var page = PageLayout()
+        if let pn = root.optional("page") {
+            let p = try pn.map()
+            if let rn = p.optional("rows") {
+                let list = try rn.list()
+                guard !list.isEmpty else { throw rn.error("needs at least one row") }
+                page.rows = try list.map { node in
+                    let s = try node.string()
+                    guard let kind = RowKind(rawValue: s) else {
+                        throw node.error("unknown row kind '\(s)'; expected one of: \(RowKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return kind
+                }
+            }
+            if let n = p.optional("slots") {
+                page.slots = try n.int()
+                guard (1...100).contains(page.slots) else { throw n.error("must be in 1...100") }
+            }
+            for (key, path) in [("eta_row", \PageLayout.etaRow), ("eta_slot", \PageLayout.etaSlot)] {
+                if let n = p.optional(key) {
+                    let v = try n.double()
+                    guard v >= 0 && v <= 10 else { throw n.error("must be in 0...10") }
+                    page[keyPath: path] = v
+                }
+            }
+            if let n = p.optional("max_plays_per_visit") {
+                page.maxPlaysPerVisit = try n.int()
+                guard (1...100).contains(page.maxPlaysPerVisit) else { throw n.error("must be in 1...100") }
+            }
+            try p.finish()
+        }
+
+        let armsNode = try root.required("arms")
+        let armList = try armsNode.list()
+        guard armList.count >= 2 else { throw armsNode.error("an A/B test needs at least two arms") }
+        var arms: [ArmSpec] = []
+        var controlIndex: Int?
+        var names = Set<String>()
+        for node in armList {
+            let a = try node.map()
+            let nameNode = try a.required("name")
+            let armName = try nameNode.string()
+            guard !armName.isEmpty, names.insert(armName).inserted else { throw nameNode.error("arm names must be unique and non-empty") }
+            let typeNode = try a.required("strategy")
+            let type = try typeNode.string()
+            var params = Parameters(file: file)
+            if let pn = a.optional("params") {
+                let pm = try pn.map()
+                for e in pm.entriesAll() {
+                    params.values[e.key] = try e.node.paramValue()
+                    params.lines[e.key] = e.line
+                }
+            }
+            let weight = try a.double("weight") ?? 1
+            if weight <= 0 { throw (a.optional("weight") ?? node).error("weight must be positive") }
+            let epsilon = try unitDouble(a, "epsilon", 0, open: false)
+            if let cn = a.optional("control"), try cn.bool() {
+                if controlIndex != nil { throw cn.error("only one arm can be the control") }
+                controlIndex = arms.count
+            }
+            try a.finish()
+            arms.append(ArmSpec(name: armName, type: type, parameters: params, weight: weight, epsilon: epsilon))
+        }
+
+        var analysis = AnalysisSettings()
+        if let an = root.optional("analysis") {
+            let a = try an.map()
+            analysis.alpha = try unitDouble(a, "alpha", analysis.alpha)
+            analysis.srmThreshold = try unitDouble(a, "srm_threshold", analysis.srmThreshold)
+            analysis.power = try unitDouble(a, "power", analysis.power)
+            if let n = a.optional("target_relative_mde") {
+                analysis.targetRelativeMDE = try n.double()
+                guard analysis.targetRelativeMDE > 0 else { throw n.error("must be positive") }
+            }
+            analysis.cuped = try a.bool("cuped") ?? false
+            if analysis.cuped && preDays == 0 {
+                throw (a.optional("cuped") ?? an).error("CUPED needs a pre-period: set pre_period_days > 0")
+            }
+            try a.finish()
+        }
+        try root.finish()
+
+        let settings = SimulationSettings(seed: seed, days: days, preDays: preDays, retrainEvery: retrain, trainingScope: scope,
+                                          salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0)
+        return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis, worldSeed: worldSeed)
+    }
+}
