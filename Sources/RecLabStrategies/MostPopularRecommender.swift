@@ -1,15 +1,28 @@
 import RecLabCore
 
-// PLACEHOLDER: to be replaced by the real strategy.
+/// Most popular items first: score = number of training interactions (distinct users) with the item.
+/// The non-personalised baseline of top-N evaluation (Cremonesi, Koren and Turrin, "Performance of
+/// recommender algorithms on top-N recommendation tasks", RecSys 2010). Ties break toward the lower item index.
 public final class MostPopularRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "most-popular"
-    public static let summary = "not implemented yet"
+    public static let summary = "ranks items by training interaction count (Cremonesi et al. 2010 baseline)"
     public static let parameterDocs: [ParameterDoc] = []
 
+    private var popularity: [Float] = []
+    private var fitted = false
+
     public init(parameters: Parameters) throws {
-        throw RecLabError.usage("strategy 'most-popular' is not implemented yet")
+        try parameters.rejectUnknown(allowed: [], owner: Self.typeName)
     }
 
-    public func fit(_ train: TrainingSet, context: FitContext) throws {}
-    public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {}
+    /// O(items).
+    public func fit(_ train: TrainingSet, context: FitContext) throws {
+        popularity = itemInteractionCounts(train)
+        fitted = true
+    }
+
+    public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        requireFitted(fitted, Self.typeName)
+        copyScores(popularity, into: scores)
+    }
 }

@@ -1,1 +1,0 @@
-// Tests for RecLabEval are added by the issue that builds it.

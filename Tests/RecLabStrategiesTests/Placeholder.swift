@@ -1,1 +1,0 @@
-// Tests for RecLabStrategies are added by the issue that builds it.
