@@ -106,17 +106,7 @@ public struct ABConfig: Sendable {
         guard seedValue >= 0 else { throw seedNode!.error("seed must be non-negative") }
         let seed = UInt64(seedValue)
 
-        // dataset: {store: PATH} | {synthetic: CONFIG.yaml} | {movielens: FOLDER}
-        let dsNode = try root.required("dataset")
-        let ds = try dsNode.map()
-        let store = try ds.string("store"), synthetic = try ds.string("synthetic"), movielens = try ds.string("movielens")
-        let worldSeedNode = ds.optional("world_seed")
-        let worldSeed = UInt64(max(0, try worldSeedNode?.int() ?? Int(seed)))
-        try ds.finish()
-        let given = [store, synthetic, movielens].compactMap { $0 }
-        guard given.count == 1 else { throw dsNode.error("give exactly one of store, synthetic, movielens") }
-        let dataset: DatasetSource = store.map { .store(resolve($0)) } ?? synthetic.map { .synthetic(resolve($0)) }
-            ?? .movielens(resolve(movielens!))
+        let (dataset, worldSeed) = try DatasetSource.read(root, file: file, defaultSeed: seed)
 
         func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = 100_000) throws -> Int {
             guard let n = root.optional(key) else { return def }

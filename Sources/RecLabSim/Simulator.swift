@@ -389,6 +389,7 @@ struct VisitContext {
         let stamp = Int32(truncatingIfNeeded: day &* 1_000_003 &+ user)
         model.recommender.score(user: user, into: scores)
         for i in watched { scores[Int(i)] = -.infinity }
+        for i in 0..<nItems where !world.isAvailable(item: i, day: day) { scores[i] = -.infinity }
         for i in 0..<nItems where !scores[i].isFinite && scores[i] != -.infinity { scores[i] = -.infinity }
         @inline(__always) func available(_ i: Int32) -> Bool { scores[Int(i)] != -.infinity && shownStamp[Int(i)] != stamp }
 

@@ -20,6 +20,12 @@ public protocol UserBehaviour: Sendable {
     func sampleWatch(user: Int, item: Int, rng: inout SeededRandom) -> (minutes: Double, completion: Double)
     /// The rating (0.5...5) the user leaves after watching, or nil when they do not rate.
     func sampleRating(user: Int, item: Int, completion: Double, rng: inout SeededRandom) -> Double?
+    /// False for titles not yet released on `day` (never shown).
+    func isAvailable(item: Int, day: Int) -> Bool
+}
+
+extension UserBehaviour {
+    public func isAvailable(item: Int, day: Int) -> Bool { true }
 }
 
 /// Ranks by the world's true affinity: the best any learned strategy could do. Used for planted-effect
