@@ -1,15 +1,121 @@
+import Foundation
 import RecLabCore
 
-// PLACEHOLDER: to be replaced by the real strategy.
+/// Bayesian Personalized Ranking with a matrix-factorisation model (Rendle, Freudenthaler, Gantner and
+/// Schmidt-Thieme 2009, "BPR: Bayesian Personalized Ranking from Implicit Feedback", UAI): maximises
+/// `sum ln sigmoid(x_ui - x_uj) - lambda |theta|^2` over triples (u, i, j) with i observed for u and j not,
+/// by stochastic gradient ascent with bootstrap sampling (LearnBPR, the paper's Algorithm 1):
+/// each step draws an observed pair (u, i) uniformly and a negative j uniformly among u's unobserved items.
+/// The score is `x_ui = c_i + p_u . q_i` (the item bias `c_i` is optional).
+///
+/// Every interaction counts as positive feedback whatever its rating. Steps are sequential and all draws
+/// come from the fit seed, so the same seed gives the same model. An epoch is `samples_per_epoch` times the
+/// number of training pairs steps. Cost: O(epochs * pairs * factors) time.
 public final class BPRRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "bpr"
-    public static let summary = "not implemented yet"
-    public static let parameterDocs: [ParameterDoc] = []
+    public static let summary = "Bayesian Personalized Ranking, SGD over (user, positive, negative) triples (Rendle et al. 2009)"
+    public static let parameterDocs: [ParameterDoc] = [
+        ParameterDoc("factors", "64", "latent dimensions"),
+        ParameterDoc("epochs", "60", "training epochs"),
+        ParameterDoc("samples_per_epoch", "1.0", "triples drawn per epoch, as a multiple of the training pairs"),
+        ParameterDoc("learning_rate", "0.05", "SGD step size"),
+        ParameterDoc("reg_factors", "0.005", "L2 penalty on user and item factors (lambda)"),
+        ParameterDoc("reg_bias", "0.0", "L2 penalty on item biases"),
+        ParameterDoc("item_bias", "true", "learn an item bias c_i"),
+        ParameterDoc("init_std", "0.1", "standard deviation of the Gaussian factor initialisation"),
+    ]
+
+    public let factors: Int
+    public let epochs: Int
+    public let samplesPerEpoch: Double
+    public let learningRate: Float
+    public let regFactors: Float
+    public let regBias: Float
+    public let itemBias: Bool
+    public let initStd: Float
+    private(set) var model: FactorModel?
 
     public init(parameters: Parameters) throws {
-        throw RecLabError.usage("strategy 'bpr' is not implemented yet")
+        try parameters.rejectUnknown(allowed: Set(Self.parameterDocs.map(\.name)), owner: Self.typeName)
+        factors = try parameters.int("factors", default: 64, range: 1...4096)
+        epochs = try parameters.int("epochs", default: 60, range: 1...100_000)
+        samplesPerEpoch = try parameters.double("samples_per_epoch", default: 1.0, range: 1e-6...1000)
+        learningRate = Float(try parameters.double("learning_rate", default: 0.05, range: 1e-9...10))
+        regFactors = Float(try parameters.double("reg_factors", default: 0.005, range: 0...1000))
+        regBias = Float(try parameters.double("reg_bias", default: 0.0, range: 0...1000))
+        itemBias = try parameters.bool("item_bias", default: true)
+        initStd = Float(try parameters.double("init_std", default: 0.1, range: 0...10))
     }
 
-    public func fit(_ train: TrainingSet, context: FitContext) throws {}
-    public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {}
+    public func fit(_ train: TrainingSet, context: FitContext) throws {
+        try FactorParameters.requireData(train, strategy: Self.typeName)
+        let m = train.byUser
+        let k = factors, itemCount = train.itemCount
+        var model = FactorModel(factors: k, userCount: train.userCount, itemCount: itemCount)
+        var rng = SeededRandom(seed: context.seed, stream: "bpr")
+        model.randomise(std: initStd, rng: &rng)
+        let n = m.nonZeroCount
+        var rowOf = [Int32](repeating: 0, count: n)
+        for u in 0..<m.rowCount { for j in m.range(ofRow: u) { rowOf[j] = Int32(u) } }
+        let stepsPerEpoch = max(1, Int((Double(n) * samplesPerEpoch).rounded()))
+        let lr = learningRate, rf = regFactors, rb = regBias, useBias = itemBias
+        let progress = context.showProgress ? ProgressReporter("bpr epochs", total: epochs) : nil
+        let diff = UnsafeMutablePointer<Float>.allocate(capacity: k)
+        defer { diff.deallocate() }
+        for _ in 0..<epochs {
+            model.userFactors.withUnsafeMutableBufferPointer { pf in
+            model.itemFactors.withUnsafeMutableBufferPointer { qf in
+            model.itemBias.withUnsafeMutableBufferPointer { bi in
+            m.columns.withUnsafeBufferPointer { cols in
+            m.rowStart.withUnsafeBufferPointer { starts in
+            rowOf.withUnsafeBufferPointer { rows in
+                let P = pf.baseAddress!, Q = qf.baseAddress!
+                for _ in 0..<stepsPerEpoch {
+                    let pair = rng.nextInt(n)
+                    let u = Int(rows[pair]), i = Int(cols[pair])
+                    let lo = starts[u], hi = starts[u + 1]
+                    // A user who has rated every item has no negative; skip the draw.
+                    if hi - lo >= itemCount { continue }
+                    var j: Int
+                    repeat { j = rng.nextInt(itemCount) } while Self.contains(cols, lo, hi, Int32(j))
+                    let pu = P + u * k, qi = Q + i * k, qj = Q + j * k
+                    for f in 0..<k { diff[f] = qi[f] - qj[f] }
+                    var x = DenseLinearAlgebra.dot(pu, diff, k)
+                    if useBias { x += bi[i] - bi[j] }
+                    // d/dx ln sigmoid(x) = sigmoid(-x).
+                    let g = 1 / (1 + Foundation.exp(x))
+                    for f in 0..<k {
+                        let p = pu[f]
+                        pu[f] = p + lr * (g * diff[f] - rf * p)
+                        qi[f] += lr * (g * p - rf * qi[f])
+                        qj[f] += lr * (-g * p - rf * qj[f])
+                    }
+                    if useBias {
+                        bi[i] += lr * (g - rb * bi[i])
+                        bi[j] += lr * (-g - rb * bi[j])
+                    }
+                }
+            }}}}}}
+            progress?.advance()
+        }
+        progress?.finish()
+        model.clearUnseen(train)
+        self.model = model
+    }
+
+    /// Binary search for `item` in the sorted `cols[lo..<hi]`.
+    @inline(__always)
+    private static func contains(_ cols: UnsafeBufferPointer<Int32>, _ lo: Int, _ hi: Int, _ item: Int32) -> Bool {
+        var a = lo, b = hi
+        while a < b {
+            let mid = (a + b) >> 1
+            if cols[mid] < item { a = mid + 1 } else { b = mid }
+        }
+        return a < hi && cols[a] == item
+    }
+
+    public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let model else { preconditionFailure("bpr: score before fit") }
+        model.score(user: user, into: scores)
+    }
 }

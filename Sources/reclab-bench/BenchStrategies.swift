@@ -1,4 +1,4 @@
-// PLACEHOLDER: replaced by the issue that benchmarks this area.
+// Strategy benchmarks: each strategy engineer adds a function and calls it here.
 func benchStrategies() throws {
-    print("  (no Strategies benchmark yet)")
+    try benchFactorStrategies()
 }

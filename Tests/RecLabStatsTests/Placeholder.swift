@@ -1,1 +1,0 @@
-// Tests for RecLabStats are added by the issue that builds it.
