@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 import RecLabStore
 
 /// How an A/B metric is computed from a user's totals.
@@ -16,15 +17,22 @@ public struct ABMetric: Sendable {
     public let kind: ABMetricKind
 }
 
-/// Mean with standard error and the per-unit variance it came from.
-struct Estimate {
-    var mean: Double
-    var standardError: Double
-    var n: Int
-    /// Variance per unit (so that se^2 = unitVariance / n), used for power.
-    var unitVariance: Double
-    /// Degrees of freedom for t intervals (nil = normal).
-    var df: Double?
+/// An arm's estimate of one metric: a mean of per-user values or a ratio of sums (RecLabStats types).
+enum Estimate {
+    case mean(MeanSummary)
+    case ratio(RatioMetric)
+
+    var mean: Double { switch self { case .mean(let m): return m.mean; case .ratio(let r): return r.ratio } }
+    var standardError: Double { switch self { case .mean(let m): return m.standardError; case .ratio(let r): return r.standardError } }
+    var n: Int { switch self { case .mean(let m): return m.n; case .ratio(let r): return r.n } }
+    /// Variance per user (se^2 = unitVariance / n), for power.
+    var unitVariance: Double { standardError * standardError * Double(n) }
+    var summary: MetricSummary {
+        switch self {
+        case .mean(let m): return MetricSummary(mean: m.mean, ciLow: m.ciLow, ciHigh: m.ciHigh, n: m.n)
+        case .ratio(let r): return MetricSummary(mean: r.ratio, ciLow: r.ciLow, ciHigh: r.ciHigh, n: r.n)
+        }
+    }
 }
 
 /// Statistics of a simulated A/B test, following Kohavi, Tang and Xu, "Trustworthy Online Controlled
@@ -55,31 +63,10 @@ public enum ABAnalysis {
 
     // MARK: Estimators
 
-    static func meanEstimate(_ x: [Double]) -> Estimate {
-        let n = x.count
-        guard n > 0 else { return Estimate(mean: .nan, standardError: .nan, n: 0, unitVariance: .nan, df: nil) }
-        let mean = x.reduce(0, +) / Double(n)
-        let variance = n > 1 ? x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1) : .nan
-        return Estimate(mean: mean, standardError: (variance / Double(n)).squareRoot(), n: n, unitVariance: variance,
-                        df: Double(n - 1))
-    }
+    static func meanEstimate(_ x: [Double]) -> Estimate { .mean(MeanSummary(x)) }
 
-    /// R = sum(x) / sum(y) with Var(R) ~ (s_x^2 - 2 R s_xy + R^2 s_y^2) / (n mean(y)^2) (Deng et al. 2018, eq. 3).
-    static func ratioEstimate(_ x: [Double], _ y: [Double]) -> Estimate {
-        let n = x.count
-        let sx = x.reduce(0, +), sy = y.reduce(0, +)
-        guard n > 1, sy > 0 else { return Estimate(mean: sy > 0 ? sx / sy : .nan, standardError: .nan, n: n, unitVariance: .nan, df: nil) }
-        let mx = sx / Double(n), my = sy / Double(n), r = sx / sy
-        var vxx = 0.0, vyy = 0.0, vxy = 0.0
-        for k in 0..<n {
-            let dx = x[k] - mx, dy = y[k] - my
-            vxx += dx * dx; vyy += dy * dy; vxy += dx * dy
-        }
-        let d = Double(n - 1)
-        vxx /= d; vyy /= d; vxy /= d
-        let unit = max(0, (vxx - 2 * r * vxy + r * r * vyy) / (my * my))
-        return Estimate(mean: r, standardError: (unit / Double(n)).squareRoot(), n: n, unitVariance: unit, df: nil)
-    }
+    /// R = sum(x) / sum(y) with the delta-method variance (Deng et al. 2018), via RecLabStats.
+    static func ratioEstimate(_ x: [Double], _ y: [Double]) -> Estimate { .ratio(RatioMetric(numerators: x, denominators: y)) }
 
     static func estimate(_ metric: ABMetric, users: [Int], totals: [UserTotals]) -> Estimate {
         switch metric.kind {
@@ -88,54 +75,34 @@ public enum ABAnalysis {
         }
     }
 
-    static func summary(_ e: Estimate, confidence: Double = 0.95) -> MetricSummary {
-        let q = quantile(1 - (1 - confidence) / 2, df: e.df)
-        return MetricSummary(mean: e.mean, ciLow: e.mean - q * e.standardError, ciHigh: e.mean + q * e.standardError, n: e.n)
-    }
-
-    static func quantile(_ p: Double, df: Double?) -> Double {
-        if let df { return SimStats.tQuantile(p, df: df) }
-        return SimStats.normalQuantile(p)
-    }
-
-    /// Treatment versus control: Welch's t for means (Welch-Satterthwaite df), a z-test for ratio metrics.
-    /// Relative lift CI by the delta method on mean_t / mean_c.
-    static func compare(metric: String, arm: String, control: String, t: Estimate, c: Estimate, alpha: Double,
-                        welch: Bool) -> ABComparison {
-        let diff = t.mean - c.mean
-        let vt = t.standardError * t.standardError, vc = c.standardError * c.standardError
-        let se = (vt + vc).squareRoot()
-        var df: Double? = nil
-        if welch {
-            let nt = Double(t.n), nc = Double(c.n)
-            df = (vt + vc) * (vt + vc) / (vt * vt / max(nt - 1, 1) + vc * vc / max(nc - 1, 1))
-            if !(df!.isFinite) { df = nil }
+    /// Treatment versus control at confidence 1 - alpha: Welch's t-test for means, the delta-method z-test for
+    /// ratio metrics; both with the delta-method relative-lift interval.
+    static func compare(metric: String, arm: String, control: String, t: Estimate, c: Estimate, alpha: Double) -> ABComparison {
+        let level = 1 - alpha
+        switch (t, c) {
+        case (.mean(let mt), .mean(let mc)):
+            let w = WelchTest(treatment: MeanSummary(mean: mt.mean, variance: mt.variance, n: mt.n, level: level),
+                              control: MeanSummary(mean: mc.mean, variance: mc.variance, n: mc.n, level: level), level: level)
+            return ABComparison(metric: metric, arm: arm, control: control, lift: w.difference, relLift: w.relativeLift,
+                                ciLow: w.ciLow, ciHigh: w.ciHigh, relCiLow: w.relativeCiLow, relCiHigh: w.relativeCiHigh,
+                                pValue: w.pValue, pAdjusted: w.pValue, significant: false, method: "welch")
+        case (.ratio(let rt), .ratio(let rc)):
+            let r = RatioComparison(treatment: rt, control: rc, level: level)
+            return ABComparison(metric: metric, arm: arm, control: control, lift: r.difference, relLift: r.relativeLift,
+                                ciLow: r.ciLow, ciHigh: r.ciHigh, relCiLow: r.relativeCiLow, relCiHigh: r.relativeCiHigh,
+                                pValue: r.pValue, pAdjusted: r.pValue, significant: false, method: "delta")
+        default:
+            preconditionFailure("comparing estimates of different kinds")
         }
-        let stat = diff / se
-        let p: Double
-        if se == 0 { p = diff == 0 ? 1 : 0 } else if let df { p = SimStats.tTwoSidedP(stat, df: df) } else { p = SimStats.normalTwoSidedP(stat) }
-        let q = quantile(1 - alpha / 2, df: df)
-        let rel = diff / c.mean
-        let relSE = (vt / (c.mean * c.mean) + t.mean * t.mean * vc / pow(c.mean, 4)).squareRoot()
-        let z = SimStats.normalQuantile(1 - alpha / 2)
-        return ABComparison(metric: metric, arm: arm, control: control, lift: diff, relLift: rel,
-                            ciLow: diff - q * se, ciHigh: diff + q * se, relCiLow: rel - z * relSE, relCiHigh: rel + z * relSE,
-                            pValue: p, pAdjusted: p, significant: false, method: welch ? "welch" : "delta")
     }
 
-    /// Pearson's chi-square of observed users per arm against the configured weights.
+    /// Pearson's chi-square of observed users per arm against the configured weights (RecLabStats).
     public static func srm(observed: [Int], weights: [Double], names: [String], threshold: Double) -> SRMResult {
-        let total = Double(observed.reduce(0, +))
-        let wsum = weights.reduce(0, +)
-        var chi2 = 0.0
+        let test = SampleRatioMismatch(observed: observed, weights: weights, threshold: threshold)
         var expected: [String: Double] = [:], obs: [String: Int] = [:]
-        for (k, o) in observed.enumerated() {
-            let e = total * weights[k] / wsum
-            expected[names[k]] = e; obs[names[k]] = o
-            if e > 0 { chi2 += (Double(o) - e) * (Double(o) - e) / e }
-        }
-        let p = total > 0 ? SimStats.chiSquareSurvival(chi2, df: Double(observed.count - 1)) : 1
-        return SRMResult(chi2: chi2, pValue: p, ok: p >= threshold, threshold: threshold, observed: obs, expected: expected)
+        for k in names.indices { expected[names[k]] = test.expected[k]; obs[names[k]] = observed[k] }
+        return SRMResult(chi2: test.chiSquare, pValue: test.pValue, ok: !test.mismatch, threshold: threshold,
+                         observed: obs, expected: expected)
     }
 
     /// Everything in ab.json except provenance: arms, comparisons (Holm-adjusted), SRM, power, CUPED, daily.
@@ -152,7 +119,7 @@ public enum ABAnalysis {
             let est = metrics.map { estimate($0, users: users[a], totals: r.experiment) }
             estimates.append(est)
             var summaries: [String: MetricSummary] = [:]
-            for (m, e) in zip(metrics, est) { summaries[m.name] = summary(e) }
+            for (m, e) in zip(metrics, est) { summaries[m.name] = e.summary }
             let coverage = Exposure.coverage(r.exposure[a]), gini = Exposure.gini(r.exposure[a])
             summaries["coverage"] = MetricSummary(mean: coverage, ciLow: coverage, ciHigh: coverage, n: r.exposure[a].count)
             summaries["gini"] = MetricSummary(mean: gini, ciLow: gini, ciHigh: gini, n: r.exposure[a].count)
@@ -175,13 +142,11 @@ public enum ABAnalysis {
 
         var comparisons: [ABComparison] = []
         var power: [PowerResult] = []
-        let zSum = SimStats.normalQuantile(1 - analysis.alpha / 2) + SimStats.normalQuantile(analysis.power)
+        let zSum = Normal.quantile(1 - analysis.alpha / 2) + Normal.quantile(analysis.power)
         for a in names.indices where a != c {
             for (k, m) in metrics.enumerated() {
-                let welch: Bool
-                if case .perUser = m.kind { welch = true } else { welch = false }
                 comparisons.append(compare(metric: m.name, arm: names[a], control: names[c], t: estimates[a][k],
-                                           c: estimates[c][k], alpha: analysis.alpha, welch: welch))
+                                           c: estimates[c][k], alpha: analysis.alpha))
                 // MDE = (z_{1-alpha/2} + z_power) * se of the difference; users per arm for a target relative MDE.
                 let et = estimates[a][k], ec = estimates[c][k]
                 let se = (et.standardError * et.standardError + ec.standardError * ec.standardError).squareRoot()
@@ -218,7 +183,7 @@ public enum ABAnalysis {
                 }
                 var comps = names.indices.filter { $0 != c }.map { a in
                     compare(metric: m.name, arm: names[a], control: names[c], t: adjusted(a), c: adjusted(c),
-                            alpha: analysis.alpha, welch: true)
+                            alpha: analysis.alpha)
                 }
                 adjust(&comps, alpha: analysis.alpha)
                 out.append(CUPEDResult(metric: m.name, theta: theta, varianceReduction: reduction, comparisons: comps))
@@ -228,10 +193,10 @@ public enum ABAnalysis {
 
         let daily = r.daily.map { d -> DailyArmMetrics in
             var ms: [String: MetricSummary] = [:]
-            ms["ctr"] = summary(ratioEstimate(d.userPlays, d.userImpressions))
-            ms["plays_per_visit"] = summary(meanEstimate(d.userPlays))
-            ms["watch_minutes_per_user"] = summary(meanEstimate(d.userMinutes))
-            ms["completion_rate"] = summary(ratioEstimate(d.userCompletion, d.userPlays))
+            ms["ctr"] = ratioEstimate(d.userPlays, d.userImpressions).summary
+            ms["plays_per_visit"] = meanEstimate(d.userPlays).summary
+            ms["watch_minutes_per_user"] = meanEstimate(d.userMinutes).summary
+            ms["completion_rate"] = ratioEstimate(d.userCompletion, d.userPlays).summary
             return DailyArmMetrics(day: d.day, arm: names[d.arm], visits: d.visits, impressions: d.impressions, plays: d.plays,
                                    metrics: ms, gini: Exposure.gini(d.exposure), coverage: Exposure.coverage(d.exposure))
         }
@@ -239,7 +204,7 @@ public enum ABAnalysis {
     }
 
     static func adjust(_ comparisons: inout [ABComparison], alpha: Double) {
-        let adjusted = SimStats.holm(comparisons.map(\.pValue))
+        let adjusted = MultipleTesting.holm(comparisons.map(\.pValue))
         for k in comparisons.indices {
             comparisons[k].pAdjusted = adjusted[k]
             comparisons[k].significant = adjusted[k] < alpha

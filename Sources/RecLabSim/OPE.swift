@@ -1,6 +1,7 @@
 import Foundation
 import RecLabConfig
 import RecLabCore
+import RecLabStats
 import RecLabStore
 import RecLabStrategies
 
@@ -203,6 +204,8 @@ public enum OPERunner {
         // The logged contexts (parallel, one random stream per context).
         let logged = contexts(count: config.visits, seed: config.seed, stream: 1, sampler: sampler, world: world,
                               logger: logger, loggingRule: config.logging.rule, candidates: config.candidates, drawAction: true)
+        let fresh = contexts(count: config.trueVisits, seed: config.seed, stream: 2, sampler: sampler, world: world,
+                             logger: logger, loggingRule: config.logging.rule, candidates: config.candidates, drawAction: false)
         var targetsOut: [OPETarget] = []
         for (t, spec) in config.targets.enumerated() {
             let policy = targets[t]
@@ -210,8 +213,6 @@ public enum OPERunner {
             var estimates = estimate(logged, pi: piLogged, seed: config.seed &+ UInt64(t))
             estimates.sort { order($0.estimator) < order($1.estimator) }
             // True value: fresh on-policy contexts, exact expected play probability per context.
-            let fresh = contexts(count: config.trueVisits, seed: config.seed, stream: 2, sampler: sampler, world: world,
-                                 logger: logger, loggingRule: config.logging.rule, candidates: config.candidates, drawAction: false)
             let piFresh = policyProbabilities(fresh, policy: policy, rule: spec.rule, nItems: world.dataset.itemCount)
             var values = [Double](repeating: 0, count: fresh.count)
             for (k, c) in fresh.enumerated() {
@@ -222,7 +223,7 @@ public enum OPERunner {
                 values[k] = v
             }
             let truth = ABAnalysis.meanEstimate(values)
-            let z = SimStats.normalQuantile(0.975)
+            let z = Normal.quantile(0.975)
             targetsOut.append(OPETarget(policy: "\(spec.name) [\(spec.type), \(spec.rule.description)]",
                                         trueValue: truth.mean, trueCiLow: truth.mean - z * truth.standardError,
                                         trueCiHigh: truth.mean + z * truth.standardError, estimates: estimates))
@@ -293,7 +294,7 @@ public enum OPERunner {
     /// The five estimates with normal 95% intervals.
     static func estimate(_ log: [Context], pi: [[Double]], seed: UInt64) -> [OPEEstimate] {
         let n = log.count
-        let z = SimStats.normalQuantile(0.975)
+        let z = Normal.quantile(0.975)
         func interval(_ name: String, _ terms: [Double]) -> OPEEstimate {
             let e = ABAnalysis.meanEstimate(terms)
             return OPEEstimate(estimator: name, value: e.mean, ciLow: e.mean - z * e.standardError,
