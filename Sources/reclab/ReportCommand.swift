@@ -1,11 +1,57 @@
 import ArgumentParser
+import Foundation
 import RecLabCore
+import RecLabReport
 
-// PLACEHOLDER: replaced by the issue that implements `reclab report`.
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "(not implemented yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a Markdown report with tables and gnuplot charts for an offline run or an A/B simulation.",
+        discussion: """
+            RUN is an output folder of `reclab run` or `reclab simulate` (or the metrics.json / ab.json / ope.json \
+            in it), or a run id (or unique prefix) in the results store given with --results.
+            Writes DIR/report.md (self-contained Markdown: what was run, headline, metric tables, A/B lifts and \
+            SRM verdict, charts), DIR/tables/ (each table as .md, .csv and .tex) and DIR/charts/ (each chart as \
+            .png and .svg with the .gp script and .dat data that redraw it: `cd DIR/charts && gnuplot NAME.gp`).
+            Charts need gnuplot (on PATH, or the binary named by RECLAB_GNUPLOT); --no-charts skips them.
+            With --previous RUN the report becomes a sprint review: a "Since last sprint" section lists the change \
+            of every strategy (or arm) and metric, flagging improvements and regressions.
+
+            Examples:
+              reclab report out/tiny --out reports/tiny
+              reclab report out/ab-demo --previous reports/last-sprint/ab.json
+              reclab report offline-3f2a --results results.sqlite --no-charts
+            """)
+
+    @Argument(help: ArgumentHelp("Run folder, result file, or run id in the results store.", valueName: "RUN"))
+    var runReference: String
+
+    @Option(name: .long, help: ArgumentHelp("Folder for report.md, tables/ and charts/ (default: reports/<run id>).", valueName: "DIR"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("An earlier run of the same kind to compare with (sprint review).", valueName: "RUN"))
+    var previous: String?
+
+    @Option(name: .long, help: ArgumentHelp("Results store (SQLite) to look run ids up in.", valueName: "DB"))
+    var results: String?
+
+    @Flag(name: .long, help: "Do not draw charts (no gnuplot needed); the report and tables are still written.")
+    var noCharts = false
+
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try reportingErrors { throw RecLabError.usage("'reclab report' is not implemented yet") }
+        common.apply()
+        try reportingErrors {
+            let document = try ResultDocument.resolve(runReference, resultsStore: results)
+            let previousDocument = try previous.map { try ResultDocument.resolve($0, resultsStore: results) }
+            // Find gnuplot before doing any work, so a missing tool fails fast with nothing written.
+            let gnuplot = noCharts ? nil : try Gnuplot.locate()
+            let content = try Report.build(document, previous: previousDocument, charts: !noCharts)
+            let directory = URL(fileURLWithPath: out ?? "reports/\(document.runId)")
+            if ProgressReporter.isEnabled && !content.charts.isEmpty { printError("[report] drawing \(content.charts.count) charts with gnuplot") }
+            let path = try Report.write(content, to: directory, gnuplot: gnuplot)
+            print("wrote \(path.path) (\(content.tables.count) tables, \(content.charts.count) charts)")
+        }
     }
 }

@@ -1,11 +1,58 @@
 import ArgumentParser
+import Foundation
 import RecLabCore
+import RecLabEval
+import RecLabStore
 
-// PLACEHOLDER: replaced by the issue that implements `reclab run`.
+/// `reclab run CONFIG`: an offline experiment described by a YAML config.
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "(not implemented yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an offline experiment: fit strategies on training folds, rank the full catalogue, compute metrics.",
+        discussion: """
+            CONFIG is an experiment file such as experiments/tiny.yaml (see the README, "Offline experiments").
+            The whole config is checked before any work: unknown keys, wrong types, unknown strategies or metrics
+            and bad parameters are reported with file, line and key.
+
+            Writes DIR/metrics.json (the result document reports and `reclab check` read) and DIR/metrics.csv
+            (strategy, metric, fold, mean, ci_low, ci_high, n_users), prints a strategy x metric table, and
+            records the run with its provenance in a results store: --results DB when given, else
+            DIR/results.sqlite. DIR defaults to reports/runs/<name>.
+
+            Example: reclab run experiments/tiny.yaml --out /tmp/tiny
+            """
+    )
+
+    @Argument(help: "Experiment config (YAML).")
+    var config: String
+
+    @Option(name: .long, help: "Output folder (default: reports/runs/<name>).")
+    var out: String?
+
+    @Option(name: .long, help: "Results store to record the run in (default: <out>/results.sqlite).")
+    var results: String?
+
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try reportingErrors { throw RecLabError.usage("'reclab run' is not implemented yet") }
+        try reportingErrors {
+            common.apply()
+            let experiment = try ExperimentConfig.load(path: config)
+            let dir = URL(fileURLWithPath: out ?? "reports/runs/\(experiment.name)")
+            let storePath = results ?? dir.appendingPathComponent("results.sqlite").path
+            let log: (String) -> Void = { line in if ProgressReporter.isEnabled { printError(line) } }
+            log("[run] \(experiment.name): loading dataset")
+            let dataset = try ExperimentRunner.loadDataset(experiment)
+            log("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions")
+            let output = try ExperimentRunner.run(experiment, dataset: dataset, log: log)
+            try ResultFiles.write(output.document, to: dir)
+            let store = try ResultsStore(path: storePath)
+            try store.record(id: output.document.runId, kind: "offline", name: output.document.name,
+                             provenance: output.document.provenance, document: try ResultJSON.encoder().encode(output.document),
+                             metrics: output.metricRows, userValues: output.userValues)
+            print(ResultFiles.table(output.document))
+            print("")
+            print("run \(output.document.runId): \(dir.path)/metrics.json, metrics.csv; recorded in \(storePath)")
+        }
     }
 }

@@ -1,0 +1,261 @@
+import Foundation
+import RecLabConfig
+import RecLabCore
+import RecLabStrategies
+
+/// Where an experiment's data comes from.
+public enum DatasetSource: Sendable, Equatable {
+    /// A store made by `reclab import` or `reclab generate`.
+    case store(path: String)
+    /// A MovieLens folder or zip, imported in memory on the fly (`format`: auto, ml-100k, ml-1m, ml-latest).
+    case movielens(path: String, format: String)
+    /// A synthetic world generated in memory: the config file's path (nil when inline) and its node.
+    case synthetic(path: String?)
+}
+
+/// How relevance is judged for ranking metrics.
+public enum RelevanceRule: Sendable, Equatable {
+    /// Test interactions rated at or above the threshold are relevant.
+    case threshold(Double)
+    /// Every test interaction is relevant (implicit data).
+    case implicit
+
+    public var threshold: Double? {
+        if case .threshold(let t) = self { return t }
+        return nil
+    }
+}
+
+/// One strategy of an experiment after grid expansion.
+public struct StrategySpec: Sendable {
+    /// Unique in the run; grid points carry a suffix such as `als[factors=64,reg=0.1]`.
+    public var name: String
+    public var type: String
+    public var parameters: Parameters
+    /// Training feedback; nil = the experiment's default.
+    public var feedback: FeedbackKind?
+    /// Line of the strategy's entry, for errors found later.
+    public var line: Int
+
+    public init(name: String, type: String, parameters: Parameters = Parameters(), feedback: FeedbackKind? = nil, line: Int = 0) {
+        self.name = name; self.type = type; self.parameters = parameters; self.feedback = feedback; self.line = line
+    }
+
+    /// Parameter values as text, for result documents.
+    public var parameterStrings: [String: String] { parameters.values.mapValues(\.description) }
+}
+
+/// A parsed and validated experiment config (`experiments/*.yaml`).
+///
+/// Every error names the file, the line and the key. Parsing checks everything that can be checked
+/// without loading data: unknown keys, types, strategy types and parameters (by constructing each
+/// strategy, which validates and does no work), metric names, split parameters, that files exist.
+public struct ExperimentConfig {
+    public var name: String
+    public var seed: UInt64
+    public var dataset: DatasetSource
+    /// The inline or file synthetic config node, when `dataset` is synthetic.
+    public var syntheticNode: ConfigNode?
+    public var split: SplitSpec
+    /// Nil: decided from the data (a threshold of 4.0 when every interaction is rated, else implicit).
+    public var relevance: RelevanceRule?
+    /// Nil: explicit when every interaction is rated, else implicit.
+    public var feedback: FeedbackKind?
+    public var strategies: [StrategySpec]
+    public var metrics: [MetricSpec]
+    public var repeats: Int
+
+    public var configPath: String?
+    public var configText: String
+    public var configHash: String
+
+    public static let defaultThreshold = 4.0
+
+    /// Checks a strategy's type and parameters without training (by constructing it).
+    public typealias StrategyValidator = (_ type: String, _ parameters: Parameters) throws -> Void
+    public static let registryValidator: StrategyValidator = { _ = try StrategyRegistry.make(type: $0, parameters: $1) }
+
+    public init(name: String, seed: UInt64, dataset: DatasetSource, syntheticNode: ConfigNode? = nil, split: SplitSpec,
+                relevance: RelevanceRule?, feedback: FeedbackKind?, strategies: [StrategySpec], metrics: [MetricSpec],
+                repeats: Int = 1, configPath: String? = nil, configText: String = "", configHash: String? = nil) {
+        self.name = name; self.seed = seed; self.dataset = dataset; self.syntheticNode = syntheticNode; self.split = split
+        self.relevance = relevance; self.feedback = feedback; self.strategies = strategies; self.metrics = metrics
+        self.repeats = repeats; self.configPath = configPath; self.configText = configText
+        self.configHash = configHash ?? SHA256.hexDigest(configText)
+    }
+
+    /// Reads and validates a config file.
+    public static func load(path: String, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
+        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("experiment config not found", file: path) }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw RecLabError.config("cannot read the config as UTF-8 text", file: path)
+        }
+        return try parse(text: text, path: path, validate: validate)
+    }
+
+    /// Parses and validates config text (`path` is used in error messages and provenance).
+    public static func parse(text: String, path: String?, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
+        let root = try ConfigNode.parse(text, file: path)
+        let map = try root.map()
+        let name = try map.required("name").string()
+        guard !name.isEmpty, !name.contains("/") else {
+            throw map.optional("name")!.error("the name must be non-empty and contain no '/' (it names the output folder)")
+        }
+        var seed: UInt64 = 42
+        if let s = map.optional("seed") {
+            let v = try s.int()
+            guard v >= 0 else { throw s.error("the seed must be a non-negative integer") }
+            seed = UInt64(v)
+        }
+        let (dataset, synthNode) = try parseDataset(try map.required("dataset"))
+        let split = try SplitSpec.parse(try map.required("split"))
+        let relevance = try map.optional("relevance").map(parseRelevance)
+        let feedback = try map.optional("feedback").map(parseFeedback)
+        let strategies = try parseStrategies(try map.required("strategies"), validate: validate)
+        let metrics = try parseMetrics(try map.required("metrics"))
+        var repeats = 1
+        if let r = map.optional("repeats") {
+            repeats = try r.int()
+            guard (1...100).contains(repeats) else { throw r.error("repeats must be in 1...100, got \(repeats)") }
+        }
+        if repeats > 1 && !split.isRandom {
+            throw map.optional("repeats")!.error("repeats need a randomised split (holdout or kfold); '\(split.method)' gives the same folds every time")
+        }
+        try map.finish()
+        return ExperimentConfig(name: name, seed: seed, dataset: dataset, syntheticNode: synthNode, split: split,
+                                relevance: relevance, feedback: feedback, strategies: strategies, metrics: metrics,
+                                repeats: repeats, configPath: path, configText: text,
+                                configHash: SHA256.hexDigest(text))
+    }
+
+    static func parseDataset(_ node: ConfigNode) throws -> (DatasetSource, ConfigNode?) {
+        let m = try node.map()
+        let store = m.optional("store"), movielens = m.optional("movielens"), synthetic = m.optional("synthetic")
+        let format = m.optional("format")
+        try m.finish()
+        let given = [store, movielens, synthetic].compactMap { $0 }
+        guard given.count == 1 else {
+            throw node.error("give exactly one of 'store: FILE.sqlite', 'movielens: FOLDER' or 'synthetic: CONFIG.yaml or {inline config}'")
+        }
+        if let f = format, movielens == nil { throw f.error("'format' applies only to 'movielens'") }
+        if let store {
+            let path = try store.string()
+            guard FileManager.default.fileExists(atPath: path) else { throw store.error("dataset store '\(path)' not found") }
+            return (.store(path: path), nil)
+        }
+        if let movielens {
+            let path = try movielens.string()
+            guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
+            let fmt = try format?.string() ?? "auto"
+            let formats = ["auto", "ml-100k", "ml-1m", "ml-10m", "ml-latest"]
+            guard formats.contains(fmt) else { throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", "))") }
+            return (.movielens(path: path, format: fmt), nil)
+        }
+        let s = synthetic!
+        if case .mapping = s.value { return (.synthetic(path: nil), s) }
+        let path = try s.string()
+        guard FileManager.default.fileExists(atPath: path) else { throw s.error("synthetic config '\(path)' not found") }
+        return (.synthetic(path: path), try ConfigNode.load(path: path))
+    }
+
+    static func parseRelevance(_ node: ConfigNode) throws -> RelevanceRule {
+        if case .mapping = node.value {
+            let m = try node.map()
+            let t = try m.required("threshold").double()
+            try m.finish()
+            return .threshold(t)
+        }
+        if case .scalar(let s, false) = node.value, let t = Double(s) { return .threshold(t) }
+        if (try? node.string()) == "implicit" { return .implicit }
+        throw node.error("expected a rating threshold (for example 4.0) or 'implicit', got \(node.kindName)")
+    }
+
+    static func parseFeedback(_ node: ConfigNode) throws -> FeedbackKind {
+        let s = try node.string()
+        guard let f = FeedbackKind(rawValue: s) else { throw node.error("expected 'explicit' or 'implicit', got '\(s)'") }
+        return f
+    }
+
+    static func parseMetrics(_ node: ConfigNode) throws -> [MetricSpec] {
+        let entries: [ConfigNode]
+        if case .sequence(let items) = node.value { entries = items } else { entries = [node] }
+        var out: [MetricSpec] = []
+        for e in entries {
+            // `ndcg@[5, 10]` written unquoted in a flow list is read by YAML as a nested structure; accept
+            // both the string form and `{ndcg: [5, 10]}`.
+            if case .mapping(let pairs) = e.value {
+                for (key, _, value) in pairs {
+                    let ks = try (try? value.list())?.map { try $0.int() } ?? [value.int()]
+                    for k in ks {
+                        do { out += try MetricSpec.parse("\(key)@\(k)") } catch let err as RecLabError { throw e.error(err.message) }
+                    }
+                }
+                continue
+            }
+            do { out += try MetricSpec.parse(try e.string()) } catch let err as RecLabError where err.file == nil {
+                throw e.error(err.message)
+            }
+        }
+        guard !out.isEmpty else { throw node.error("list at least one metric") }
+        var seen = Set<MetricSpec>()
+        return out.filter { seen.insert($0).inserted }
+    }
+
+    /// Strategies with grid expansion: a parameter given as a list means one strategy per value (the
+    /// cartesian product over all list-valued parameters, first parameter varying slowest).
+    static func parseStrategies(_ node: ConfigNode, validate: StrategyValidator) throws -> [StrategySpec] {
+        let list = try node.list()
+        guard !list.isEmpty else { throw node.error("list at least one strategy") }
+        var out: [StrategySpec] = []
+        var names = Set<String>()
+        for entry in list {
+            let m = try entry.map()
+            let typeNode = try m.required("type")
+            let type = try typeNode.string()
+            guard StrategyRegistry.type(named: type) != nil else {
+                throw typeNode.error("unknown strategy type '\(type)'; known types: \(StrategyRegistry.typeNames.joined(separator: ", "))")
+            }
+            let nameNode = m.optional("name")
+            let baseName = try nameNode?.string() ?? type
+            let feedback = try m.optional("feedback").map(parseFeedback)
+            var fixed: [String: ParamValue] = [:]
+            var lines: [String: Int] = [:]
+            var grid: [(key: String, values: [ParamValue])] = []
+            if let p = m.optional("params") {
+                for (key, line, value) in try p.map().entriesAll() {
+                    lines[key] = line
+                    if case .sequence(let items) = value.value {
+                        guard !items.isEmpty else { throw value.error("a grid needs at least one value") }
+                        grid.append((key, try items.map { try $0.paramValue() }))
+                    } else {
+                        fixed[key] = try value.paramValue()
+                    }
+                }
+            }
+            try m.finish()
+            var points: [[(String, ParamValue)]] = [[]]
+            for (key, values) in grid {
+                points = points.flatMap { prefix in values.map { prefix + [(key, $0)] } }
+            }
+            for point in points {
+                var values = fixed
+                for (k, v) in point { values[k] = v }
+                let params = Parameters(values, lines: lines, file: entry.file)
+                let name = point.isEmpty ? baseName : baseName + "[" + point.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + "]"
+                guard names.insert(name).inserted else {
+                    throw (nameNode ?? entry).error("duplicate strategy name '\(name)'; give each strategy a unique 'name'")
+                }
+                // Validates the parameters now, before any work (construction does no training).
+                do {
+                    try validate(type, params)
+                } catch var e as RecLabError {
+                    // Parameter errors name the parameter; give its full path in the config.
+                    if let key = e.key, lines[key] != nil { e.key = "\(entry.path).params.\(key)" }
+                    throw e.located(file: entry.file, line: e.key == nil ? typeNode.line : nil)
+                }
+                out.append(StrategySpec(name: name, type: type, parameters: params, feedback: feedback, line: entry.line))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,469 @@
+import Foundation
+import RecLabCore
+import RecLabStore
+import RecLabStrategies
+
+/// What one experiment run produces: the `metrics.json` document plus the rows the results store keeps.
+public struct ExperimentOutput {
+    public var document: OfflineResults
+    public var metricRows: [RunMetricRow]
+    public var userValues: [UserMetricValues]
+}
+
+/// The offline runner: for each fold (and repeat) and strategy, fit on the training rows, rank the full
+/// catalogue minus the user's training items for every evaluated test user, and compute every metric per
+/// user; rating metrics from `predict` on the test ratings. Deterministic given the config's seed: folds,
+/// fitting seeds and aggregation order depend on the seed only, never on the thread count.
+public enum ExperimentRunner {
+    /// Runs `config` on `dataset`. `log` receives progress lines (already filtered by `--quiet`).
+    /// `makeStrategy` builds an unfitted strategy from its spec (the registry by default; tests pass their own).
+    public static func run(_ config: ExperimentConfig, dataset: Dataset, log: (String) -> Void = { _ in },
+                           makeStrategy: (StrategySpec) throws -> any Recommender = { try StrategyRegistry.make(type: $0.type, parameters: $0.parameters) })
+        throws -> ExperimentOutput {
+        guard dataset.interactionCount > 0 else { throw RecLabError.data("the dataset '\(dataset.name)' has no interactions") }
+        let relevance = config.relevance ?? (dataset.isFullyRated ? .threshold(ExperimentConfig.defaultThreshold) : .implicit)
+        if case .threshold = relevance, dataset.ratingCount == 0 {
+            throw RecLabError.config("relevance is a rating threshold but the dataset has no ratings; use 'relevance: implicit'",
+                                     file: config.configPath, key: "relevance")
+        }
+        let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
+        let metrics = config.metrics.sorted()
+        let userSpecs = metrics.filter { $0.base.scope == .perUser }
+        let catalogueSpecs = metrics.filter { $0.base.scope == .catalogue }
+        let ratingSpecs = metrics.filter { $0.base.scope == .rating }
+        let listK = (userSpecs + catalogueSpecs).compactMap(\.k).max() ?? 0
+        let strategies = config.strategies
+        let S = strategies.count
+
+        var acc = (0..<S).map { _ in StrategyAccumulator(userCount: dataset.userCount, itemCount: dataset.itemCount,
+                                                         userMetrics: userSpecs.count, catalogueMetrics: catalogueSpecs.count) }
+        var foldRows: [MetricResult] = []
+        var excludedTotal = 0
+        var foldCount = 0
+        var notPredicting = Set<String>()
+
+        for r in 0..<config.repeats {
+            let splitSeed = r == 0 ? config.seed : derivedSeed(config.seed, "repeat-\(r)")
+            let folds = try config.split.folds(of: dataset, seed: splitSeed)
+            for (f, fold) in folds.enumerated() {
+                let g = foldCount
+                foldCount += 1
+                let label = folds.count > 1 || config.repeats > 1
+                    ? "fold \(f + 1)/\(folds.count)" + (config.repeats > 1 ? ", repeat \(r + 1)/\(config.repeats)" : "") : "split"
+                let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
+                excludedTotal += ctx.excludedUsers
+                log("[run] \(label): \(fold.train.count) train / \(fold.test.count) test interactions, "
+                    + "\(ctx.evalUsers.count) users evaluated, \(ctx.excludedUsers) without a relevant test item excluded")
+                let fitSeed = derivedSeed(config.seed, "fit-\(g)")
+                var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
+                for (s, spec) in strategies.enumerated() {
+                    let kind = spec.feedback ?? defaultFeedback
+                    if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: dataset, rows: fold.train, feedback: kind) }
+                    let model = try makeStrategy(spec)
+                    let fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
+                    var result = FoldStrategyResult()
+                    let evalSeconds = timed {
+                        if listK > 0 {
+                            result.ranking = evaluateRanking(model: model, ctx: ctx, listK: listK, userSpecs: userSpecs,
+                                                             catalogueKs: catalogueSpecs.map { $0.k! }, label: "\(spec.name) \(label)")
+                        }
+                        if !ratingSpecs.isEmpty {
+                            if model.predictsRatings {
+                                result.rating = evaluateRatings(model: model, ctx: ctx, fallback: trainSets[kind]!.globalMean)
+                            } else {
+                                notPredicting.insert(spec.name)
+                            }
+                        }
+                    }
+                    log(String(format: "[run] %@ %@: fit %.2fs, evaluate %.2fs", spec.name, label, fitSeconds, evalSeconds))
+                    acc[s].fitSeconds += fitSeconds
+                    acc[s].evalSeconds += evalSeconds
+                    foldRows += acc[s].add(result, fold: g, strategy: spec.name, userSpecs: userSpecs,
+                                           catalogueSpecs: catalogueSpecs, ratingSpecs: ratingSpecs, ctx: ctx)
+                }
+            }
+        }
+        for name in notPredicting.sorted() { log("[run] note: \(name) does not predict ratings; rmse/mae are not reported for it") }
+
+        // Overall rows (fold nil), per-user values and fold rows in a stable order.
+        var results: [MetricResult] = []
+        var userValues: [UserMetricValues] = []
+        var perUser: [String: [String: (users: [Int32], values: [Double])]] = [:]
+        for (s, spec) in strategies.enumerated() {
+            for (m, metric) in metrics.enumerated() {
+                _ = m
+                guard let (summary, users, values) = acc[s].overall(metric, userSpecs: userSpecs, catalogueSpecs: catalogueSpecs,
+                                                                   foldCount: foldCount) else { continue }
+                results.append(MetricResult(strategy: spec.name, metric: metric.name, base: metric.base.rawValue, k: metric.k, fold: nil,
+                                            mean: summary.mean, ciLow: summary.ciLow, ciHigh: summary.ciHigh, nUsers: summary.n,
+                                            lowerIsBetter: metric.base.lowerIsBetter))
+                if let users, let values {
+                    userValues.append(UserMetricValues(subject: spec.name, metric: metric.name, fold: nil, users: users, values: values))
+                    perUser[metric.name, default: [:]][spec.name] = (users, values)
+                }
+            }
+        }
+        if foldCount > 1 { results += foldRows }
+
+        // Paired comparisons: every pair of strategies on every metric with per-user values, Holm over all.
+        var comparisons: [PairedComparison] = []
+        for metric in metrics {
+            guard let byStrategy = perUser[metric.name] else { continue }
+            for i in 0..<S {
+                for j in (i + 1)..<max(i + 1, S) {
+                    guard let a = byStrategy[strategies[i].name], let b = byStrategy[strategies[j].name] else { continue }
+                    let (va, vb) = matched(a, b)
+                    guard va.count >= 2 else { continue }
+                    let p = EvalStats.paired(va, vb)
+                    comparisons.append(PairedComparison(metric: metric.name, a: strategies[i].name, b: strategies[j].name,
+                                                        difference: p.difference, ciLow: p.ciLow, ciHigh: p.ciHigh, tP: p.tP,
+                                                        wilcoxonP: p.wilcoxonP, pAdjusted: 1, significant: false, nUsers: p.n))
+                }
+            }
+        }
+        let adjusted = EvalStats.holm(comparisons.map(\.wilcoxonP))
+        for i in comparisons.indices {
+            comparisons[i].pAdjusted = adjusted[i]
+            comparisons[i].significant = adjusted[i] < 0.05
+        }
+
+        var exposure: [String: [Int]] = [:]
+        if listK > 0 { for (s, spec) in strategies.enumerated() { exposure[spec.name] = acc[s].exposure } }
+        let runs = strategies.enumerated().map { s, spec in
+            StrategyRun(name: spec.name, type: spec.type, parameters: spec.parameterStrings,
+                        fitSeconds: acc[s].fitSeconds / Double(max(foldCount, 1)), evalSeconds: acc[s].evalSeconds / Double(max(foldCount, 1)))
+        }
+        let card = datasetCard(dataset, synthetic: { if case .synthetic = config.dataset { return true }; return false }())
+        let provenance = Provenance(configPath: config.configPath, configHash: config.configHash, configText: config.configText,
+                                    seed: config.seed, reclabVersion: RecLabVersion.string, gitCommit: RecLabVersion.gitCommit(),
+                                    createdAt: ISO8601DateFormatter().string(from: Date()), dataset: card)
+        let runId = ResultsStore.runId(kind: "offline", configHash: config.configHash, datasetHash: dataset.contentHash, seed: config.seed)
+        var splitParams = config.split.parameters
+        if config.repeats > 1 { splitParams["repeats"] = "\(config.repeats)" }
+        let document = OfflineResults(runId: runId, name: config.name, provenance: provenance,
+                                      split: SplitDescription(method: config.split.methodName, parameters: splitParams, folds: foldCount),
+                                      relevanceThreshold: relevance.threshold, strategies: runs, results: results,
+                                      comparisons: comparisons, exposureK: listK > 0 ? listK : nil, exposure: exposure,
+                                      excludedUsers: excludedTotal)
+        let rows = results.map { RunMetricRow(subject: $0.strategy, metric: $0.metric, fold: $0.fold,
+                                              summary: MetricSummary(mean: $0.mean, ciLow: $0.ciLow, ciHigh: $0.ciHigh, n: $0.nUsers)) }
+        return ExperimentOutput(document: document, metricRows: rows, userValues: userValues)
+    }
+
+    /// The dataset card of a result document.
+    public static func datasetCard(_ d: Dataset, synthetic: Bool) -> DatasetCard {
+        var hist: [String: Int] = [:]
+        for r in d.ratings where !r.isNaN { hist[String(format: "%.1f", Double(r)), default: 0] += 1 }
+        var perItem = [Int](repeating: 0, count: d.itemCount)
+        for i in d.items { perItem[Int(i)] += 1 }
+        let lower = d.source.lowercased()
+        return DatasetCard(name: d.name, source: d.source, contentHash: d.contentHash, users: d.userCount, movies: d.itemCount,
+                           interactions: d.interactionCount, ratings: d.ratingCount, ratingHistogram: hist,
+                           interactionsPerMovie: perItem.filter { $0 > 0 }.sorted(by: >),
+                           synthetic: synthetic || lower.contains("synthetic") || lower.contains("generate"))
+    }
+
+    // MARK: Per-fold evaluation
+
+    struct RankingResult {
+        /// userSpecs.count x evalUsers.count, metric-major; NaN where undefined (diversity of a 1-item list).
+        var values: [Double]
+        /// Exposure counts per catalogue cutoff, and at the list cutoff.
+        var catalogueExposure: [[Int]]
+        var exposure: [Int]
+    }
+
+    struct RatingResult {
+        /// Per-rating squared and absolute errors, aligned with `FoldContext.ratingRows`.
+        var squared: [Double]
+        var absolute: [Double]
+    }
+
+    struct FoldStrategyResult {
+        var ranking: RankingResult?
+        var rating: RatingResult?
+    }
+
+    /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
+    /// user position and exposure counts are summed, so they do not depend on the chunking.
+    static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [MetricSpec],
+                                catalogueKs: [Int], label: String) -> RankingResult {
+        let n = ctx.evalUsers.count
+        let items = ctx.dataset.itemCount
+        let M = userSpecs.count
+        var values = [Double](repeating: .nan, count: M * n)
+        var catalogueExposure = [[Int]](repeating: [Int](repeating: 0, count: items), count: catalogueKs.count)
+        var exposure = [Int](repeating: 0, count: items)
+        let lock = NSLock()
+        let progress = ProgressReporter("eval \(label)", total: n)
+        let genres = ctx.dataset.itemGenres
+        values.withUnsafeMutableBufferPointer { outBuf in
+            let out = outBuf
+            Parallel.forEachChunk(n, minChunk: 16) { range in
+                var buffer = [Float](repeating: 0, count: items)
+                var localCat = [[Int]](repeating: [Int](repeating: 0, count: items), count: catalogueKs.count)
+                var localExp = [Int](repeating: 0, count: items)
+                buffer.withUnsafeMutableBufferPointer { buf in
+                    for p in range {
+                        let user = Int(ctx.evalUsers[p])
+                        let list = model.recommend(user: user, k: listK, train: ctx.exclusion, buffer: buf).map(\.item)
+                        let hits = RankedHits(recommended: list, relevant: ctx.relevant(p))
+                        for (m, spec) in userSpecs.enumerated() {
+                            let k = spec.k!
+                            let top = list.prefix(k)
+                            let v: Double?
+                            switch spec.base {
+                            case .precision: v = hits.precision(at: k)
+                            case .recall: v = hits.recall(at: k)
+                            case .ndcg: v = hits.ndcg(at: k)
+                            case .map: v = hits.averagePrecision(at: k)
+                            case .mrr: v = hits.reciprocalRank(at: k)
+                            case .hit: v = hits.hit(at: k)
+                            case .novelty: v = ListMetrics.novelty(top, popularity: ctx.popularity)
+                            case .popularity: v = ListMetrics.averagePopularity(top, popularity: ctx.popularity)
+                            case .diversity: v = ListMetrics.intraListDiversity(top, genres: genres)
+                            default: v = nil
+                            }
+                            out[m * n + p] = v ?? .nan
+                        }
+                        for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
+                        for i in list { localExp[Int(i)] += 1 }
+                    }
+                }
+                lock.lock()
+                for c in 0..<catalogueKs.count { for i in 0..<items where localCat[c][i] != 0 { catalogueExposure[c][i] += localCat[c][i] } }
+                for i in 0..<items where localExp[i] != 0 { exposure[i] += localExp[i] }
+                lock.unlock()
+                progress.advance(by: range.count)
+            }
+        }
+        progress.finish()
+        return RankingResult(values: values, catalogueExposure: catalogueExposure, exposure: exposure)
+    }
+
+    /// Rating errors of every test rating, in parallel over users.
+    static func evaluateRatings(model: any Recommender, ctx: FoldContext, fallback: Float) -> RatingResult {
+        let rows = ctx.ratingRows
+        var squared = [Double](repeating: 0, count: rows.count)
+        var absolute = [Double](repeating: 0, count: rows.count)
+        let d = ctx.dataset
+        squared.withUnsafeMutableBufferPointer { sq in
+            absolute.withUnsafeMutableBufferPointer { ab in
+                let sqOut = sq, abOut = ab
+                Parallel.forEachChunk(rows.count, minChunk: 1024) { range in
+                    for p in range {
+                        let r = Int(rows[p])
+                        let prediction = model.predict(user: Int(d.users[r]), item: Int(d.items[r])) ?? fallback
+                        let e = Double(prediction) - Double(d.ratings[r])
+                        sqOut[p] = e * e
+                        abOut[p] = abs(e)
+                    }
+                }
+            }
+        }
+        return RatingResult(squared: squared, absolute: absolute)
+    }
+
+    /// The values of two per-user series on the users they share (both sorted by user).
+    static func matched(_ a: (users: [Int32], values: [Double]), _ b: (users: [Int32], values: [Double])) -> ([Double], [Double]) {
+        var i = 0, j = 0
+        var va: [Double] = [], vb: [Double] = []
+        while i < a.users.count && j < b.users.count {
+            if a.users[i] == b.users[j] { va.append(a.values[i]); vb.append(b.values[j]); i += 1; j += 1 }
+            else if a.users[i] < b.users[j] { i += 1 } else { j += 1 }
+        }
+        return (va, vb)
+    }
+
+    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 {
+        var rng = SeededRandom(seed: seed, stream: stream)
+        return rng.next()
+    }
+
+    static func timed(_ body: () throws -> Void) rethrows -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+}
+
+/// What every strategy of a fold shares: training exclusions, item popularity, relevant test items.
+struct FoldContext {
+    let dataset: Dataset
+    /// All training rows as an implicit view: its rows are the items each user is never recommended.
+    let exclusion: TrainingSet
+    let popularity: ItemPopularity
+    /// Users with at least one relevant test item, ascending.
+    let evalUsers: [Int32]
+    /// `relevantItems[relevantStart[p] ..< relevantStart[p + 1]]`: user p's relevant items, sorted.
+    let relevantStart: [Int]
+    let relevantItems: [Int32]
+    /// Users with test interactions but no relevant one (not counted in ranking metrics).
+    let excludedUsers: Int
+    /// Test rows carrying a rating, ascending (hence grouped by user).
+    let ratingRows: [Int32]
+
+    init(dataset: Dataset, fold: Fold, relevance: RelevanceRule) {
+        self.dataset = dataset
+        exclusion = TrainingSet(dataset: dataset, rows: fold.train, feedback: .implicit)
+        popularity = ItemPopularity(train: exclusion)
+        let test = fold.test.sorted()
+        var users: [Int32] = [], start: [Int] = [0], items: [Int32] = []
+        var excluded = 0
+        var ratingRows: [Int32] = []
+        var k = 0
+        while k < test.count {
+            let user = dataset.users[Int(test[k])]
+            var rel: [Int32] = []
+            let trainRange = exclusion.byUser.range(ofRow: Int(user))
+            let trainItems = exclusion.byUser.columns[trainRange]
+            while k < test.count && dataset.users[Int(test[k])] == user {
+                let r = Int(test[k])
+                let rating = dataset.ratings[r]
+                if !rating.isNaN { ratingRows.append(test[k]) }
+                let isRelevant: Bool
+                switch relevance {
+                case .implicit: isRelevant = true
+                case .threshold(let t): isRelevant = !rating.isNaN && Double(rating) >= t
+                }
+                // Items already in training are never recommended, so they cannot count as relevant.
+                if isRelevant && !RankedHits.contains(trainItems, dataset.items[r]) { rel.append(dataset.items[r]) }
+                k += 1
+            }
+            rel.sort()
+            var unique: [Int32] = []
+            for x in rel where unique.last != x { unique.append(x) }
+            if unique.isEmpty { excluded += 1; continue }
+            users.append(user)
+            items += unique
+            start.append(items.count)
+        }
+        evalUsers = users; relevantStart = start; relevantItems = items
+        excludedUsers = excluded
+        self.ratingRows = ratingRows
+    }
+
+    func relevant(_ p: Int) -> ArraySlice<Int32> { relevantItems[relevantStart[p]..<relevantStart[p + 1]] }
+}
+
+/// Everything collected for one strategy across folds.
+struct StrategyAccumulator {
+    var fitSeconds = 0.0
+    var evalSeconds = 0.0
+    /// Per user-metric: sum and count of per-user values across folds, by dataset user index.
+    var userSum: [[Double]]
+    var userCount: [[Int]]
+    /// Per catalogue metric: the value of each fold.
+    var catalogueFolds: [[Double]]
+    var evaluatedUser: [Bool]
+    /// Rating errors: per user sums across folds, and per fold (rmse, mae, ratings).
+    var userSquared: [Double], userAbsolute: [Double], userRatings: [Int]
+    var ratingFolds: [(rmse: Double, mae: Double, count: Int, rmseCI: (Double, Double), maeCI: (Double, Double))] = []
+    var exposure: [Int]
+
+    init(userCount: Int, itemCount: Int, userMetrics: Int, catalogueMetrics: Int) {
+        userSum = [[Double]](repeating: [Double](repeating: 0, count: userCount), count: userMetrics)
+        self.userCount = [[Int]](repeating: [Int](repeating: 0, count: userCount), count: userMetrics)
+        catalogueFolds = [[Double]](repeating: [], count: catalogueMetrics)
+        evaluatedUser = [Bool](repeating: false, count: userCount)
+        userSquared = [Double](repeating: 0, count: userCount)
+        userAbsolute = [Double](repeating: 0, count: userCount)
+        userRatings = [Int](repeating: 0, count: userCount)
+        exposure = [Int](repeating: 0, count: itemCount)
+    }
+
+    /// Adds one fold's results and returns that fold's metric rows.
+    mutating func add(_ r: ExperimentRunner.FoldStrategyResult, fold: Int, strategy: String, userSpecs: [MetricSpec],
+                      catalogueSpecs: [MetricSpec], ratingSpecs: [MetricSpec], ctx: FoldContext) -> [MetricResult] {
+        var rows: [MetricResult] = []
+        func row(_ spec: MetricSpec, _ s: MetricSummary) {
+            rows.append(MetricResult(strategy: strategy, metric: spec.name, base: spec.base.rawValue, k: spec.k, fold: fold,
+                                     mean: s.mean, ciLow: s.ciLow, ciHigh: s.ciHigh, nUsers: s.n, lowerIsBetter: spec.base.lowerIsBetter))
+        }
+        if let ranking = r.ranking {
+            let n = ctx.evalUsers.count
+            for u in ctx.evalUsers { evaluatedUser[Int(u)] = true }
+            for (m, spec) in userSpecs.enumerated() {
+                var vals: [Double] = []
+                vals.reserveCapacity(n)
+                for p in 0..<n {
+                    let v = ranking.values[m * n + p]
+                    guard !v.isNaN else { continue }
+                    vals.append(v)
+                    userSum[m][Int(ctx.evalUsers[p])] += v
+                    userCount[m][Int(ctx.evalUsers[p])] += 1
+                }
+                row(spec, EvalStats.summary(vals))
+            }
+            for (c, spec) in catalogueSpecs.enumerated() {
+                let counts = ranking.catalogueExposure[c]
+                let v = spec.base == .coverage ? CatalogueMetrics.coverage(exposure: counts) : CatalogueMetrics.gini(exposure: counts)
+                catalogueFolds[c].append(v)
+                row(spec, MetricSummary(mean: v, ciLow: v, ciHigh: v, n: n))
+            }
+            for i in exposure.indices { exposure[i] += ranking.exposure[i] }
+        }
+        if let rating = r.rating, !ratingSpecs.isEmpty {
+            for (p, row) in ctx.ratingRows.enumerated() {
+                let u = Int(ctx.dataset.users[Int(row)])
+                userSquared[u] += rating.squared[p]; userAbsolute[u] += rating.absolute[p]; userRatings[u] += 1
+            }
+            let mse = EvalStats.summary(rating.squared), mae = EvalStats.summary(rating.absolute)
+            let rmse = mse.mean.squareRoot()
+            let rmseCI = (max(mse.ciLow, 0).squareRoot(), max(mse.ciHigh, 0).squareRoot())
+            ratingFolds.append((rmse, mae.mean, rating.squared.count, rmseCI, (mae.ciLow, mae.ciHigh)))
+            for spec in ratingSpecs {
+                if spec.base == .rmse { row(spec, MetricSummary(mean: rmse, ciLow: rmseCI.0, ciHigh: rmseCI.1, n: mse.n)) }
+                else { row(spec, MetricSummary(mean: mae.mean, ciLow: mae.ciLow, ciHigh: mae.ciHigh, n: mae.n)) }
+            }
+        }
+        return rows
+    }
+
+    /// The overall summary of a metric over all folds, with per-user values where the metric has them.
+    /// Per-user metrics: each user's mean over the folds that evaluated them, then mean and CI over users.
+    /// Catalogue metrics: mean of the fold values (t interval over folds when there are several).
+    /// Rating metrics: mean of the fold RMSE/MAE (as Surprise and MLlib report k-fold results), with a t
+    /// interval over folds, or for one fold the interval of the mean squared (absolute) error over ratings.
+    func overall(_ spec: MetricSpec, userSpecs: [MetricSpec], catalogueSpecs: [MetricSpec], foldCount: Int)
+        -> (MetricSummary, [Int32]?, [Double]?)? {
+        switch spec.base.scope {
+        case .perUser:
+            let m = userSpecs.firstIndex(of: spec)!
+            var users: [Int32] = [], values: [Double] = []
+            for u in 0..<userSum[m].count where userCount[m][u] > 0 {
+                users.append(Int32(u)); values.append(userSum[m][u] / Double(userCount[m][u]))
+            }
+            guard !users.isEmpty || evaluatedUser.contains(true) else { return nil }
+            return (EvalStats.summary(values), users, values)
+        case .catalogue:
+            let c = catalogueSpecs.firstIndex(of: spec)!
+            let folds = catalogueFolds[c]
+            guard !folds.isEmpty else { return nil }
+            let n = evaluatedUser.reduce(0) { $0 + ($1 ? 1 : 0) }
+            var s = folds.count > 1 ? EvalStats.summary(folds) : MetricSummary(mean: folds[0], ciLow: folds[0], ciHigh: folds[0], n: n)
+            s.n = n
+            return (s, nil, nil)
+        case .rating:
+            guard !ratingFolds.isEmpty else { return nil }
+            let isRMSE = spec.base == .rmse
+            let total = ratingFolds.reduce(0) { $0 + $1.count }
+            var s: MetricSummary
+            if ratingFolds.count > 1 {
+                s = EvalStats.summary(ratingFolds.map { isRMSE ? $0.rmse : $0.mae })
+            } else {
+                let f = ratingFolds[0]
+                let ci = isRMSE ? f.rmseCI : f.maeCI
+                s = MetricSummary(mean: isRMSE ? f.rmse : f.mae, ciLow: ci.0, ciHigh: ci.1, n: total)
+            }
+            s.n = total
+            var users: [Int32] = [], values: [Double] = []
+            for u in 0..<userRatings.count where userRatings[u] > 0 {
+                users.append(Int32(u))
+                let n = Double(userRatings[u])
+                values.append(isRMSE ? (userSquared[u] / n).squareRoot() : userAbsolute[u] / n)
+            }
+            return (s, users, values)
+        }
+    }
+}

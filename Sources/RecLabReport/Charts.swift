@@ -1,0 +1,333 @@
+import Foundation
+import RecLabCore
+
+/// A chart as gnuplot input: its data file and the plotting commands. `ChartRenderer` wraps the commands
+/// with the PNG and SVG terminals, so NAME.gp alone redraws NAME.png and NAME.svg from NAME.dat.
+public struct Chart: Sendable {
+    /// File stem: `[a-z0-9-]`.
+    public var name: String
+    public var title: String
+    /// Contents of NAME.dat.
+    public var data: String
+    /// gnuplot commands after the terminal set-up; refer to the data as `DATA` (replaced by 'NAME.dat').
+    public var commands: String
+
+    public init(name: String, title: String, data: String, commands: String) {
+        self.name = Chart.slug(name); self.title = title; self.data = data; self.commands = commands
+    }
+
+    /// A file-name-safe stem: lower case letters, digits and dashes.
+    public static func slug(_ s: String) -> String {
+        var out = ""
+        for ch in s.lowercased() {
+            if ch.isASCII && (ch.isLetter || ch.isNumber) { out.append(ch) } else if ch == "@" { out += "-at-" } else if !out.hasSuffix("-") { out.append("-") }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out.isEmpty ? "chart" : out
+    }
+
+    /// The full NAME.gp text.
+    public var script: String {
+        let terminal = "size 1280,720 noenhanced font 'DejaVu Sans,16' linewidth 1.5"
+        return """
+            # RecLab chart: \(title)
+            # Redraw: cd to this folder and run `gnuplot \(name).gp` (reads \(name).dat, writes \(name).png and \(name).svg).
+            set terminal pngcairo \(terminal) background rgb '#ffffff'
+            set output '\(name).png'
+            \(GnuplotStyle.preamble)
+            set title \(GnuplotStyle.quote(title)) font ',20'
+            \(commands.replacingOccurrences(of: "DATA", with: "'\(name).dat'"))
+            set terminal svg \(terminal) background rgb '#ffffff'
+            set output '\(name).svg'
+            replot
+            unset output
+
+            """
+    }
+}
+
+/// Shared look: the Okabe-Ito colour-blind-safe palette (Okabe and Ito 2008, "Color Universal Design"),
+/// light grid, no mirrored tics.
+public enum GnuplotStyle {
+    /// Okabe-Ito, ordered so the first colours are the most distinct on white (yellow last).
+    public static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"]
+
+    static var preamble: String {
+        var lines = [
+            "set encoding utf8",
+            "set datafile missing 'NaN'",
+            "set border 3 lw 1 lc rgb '#444444'",
+            "set tics nomirror out",
+            "set grid ytics lc rgb '#dddddd' lw 1 dt 1",
+            "set key noautotitle",
+        ]
+        // Eight colours, then the same colours dashed, so up to 16 series stay distinguishable.
+        for (i, colour) in palette.enumerated() {
+            lines.append("set linetype \(i + 1) lc rgb '\(colour)' lw 2 pt \([7, 5, 9, 13, 11, 15, 7, 5][i]) ps 1.3 dt 1")
+            lines.append("set linetype \(i + 9) lc rgb '\(colour)' lw 2 pt \([6, 4, 8, 12, 10, 14, 6, 4][i]) ps 1.3 dt 2")
+        }
+        lines.append("set linetype cycle 16")
+        return lines.joined(separator: "\n")
+    }
+
+    /// A single-quoted gnuplot string ('' escapes a quote).
+    public static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    /// A double-quoted data-file field (no quotes or newlines inside).
+    static func dataLabel(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ") + "\""
+    }
+
+    /// A data value: exact, NaN for missing.
+    static func value(_ x: Double) -> String { x.isFinite ? NumberFormat.exact(x) : "NaN" }
+
+    static func colour(_ series: Int) -> String { palette[series % palette.count] }
+}
+
+/// One bar of a grouped bar chart: mean and CI.
+public struct BarValue: Sendable {
+    public var mean: Double
+    public var low: Double
+    public var high: Double
+    public init(mean: Double, low: Double, high: Double) { self.mean = mean; self.low = low; self.high = high }
+}
+
+/// A named series of points for line charts.
+public struct Series: Sendable {
+    public var name: String
+    /// (x, y, y low, y high); low/high NaN when there is no interval.
+    public var points: [(x: Double, y: Double, low: Double, high: Double)]
+    public init(name: String, points: [(x: Double, y: Double, low: Double, high: Double)]) { self.name = name; self.points = points }
+}
+
+public enum ChartBuilder {
+    /// Grouped bars: one group per label on the x axis, one coloured bar per series, CI error bars.
+    /// `values[s][g]` is series s in group g (nil = missing).
+    public static func groupedBars(name: String, title: String, ylabel: String, groups: [String], series: [String],
+                                   values: [[BarValue?]]) -> Chart {
+        var data = "# group" + series.map { " \"\($0)\" low high" }.joined() + "\n"
+        for (g, group) in groups.enumerated() {
+            var line = GnuplotStyle.dataLabel(group)
+            for s in series.indices {
+                if let v = values[s][g] {
+                    line += " \(GnuplotStyle.value(v.mean)) \(GnuplotStyle.value(v.low)) \(GnuplotStyle.value(v.high))"
+                } else {
+                    line += " NaN NaN NaN"
+                }
+            }
+            data += line + "\n"
+        }
+        let all = values.flatMap { $0.compactMap { $0 } }
+        let nonNegative = all.allSatisfy { $0.mean >= 0 && ($0.low >= 0 || !$0.low.isFinite) }
+        var commands = """
+            set style data histogram
+            set style histogram errorbars gap 2 lw 1.5
+            set style fill solid 0.85 border rgb '#333333'
+            set boxwidth 0.92
+            set errorbars lc rgb '#222222'
+            set ylabel \(GnuplotStyle.quote(ylabel))
+            set xtics scale 0
+            set key outside below center horizontal maxcols 4 samplen 2 reverse Left
+            """
+        if nonNegative { commands += "\nset yrange [0:*]" }
+        let clauses = series.indices.map { s -> String in
+            let c = 2 + 3 * s
+            let source = s == 0 ? "DATA" : "''"
+            let xtic = s == 0 ? ":xtic(1)" : ""
+            return "\(source) using \(c):\(c + 1):\(c + 2)\(xtic) title \(GnuplotStyle.quote(series[s])) lc rgb '\(GnuplotStyle.colour(s))'" +
+                (s >= GnuplotStyle.palette.count ? " fill pattern \(s / GnuplotStyle.palette.count + 1)" : "")
+        }
+        commands += "\nplot " + clauses.joined(separator: ", \\\n     ")
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+
+    /// Lines with points and CI error bars, one series per line, x numeric.
+    public static func lines(name: String, title: String, xlabel: String, ylabel: String, series: [Series],
+                             xtics: [Double]? = nil, logX: Bool = false, errorBars: Bool = true) -> Chart {
+        var data = ""
+        for s in series {
+            data += "# \(s.name)\n# x y low high\n"
+            for p in s.points {
+                data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high))\n"
+            }
+            data += "\n\n"
+        }
+        var commands = """
+            set xlabel \(GnuplotStyle.quote(xlabel))
+            set ylabel \(GnuplotStyle.quote(ylabel))
+            set key outside right top vertical samplen 2
+            set autoscale xfix
+            set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
+            """
+        if logX { commands += "\nset logscale x" }
+        if let xtics {
+            let label: (Double) -> String = { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : NumberFormat.short($0) }
+            commands += "\nset xtics (" + xtics.map { "'\(label($0))' \(GnuplotStyle.value($0))" }.joined(separator: ", ") + ")"
+        }
+        let clauses = series.enumerated().map { i, s -> String in
+            let style = errorBars ? "using 1:2:3:4 with yerrorlines" : "using 1:2 with linespoints"
+            return "\(i == 0 ? "DATA" : "''") index \(i) \(style) lt \(i + 1) title \(GnuplotStyle.quote(s.name))"
+        }
+        commands += "\nplot " + clauses.joined(separator: ", \\\n     ")
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+
+    /// Lines per series with a shaded CI band (filledcurves between low and high).
+    public static func bands(name: String, title: String, xlabel: String, ylabel: String, series: [Series]) -> Chart {
+        var chart = lines(name: name, title: title, xlabel: xlabel, ylabel: ylabel, series: series, errorBars: false)
+        let bandClauses = series.enumerated().map { i, _ in
+            "\(i == 0 ? "DATA" : "''") index \(i) using 1:3:4 with filledcurves fc rgb '\(GnuplotStyle.colour(i))' fs transparent solid 0.18 noborder notitle"
+        }
+        let lineClauses = series.enumerated().map { i, s in
+            "'' index \(i) using 1:2 with linespoints lt \(i + 1) title \(GnuplotStyle.quote(s.name))"
+        }
+        let header = chart.commands.components(separatedBy: "\nplot ").first ?? ""
+        chart.commands = header + "\nplot " + (bandClauses + lineClauses).joined(separator: ", \\\n     ")
+        return chart
+    }
+
+    /// Forest plot: one row per estimate with its CI on a horizontal axis, a dashed line at `reference`;
+    /// rows flagged `highlight` drawn in colour, the others in grey.
+    public static func forest(name: String, title: String, xlabel: String,
+                              rows: [(label: String, value: Double, low: Double, high: Double, highlight: Bool)],
+                              reference: Double = 0, highlightTitle: String, otherTitle: String) -> Chart {
+        var data = "# row label value low high highlighted\n"
+        let n = rows.count
+        for (i, r) in rows.enumerated() {
+            // First row at the top.
+            data += "\(n - i) \(GnuplotStyle.dataLabel(r.label)) \(GnuplotStyle.value(r.value)) \(GnuplotStyle.value(r.low)) \(GnuplotStyle.value(r.high)) \(r.highlight ? 1 : 0)\n"
+        }
+        let commands = """
+            set xlabel \(GnuplotStyle.quote(xlabel))
+            set yrange [0.3:\(Double(n) + 0.7)]
+            set ytics scale 0
+            set grid xtics ytics lc rgb '#e5e5e5'
+            set key outside right top vertical samplen 1
+            set arrow from \(GnuplotStyle.value(reference)), graph 0 to \(GnuplotStyle.value(reference)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
+            plot DATA using ($6 == 1 ? $3 : NaN):1:4:5:ytic(2) with xerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' title \(GnuplotStyle.quote(highlightTitle)), \\
+                 '' using ($6 == 0 ? $3 : NaN):1:4:5 with xerrorbars pt 6 ps 1.8 lw 2 lc rgb '#888888' title \(GnuplotStyle.quote(otherTitle))
+            """
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+
+    /// Labelled scatter with vertical CI bars (quality against fit time).
+    public static func labelledScatter(name: String, title: String, xlabel: String, ylabel: String,
+                                       points: [(label: String, x: Double, y: Double, low: Double, high: Double)], logX: Bool) -> Chart {
+        var data = "# x y low high label\n"
+        for p in points {
+            data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high)) \(GnuplotStyle.dataLabel(p.label))\n"
+        }
+        var commands = """
+            set xlabel \(GnuplotStyle.quote(xlabel))
+            set ylabel \(GnuplotStyle.quote(ylabel))
+            set grid xtics ytics lc rgb '#e5e5e5'
+            set offsets graph 0.08, graph 0.25, graph 0.1, graph 0.1
+            """
+        if logX { commands += "\nset logscale x" }
+        commands += """
+
+            plot DATA using 1:2:3:4 with yerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' notitle, \\
+                 '' using 1:2:5 with labels left offset 1.2,0.6 font ',13' tc rgb '#222222' notitle
+            """
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+
+    /// Long tail: interactions per movie by rank, log-scaled y.
+    public static func longTail(name: String, title: String, counts: [Int]) -> Chart {
+        let sorted = counts.sorted(by: >)
+        var data = "# movie rank, interactions (sorted descending)\n"
+        for (i, c) in sorted.enumerated() where c > 0 { data += "\(i + 1) \(c)\n" }
+        let total = sorted.reduce(0, +)
+        let top = max(1, sorted.count / 10)
+        let share = total > 0 ? Double(sorted.prefix(top).reduce(0, +)) / Double(total) : 0
+        let commands = """
+            set xlabel 'movie rank (by interactions)'
+            set ylabel 'interactions per movie (log scale)'
+            set logscale y
+            set grid xtics ytics mytics lc rgb '#e5e5e5'
+            set label 1 \(GnuplotStyle.quote("top 10% of movies (\(top)) get \(NumberFormat.percent(share, signed: false)) of interactions")) at graph 0.35, graph 0.85 font ',16'
+            plot DATA using 1:2 with filledcurves y1=1 fc rgb '\(GnuplotStyle.palette[0])' fs transparent solid 0.35 noborder notitle, \\
+                 '' using 1:2 with lines lt 1 lw 2.5 notitle
+            """
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+
+    /// Bars of counts with their labels on the x axis (rating histogram).
+    public static func histogram(name: String, title: String, xlabel: String, ylabel: String, bins: [(label: String, count: Int)]) -> Chart {
+        var data = "# bin count\n"
+        for b in bins { data += "\(GnuplotStyle.dataLabel(b.label)) \(b.count)\n" }
+        let commands = """
+            set xlabel \(GnuplotStyle.quote(xlabel))
+            set ylabel \(GnuplotStyle.quote(ylabel))
+            set style fill solid 0.85 border rgb '#333333'
+            set boxwidth 0.8
+            set yrange [0:*]
+            set xtics scale 0
+            set offsets 0.3, 0.3, graph 0.08, 0
+            plot DATA using 0:2:xtic(1) with boxes lc rgb '\(GnuplotStyle.palette[0])' notitle, \\
+                 '' using 0:2:(sprintf('%d', $2)) with labels offset 0,0.8 font ',13' notitle
+            """
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+
+    /// Lorenz curves of exposure per series (cumulative share of items against cumulative share of
+    /// impressions, items sorted by exposure ascending), with each series' Gini in the legend.
+    public static func lorenz(name: String, title: String, exposures: [(name: String, counts: [Int])]) -> Chart {
+        var data = ""
+        var clauses: [String] = []
+        for (i, e) in exposures.enumerated() {
+            let curve = Inequality.lorenzCurve(e.counts, points: 200)
+            data += "# \(e.name)\n# item share, exposure share\n"
+            for p in curve { data += "\(GnuplotStyle.value(p.x * 100)) \(GnuplotStyle.value(p.y * 100))\n" }
+            data += "\n\n"
+            let gini = Inequality.gini(e.counts)
+            clauses.append("\(i == 0 ? "DATA" : "''") index \(i) using 1:2 with lines lt \(i + 1) lw 3 title \(GnuplotStyle.quote("\(e.name) (Gini \(gini.isFinite ? String(format: "%.3f", gini) : "n/a"))"))")
+        }
+        clauses.append("x with lines dt 2 lw 1.5 lc rgb '#777777' title 'equal exposure (Gini 0)'")
+        let commands = """
+            set xlabel 'share of catalogue, items sorted by exposure (%)'
+            set ylabel 'share of impressions (%)'
+            set xrange [0:100]
+            set yrange [0:100]
+            set grid xtics ytics lc rgb '#e5e5e5'
+            set key outside right center vertical samplen 2
+            plot \(clauses.joined(separator: ", \\\n     "))
+            """
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+}
+
+/// Exposure inequality.
+public enum Inequality {
+    /// Gini coefficient of non-negative counts, from the sorted-values form
+    /// G = (2 * sum_i i * x_(i)) / (n * sum x) - (n + 1) / n, x ascending, i = 1...n
+    /// (Damgaard and Weiner 2000, "Describing inequality in plant size or fecundity", Ecology 81).
+    /// NaN when the total is zero. O(n log n).
+    public static func gini(_ counts: [Int]) -> Double {
+        let sorted = counts.sorted()
+        let n = Double(sorted.count)
+        let total = Double(sorted.reduce(0, +))
+        guard n > 0, total > 0 else { return .nan }
+        var weighted = 0.0
+        for (i, x) in sorted.enumerated() { weighted += Double(i + 1) * Double(x) }
+        return 2 * weighted / (n * total) - (n + 1) / n
+    }
+
+    /// Lorenz curve points (0,0) ... (1,1) at about `points` evenly spaced item shares. O(n log n).
+    public static func lorenzCurve(_ counts: [Int], points: Int) -> [(x: Double, y: Double)] {
+        let sorted = counts.sorted()
+        let n = sorted.count
+        let total = Double(sorted.reduce(0, +))
+        guard n > 0, total > 0 else { return [(0, 0), (1, 1)] }
+        var cumulative = [0.0]
+        cumulative.reserveCapacity(n + 1)
+        for x in sorted { cumulative.append(cumulative[cumulative.count - 1] + Double(x)) }
+        let steps = min(points, n)
+        var out: [(Double, Double)] = []
+        for j in 0...steps {
+            let i = Int((Double(j) * Double(n) / Double(steps)).rounded())
+            out.append((Double(i) / Double(n), cumulative[i] / total))
+        }
+        return out
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import RecLabCore
+import RecLabStore
+
+/// A result document of any kind, as read by reports and the regression gate.
+public enum ResultDocument: Sendable {
+    case offline(OfflineResults)
+    case ab(ABResults)
+    case ope(OPEResults)
+
+    public var kind: String {
+        switch self {
+        case .offline: return "offline"
+        case .ab: return "ab"
+        case .ope: return "ope"
+        }
+    }
+
+    public var runId: String {
+        switch self {
+        case .offline(let d): return d.runId
+        case .ab(let d): return d.runId
+        case .ope(let d): return d.runId
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .offline(let d): return d.name
+        case .ab(let d): return d.name
+        case .ope(let d): return d.name
+        }
+    }
+
+    public var provenance: Provenance {
+        switch self {
+        case .offline(let d): return d.provenance
+        case .ab(let d): return d.provenance
+        case .ope(let d): return d.provenance
+        }
+    }
+
+    /// Decodes a metrics.json / ab.json / ope.json; `source` names the file in errors.
+    public static func decode(_ data: Data, source: String) throws -> ResultDocument {
+        guard let kind = ResultJSON.kind(of: data) else {
+            throw RecLabError.input("not a RecLab result document (no \"kind\" field; expected metrics.json, ab.json or ope.json)", file: source)
+        }
+        let decoder = ResultJSON.decoder()
+        do {
+            switch kind {
+            case "offline": return .offline(try decoder.decode(OfflineResults.self, from: data))
+            case "ab": return .ab(try decoder.decode(ABResults.self, from: data))
+            case "ope": return .ope(try decoder.decode(OPEResults.self, from: data))
+            default: throw RecLabError.input("unknown result kind '\(kind)' (expected offline, ab or ope)", file: source)
+            }
+        } catch let error as DecodingError {
+            throw RecLabError.input("malformed \(kind) result document: \(describe(error))", file: source)
+        }
+    }
+
+    /// Reads a result document from a file, or from a folder written by `reclab run`/`simulate`/`ope`.
+    public static func load(path: String) throws -> ResultDocument {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RecLabError.io("no such file or folder", file: path)
+        }
+        var file = path
+        if isDirectory.boolValue {
+            let candidates = ["metrics.json", "ab.json", "ope.json"]
+                .map { (path as NSString).appendingPathComponent($0) }
+                .filter { FileManager.default.fileExists(atPath: $0) }
+            guard let first = candidates.first else {
+                throw RecLabError.io("folder holds no metrics.json, ab.json or ope.json (is it an output folder of reclab run or simulate?)", file: path)
+            }
+            if candidates.count > 1 {
+                throw RecLabError.usage("\(path) holds several result documents (\(candidates.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))); name the file")
+            }
+            file = first
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw RecLabError.io("cannot read file", file: file)
+        }
+        return try decode(data, source: file)
+    }
+
+    /// Resolves a RUN argument: an existing file or folder, else a run id (or unique prefix) in the results store.
+    public static func resolve(_ run: String, resultsStore: String?) throws -> ResultDocument {
+        if FileManager.default.fileExists(atPath: run) { return try load(path: run) }
+        guard let db = resultsStore else {
+            throw RecLabError.usage("'\(run)' is not a file or folder; to read it as a run id, pass --results DB (the results store reclab run/simulate recorded it in)")
+        }
+        guard FileManager.default.fileExists(atPath: db) else { throw RecLabError.io("no such results store", file: db) }
+        let store = try ResultsStore(path: db)
+        let found = try store.document(id: run)
+        return try decode(found.data, source: "\(db) (run \(found.id))")
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx): return "missing key '\(path(ctx.codingPath + [key]))'"
+        case .typeMismatch(_, let ctx): return "wrong type at '\(path(ctx.codingPath))': \(ctx.debugDescription)"
+        case .valueNotFound(_, let ctx): return "missing value at '\(path(ctx.codingPath))'"
+        case .dataCorrupted(let ctx):
+            return ctx.codingPath.isEmpty ? "not valid JSON" : "bad value at '\(path(ctx.codingPath))': \(ctx.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// Which direction is better for a metric, by name, for documents that do not say (ab.json):
+/// lower is better for error and concentration metrics (rmse, mae, gini, popularity), higher otherwise.
+public enum MetricDirection {
+    public static let lowerIsBetterBases: Set<String> = ["rmse", "mae", "gini", "popularity"]
+
+    public static func lowerIsBetter(_ metric: String) -> Bool {
+        let base = metric.split(separator: "@").first.map(String.init) ?? metric
+        return lowerIsBetterBases.contains(base.lowercased())
+    }
+}

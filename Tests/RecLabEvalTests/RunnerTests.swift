@@ -1,0 +1,215 @@
+import Foundation
+import RecLabCore
+import RecLabEval
+import RecLabStore
+import RecLabStrategies
+import RecLabTestSupport
+import XCTest
+
+/// A trivial strategy whose rankings are known in advance: scores items by index, ascending (`descending`
+/// false: item 0 best) or descending, and predicts a constant rating.
+final class FixedOrderRecommender: Recommender, @unchecked Sendable {
+    static let typeName = "fixed-order"
+    static let summary = "test strategy"
+    static let parameterDocs: [ParameterDoc] = []
+    let lowFirst: Bool
+    let constant: Float?
+
+    init(parameters: Parameters) throws { lowFirst = true; constant = nil }
+    init(lowFirst: Bool, constant: Float?) { self.lowFirst = lowFirst; self.constant = constant }
+
+    func fit(_ train: TrainingSet, context: FitContext) throws {}
+    func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        for i in 0..<scores.count { scores[i] = lowFirst ? -Float(i) : Float(i) }
+    }
+    var predictsRatings: Bool { constant != nil }
+    func predict(user: Int, item: Int) -> Float? { constant }
+}
+
+final class RunnerTests: XCTestCase {
+    private let eps = 1e-9
+
+    /// Three users, five movies (items 0-4 = movies 1-5). Per-user temporal split, last interaction to test:
+    /// - user 1: train movies 1, 2; test movie 3 rated 4 (relevant);
+    /// - user 2: train movie 2; test movie 4 rated 5 (relevant);
+    /// - user 3: train movie 1; test movie 5 rated 2 (not relevant: excluded from ranking metrics).
+    private func tinyDataset() -> Dataset {
+        Dataset(content: TestSupport.tinyContent(users: 3, movies: 5, ratings: [
+            (1, 1, 5, 1), (1, 2, 3, 2), (1, 3, 4, 3),
+            (2, 2, 4, 1), (2, 4, 5, 2),
+            (3, 1, 2, 1), (3, 5, 2, 2),
+        ], genres: [1: ["Action"], 2: ["Action", "Comedy"], 3: ["Comedy"], 4: ["Drama"], 5: ["Action"]]))
+    }
+
+    private func config(metrics: [String], strategies: [String] = ["low", "high"]) throws -> ExperimentConfig {
+        ExperimentConfig(name: "t", seed: 7, dataset: .store(path: "unused"), split: SplitSpec(method: .userTemporal(fraction: nil, last: 1)),
+                         relevance: .threshold(4), feedback: nil,
+                         strategies: strategies.map { StrategySpec(name: $0, type: "fixed-order") },
+                         metrics: try metrics.flatMap { try MetricSpec.parse($0) }, configText: "name: t\n")
+    }
+
+    private func run(_ c: ExperimentConfig) throws -> ExperimentOutput {
+        try ExperimentRunner.run(c, dataset: tinyDataset()) { spec in
+            FixedOrderRecommender(lowFirst: spec.name == "low", constant: spec.name == "low" ? 3.5 : nil)
+        }
+    }
+
+    private func value(_ out: ExperimentOutput, _ strategy: String, _ metric: String) throws -> MetricResult {
+        try XCTUnwrap(out.document.results.first { $0.strategy == strategy && $0.metric == metric && $0.fold == nil },
+                      "\(strategy) \(metric)")
+    }
+
+    func testRankingMetricsMatchHandComputation() throws {
+        let out = try run(try config(metrics: ["ndcg@3", "precision@3", "recall@3", "mrr@3", "hit@1", "map@3"]))
+        // "low" ranks items 0,1,2,... minus training items:
+        //   user 1 (train {0,1}) gets [2,3,4]: relevant item 2 at rank 1 -> ndcg 1, P@3 1/3, RR 1, hit@1 1;
+        //   user 2 (train {1}) gets [0,2,3]: relevant item 3 at rank 3 -> ndcg 1/log2(4) = 0.5, RR 1/3, hit@1 0.
+        XCTAssertEqual(try value(out, "low", "ndcg@3").mean, 0.75, accuracy: eps)
+        XCTAssertEqual(try value(out, "low", "ndcg@3").nUsers, 2)
+        // 95% t interval over the two users (scipy: mean ± t.ppf(0.975, 1) · sd/√2).
+        XCTAssertEqual(try value(out, "low", "ndcg@3").ciLow, -2.4265511840436735, accuracy: 1e-9)
+        XCTAssertEqual(try value(out, "low", "ndcg@3").ciHigh, 3.9265511840436735, accuracy: 1e-9)
+        XCTAssertEqual(try value(out, "low", "precision@3").mean, 1.0 / 3, accuracy: eps)
+        XCTAssertEqual(try value(out, "low", "recall@3").mean, 1, accuracy: eps)
+        XCTAssertEqual(try value(out, "low", "mrr@3").mean, (1 + 1.0 / 3) / 2, accuracy: eps)
+        XCTAssertEqual(try value(out, "low", "hit@1").mean, 0.5, accuracy: eps)
+        XCTAssertEqual(try value(out, "low", "map@3").mean, (1 + 1.0 / 3) / 2, accuracy: eps)
+        // "high" ranks 4,3,2,...: user 1 gets [4,3,2] (hit at 3: 0.5); user 2 gets [4,3,2] (hit at 2: 1/log2(3)).
+        XCTAssertEqual(try value(out, "high", "ndcg@3").mean, (0.5 + 1 / log2(3.0)) / 2, accuracy: eps)
+        XCTAssertEqual(out.document.excludedUsers, 1)
+        XCTAssertEqual(out.document.relevanceThreshold, 4)
+        // Per-user values kept for users 0 and 1 (dense indices), in user order.
+        let ndcg = try XCTUnwrap(out.userValues.first { $0.subject == "low" && $0.metric == "ndcg@3" })
+        XCTAssertEqual(ndcg.users, [0, 1])
+        XCTAssertEqual(ndcg.values[0], 1, accuracy: eps)
+        XCTAssertEqual(ndcg.values[1], 0.5, accuracy: eps)
+    }
+
+    func testBeyondAccuracyMetrics() throws {
+        let out = try run(try config(metrics: ["coverage@3", "gini@3", "popularity@3", "novelty@3", "diversity@3"], strategies: ["low"]))
+        // Lists: user 1 [2,3,4], user 2 [0,2,3] -> items {0,2,3,4} of 5 recommended; exposure [1,0,2,2,1].
+        XCTAssertEqual(try value(out, "low", "coverage@3").mean, 0.8, accuracy: eps)
+        // Gini of [1,0,2,2,1]: sorted [0,1,1,2,2], Σ(2i-6)x = -2+0+4+8 = 10, / (5·6) = 1/3.
+        XCTAssertEqual(try value(out, "low", "gini@3").mean, 1.0 / 3, accuracy: eps)
+        XCTAssertEqual(out.document.exposure["low"], [1, 0, 2, 2, 1])
+        XCTAssertEqual(out.document.exposureK, 3)
+        // Training users per item: item 0 {u1,u3}=2, item 1 {u1,u2}=2, items 2-4: 0; 3 active users.
+        // ARP: user 1 (0+0+0)/3 = 0, user 2 (2+0+0)/3 -> mean 1/3.
+        XCTAssertEqual(try value(out, "low", "popularity@3").mean, 1.0 / 3, accuracy: eps)
+        // Novelty: unseen items -log2(1/3); item 0 -log2(2/3). User 1: log2(3); user 2: (log2(1.5) + 2 log2(3)) / 3.
+        let n1 = log2(3.0), n2 = (log2(1.5) + 2 * log2(3.0)) / 3
+        XCTAssertEqual(try value(out, "low", "novelty@3").mean, (n1 + n2) / 2, accuracy: eps)
+        // Genres: 0 {Action}, 1 {Action, Comedy}, 2 {Comedy}, 3 {Drama}, 4 {Action}.
+        // User 1 [2,3,4]: all pairs disjoint -> 1. User 2 [0,2,3]: all disjoint -> 1.
+        XCTAssertEqual(try value(out, "low", "diversity@3").mean, 1, accuracy: eps)
+    }
+
+    func testRatingMetricsFromPredictions() throws {
+        let out = try run(try config(metrics: ["rmse", "mae", "ndcg@3"]))
+        // Test ratings 4, 5, 2 against the constant 3.5: errors 0.5, 1.5, -1.5 (user 3's rating counts here).
+        XCTAssertEqual(try value(out, "low", "rmse").mean, ((0.25 + 2.25 + 2.25) / 3).squareRoot(), accuracy: eps)
+        XCTAssertEqual(try value(out, "low", "mae").mean, 3.5 / 3, accuracy: eps)
+        XCTAssertEqual(try value(out, "low", "rmse").nUsers, 3)
+        XCTAssertTrue(try value(out, "low", "rmse").lowerIsBetter)
+        // "high" predicts nothing: no rating rows for it.
+        XCTAssertNil(out.document.results.first { $0.strategy == "high" && $0.metric == "rmse" })
+    }
+
+    func testPairedComparisonsAndDocument() throws {
+        let out = try run(try config(metrics: ["ndcg@3", "hit@3"]))
+        let c = try XCTUnwrap(out.document.comparisons.first { $0.metric == "ndcg@3" })
+        XCTAssertEqual(c.a, "low"); XCTAssertEqual(c.b, "high")
+        // Per-user differences: user 1: 1 - 0.5; user 2: 0.5 - 1/log2(3).
+        XCTAssertEqual(c.difference, ((1 - 0.5) + (0.5 - 1 / log2(3.0))) / 2, accuracy: eps)
+        XCTAssertEqual(c.nUsers, 2)
+        // scipy.stats.ttest_rel([1, 0.5], [0.5, 1/log2(3)]).pvalue and wilcoxon(...).pvalue.
+        XCTAssertEqual(c.tP, 0.6630440738324104, accuracy: 1e-9)
+        XCTAssertEqual(c.wilcoxonP, 1, accuracy: 1e-12)
+        XCTAssertFalse(c.significant)
+        // hit@3 is 1 for everyone in both: all differences zero -> no evidence.
+        let h = try XCTUnwrap(out.document.comparisons.first { $0.metric == "hit@3" })
+        XCTAssertEqual(h.difference, 0)
+        XCTAssertEqual(h.wilcoxonP, 1)
+        XCTAssertEqual(out.document.strategies.map(\.name), ["low", "high"])
+        XCTAssertEqual(out.document.split.method, "user-temporal")
+        XCTAssertEqual(out.document.provenance.dataset.users, 3)
+        XCTAssertEqual(out.document.provenance.dataset.ratingHistogram, ["2.0": 2, "3.0": 1, "4.0": 2, "5.0": 2])
+        XCTAssertEqual(out.document.provenance.dataset.interactionsPerMovie, [2, 2, 1, 1, 1])
+        XCTAssertEqual(out.document.provenance.seed, 7)
+    }
+
+    func testMetricsJSONRoundTripsAndCSV() throws {
+        let out = try run(try config(metrics: ["ndcg@[2,3]", "rmse"]))
+        let dir = try TestSupport.temporaryDirectory(self)
+        try ResultFiles.write(out.document, to: dir)
+        let data = try Data(contentsOf: dir.appendingPathComponent("metrics.json"))
+        XCTAssertEqual(ResultJSON.kind(of: data), "offline")
+        let decoded = try ResultJSON.decoder().decode(OfflineResults.self, from: data)
+        XCTAssertEqual(decoded.results, out.document.results)
+        XCTAssertEqual(decoded.comparisons, out.document.comparisons)
+        XCTAssertEqual(decoded.provenance, out.document.provenance)
+        XCTAssertEqual(decoded.exposure, out.document.exposure)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"relevance_threshold\""))
+        let csv = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.first, "strategy,metric,fold,mean,ci_low,ci_high,n_users")
+        XCTAssertTrue(lines.contains("low,ndcg@3,all,0.75,\(ResultFilesTestHelper.number(out, "low", "ndcg@3", \.ciLow)),\(ResultFilesTestHelper.number(out, "low", "ndcg@3", \.ciHigh)),2"))
+        XCTAssertEqual(lines.count, 1 + out.document.results.count)
+    }
+
+    func testResultsStoreRecordsProvenanceAndUserValues() throws {
+        let out = try run(try config(metrics: ["ndcg@3"]))
+        let dir = try TestSupport.temporaryDirectory(self)
+        let store = try ResultsStore(path: dir.appendingPathComponent("r.sqlite").path)
+        try store.record(id: out.document.runId, kind: "offline", name: "t", provenance: out.document.provenance,
+                         document: try ResultJSON.encoder().encode(out.document), metrics: out.metricRows, userValues: out.userValues)
+        let runs = try store.runs()
+        XCTAssertEqual(runs.map(\.id), [out.document.runId])
+        XCTAssertEqual(runs[0].datasetHash, tinyDataset().contentHash)
+        XCTAssertEqual(runs[0].seed, 7)
+        let doc = try ResultJSON.decoder().decode(OfflineResults.self, from: try store.document(id: out.document.runId).data)
+        XCTAssertEqual(doc.provenance.configHash, SHA256.hexDigest("name: t\n"))
+        XCTAssertEqual(doc.provenance.configText, "name: t\n")
+        XCTAssertEqual(doc.provenance.reclabVersion, RecLabVersion.string)
+        let values = try store.userValues(runId: out.document.runId, subject: "high", metric: "ndcg@3")
+        XCTAssertEqual(values.map(\.user), [0, 1])
+        XCTAssertEqual(values[1].value, 1 / log2(3.0), accuracy: eps)
+    }
+
+    func testKFoldRunIsDeterministicAndCoversEveryRowOnce() throws {
+        let d = tinyDataset()
+        let split = SplitSpec(method: .kfold(k: 3))
+        let folds = try split.folds(of: d, seed: 11)
+        XCTAssertEqual(folds.count, 3)
+        XCTAssertEqual(folds.flatMap(\.test).sorted(), (0..<Int32(d.interactionCount)).map { $0 })
+        for f in folds { XCTAssertTrue(Set(f.train).isDisjoint(with: f.test)); XCTAssertEqual(f.train.count + f.test.count, 7) }
+        XCTAssertEqual(try split.folds(of: d, seed: 11).map(\.test), folds.map(\.test))
+        var c = try config(metrics: ["ndcg@3", "rmse"])
+        c.split = split
+        c.relevance = .implicit
+        let a = try run(c), b = try run(c)
+        XCTAssertEqual(a.document.results, b.document.results)
+        XCTAssertEqual(a.document.split.folds, 3)
+        // Per-fold rows are present alongside the overall ones.
+        XCTAssertFalse(a.document.results.filter { $0.fold != nil }.isEmpty)
+    }
+
+    func testUserTemporalSplitKeepsEachUsersLatestShare() throws {
+        // User 1 has 5 interactions: round(0.2 * 5) = 1 to test, the latest; user 2 has 1: it goes to test.
+        let d = Dataset(content: TestSupport.tinyContent(users: 2, movies: 5, ratings: [
+            (1, 1, 5, 50), (1, 2, 3, 10), (1, 3, 4, 30), (1, 4, 4, 20), (1, 5, 1, 40), (2, 1, 3, 5),
+        ]))
+        let fold = try SplitSpec(method: .userTemporal(fraction: 0.2, last: nil)).folds(of: d, seed: 0)[0]
+        XCTAssertEqual(fold.test.map { d.items[Int($0)] }, [0, 0])   // movie 1 (t=50) for user 1; movie 1 for user 2
+        XCTAssertEqual(fold.test.map { d.users[Int($0)] }, [0, 1])
+        for t in fold.test { for r in fold.train where d.users[Int(r)] == d.users[Int(t)] {
+            XCTAssertLessThanOrEqual(d.timestamps[Int(r)], d.timestamps[Int(t)])
+        } }
+    }
+}
+
+enum ResultFilesTestHelper {
+    static func number(_ out: ExperimentOutput, _ s: String, _ m: String, _ kp: KeyPath<MetricResult, Double>) -> String {
+        String(format: "%.6g", out.document.results.first { $0.strategy == s && $0.metric == m && $0.fold == nil }![keyPath: kp])
+    }
+}

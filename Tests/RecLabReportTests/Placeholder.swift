@@ -1,1 +1,0 @@
-// Tests for RecLabReport are added by the issue that builds it.

@@ -1,1 +1,0 @@
-// Tests for ReclabCLI are added by the issue that builds it.
