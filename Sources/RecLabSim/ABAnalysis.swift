@@ -142,20 +142,20 @@ public enum ABAnalysis {
 
         var comparisons: [ABComparison] = []
         var power: [PowerResult] = []
-        let zSum = Normal.quantile(1 - analysis.alpha / 2) + Normal.quantile(analysis.power)
         for a in names.indices where a != c {
             for (k, m) in metrics.enumerated() {
                 comparisons.append(compare(metric: m.name, arm: names[a], control: names[c], t: estimates[a][k],
                                            c: estimates[c][k], alpha: analysis.alpha))
-                // MDE = (z_{1-alpha/2} + z_power) * se of the difference; users per arm for a target relative MDE.
+                // Power for the observed per-user (or delta-method per-user) variances and sample (RecLabStats).
                 let et = estimates[a][k], ec = estimates[c][k]
-                let se = (et.standardError * et.standardError + ec.standardError * ec.standardError).squareRoot()
-                let mde = zSum * se
-                let target = analysis.targetRelativeMDE * abs(ec.mean)
-                let needed = (zSum * zSum * (et.unitVariance + ec.unitVariance) / (target * target)).rounded(.up)
+                let mde = Power.minimumDetectableEffect(treatmentVariance: et.unitVariance, controlVariance: ec.unitVariance,
+                                                        treatmentCount: et.n, controlCount: ec.n,
+                                                        alpha: analysis.alpha, power: analysis.power)
+                let needed = Power.usersPerArm(baselineMean: ec.mean, treatmentVariance: et.unitVariance,
+                                               controlVariance: ec.unitVariance, relativeEffect: analysis.targetRelativeMDE,
+                                               alpha: analysis.alpha, power: analysis.power)
                 power.append(PowerResult(metric: m.name, arm: names[a], mde: mde, relativeMde: mde / abs(ec.mean),
-                                         targetRelativeMde: analysis.targetRelativeMDE,
-                                         usersNeeded: needed.isFinite ? Int(min(needed, 1e15)) : -1))
+                                         targetRelativeMde: analysis.targetRelativeMDE, usersNeeded: needed ?? -1))
             }
         }
         adjust(&comparisons, alpha: analysis.alpha)
@@ -168,25 +168,15 @@ public enum ABAnalysis {
             var out: [CUPEDResult] = []
             for m in metrics {
                 guard case .perUser(let f) = m.kind else { continue }
-                let all = users.flatMap { $0 }
-                let ys = all.map { f(r.experiment[$0]) }, xs = all.map { f(r.pre[$0]) }
-                let n = Double(all.count)
-                guard n > 2 else { continue }
-                let mx = xs.reduce(0, +) / n, my = ys.reduce(0, +) / n
-                var sxx = 0.0, sxy = 0.0, syy = 0.0
-                for k in all.indices { sxx += (xs[k] - mx) * (xs[k] - mx); sxy += (xs[k] - mx) * (ys[k] - my); syy += (ys[k] - my) * (ys[k] - my) }
-                let theta = sxx > 0 ? sxy / sxx : 0
-                // Var(Y - theta X) = Var(Y) - Cov(X,Y)^2 / Var(X) with the pooled estimate.
-                let reduction = syy > 0 ? 1 - (syy - theta * sxy) / syy : 0
-                func adjusted(_ arm: Int) -> Estimate {
-                    meanEstimate(users[arm].map { f(r.experiment[$0]) - theta * (f(r.pre[$0]) - mx) })
-                }
+                guard users.allSatisfy({ $0.count >= 2 }) else { continue }
+                let cu = CUPED(outcomes: users.map { $0.map { f(r.experiment[$0]) } },
+                               covariates: users.map { $0.map { f(r.pre[$0]) } })
                 var comps = names.indices.filter { $0 != c }.map { a in
-                    compare(metric: m.name, arm: names[a], control: names[c], t: adjusted(a), c: adjusted(c),
-                            alpha: analysis.alpha)
+                    compare(metric: m.name, arm: names[a], control: names[c], t: .mean(MeanSummary(cu.adjusted[a])),
+                            c: .mean(MeanSummary(cu.adjusted[c])), alpha: analysis.alpha)
                 }
                 adjust(&comps, alpha: analysis.alpha)
-                out.append(CUPEDResult(metric: m.name, theta: theta, varianceReduction: reduction, comparisons: comps))
+                out.append(CUPEDResult(metric: m.name, theta: cu.theta, varianceReduction: cu.varianceReduction, comparisons: comps))
             }
             cuped = out
         }
