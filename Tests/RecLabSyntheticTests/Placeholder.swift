@@ -1,1 +1,0 @@
-// Tests for RecLabSynthetic are added by the issue that builds it.
