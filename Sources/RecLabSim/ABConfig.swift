@@ -1,6 +1,10 @@
 import Foundation
 import RecLabConfig
 import RecLabCore
+import RecLabEval
+import RecLabImport
+import RecLabStrategies
+import RecLabSynthetic
 
 /// One arm of a simulated A/B test.
 public struct ArmSpec: Sendable {
@@ -66,27 +70,80 @@ public struct AnalysisSettings: Sendable {
     public init() {}
 }
 
-/// Where the world comes from.
-public enum DatasetSource: Sendable, Equatable {
-    /// A dataset store made by `reclab generate` (synthetic, ground truth inside) or `reclab import`.
-    case store(String)
-    /// A synthetic world config (`datasets/small.yaml`), generated in memory.
-    case synthetic(String)
-    /// A MovieLens folder imported in memory (semi-synthetic world).
-    case movielens(String)
+/// The `dataset:` block of a simulation config: the same forms as in offline experiment configs
+/// (`store: FILE.sqlite`, `movielens: FOLDER` with optional `format`, `synthetic: CONFIG.yaml` or an inline
+/// synthetic config; paths relative to the current folder), plus `world_seed` for the semi-synthetic fit.
+public struct DatasetBlock: Sendable {
+    public var source: DatasetSource
+    /// The synthetic world config (file or inline) when `source` is synthetic.
+    public var syntheticNode: ConfigNode?
+    public var worldSeed: UInt64
+
+    static func read(_ root: ConfigMap, defaultSeed: UInt64) throws -> DatasetBlock {
+        let node = try root.required("dataset")
+        let m = try node.map()
+        let store = m.optional("store"), movielens = m.optional("movielens"), synthetic = m.optional("synthetic")
+        let format = m.optional("format")
+        let seedNode = m.optional("world_seed")
+        let worldSeed = try seedNode?.int() ?? Int(defaultSeed)
+        guard worldSeed >= 0 else { throw seedNode!.error("world_seed must be non-negative") }
+        try m.finish()
+        let given = [store, movielens, synthetic].compactMap { $0 }
+        guard given.count == 1 else {
+            throw node.error("give exactly one of 'store: FILE.sqlite', 'movielens: FOLDER' or 'synthetic: CONFIG.yaml or {inline config}'")
+        }
+        if let f = format, movielens == nil { throw f.error("'format' applies only to 'movielens'") }
+        if let store {
+            let path = try store.string()
+            guard FileManager.default.fileExists(atPath: path) else { throw store.error("dataset store '\(path)' not found") }
+            return DatasetBlock(source: .store(path: path), syntheticNode: nil, worldSeed: UInt64(worldSeed))
+        }
+        if let movielens {
+            let path = try movielens.string()
+            guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
+            let fmt = try format?.string() ?? "auto"
+            let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
+            guard formats.contains(fmt) else { throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", "))") }
+            return DatasetBlock(source: .movielens(path: path, format: fmt), syntheticNode: nil, worldSeed: UInt64(worldSeed))
+        }
+        let s = synthetic!
+        if case .mapping = s.value {
+            _ = try SyntheticConfig.parse(node: s)
+            return DatasetBlock(source: .synthetic(path: nil), syntheticNode: s, worldSeed: UInt64(worldSeed))
+        }
+        let path = try s.string()
+        guard FileManager.default.fileExists(atPath: path) else { throw s.error("synthetic config '\(path)' not found") }
+        let loaded = try ConfigNode.load(path: path)
+        _ = try SyntheticConfig.parse(node: loaded)
+        return DatasetBlock(source: .synthetic(path: path), syntheticNode: loaded, worldSeed: UInt64(worldSeed))
+    }
+}
+
+/// Checks a strategy type and its parameters before any work (unknown types and bad parameters are errors
+/// naming the file and line).
+func validateStrategy(type: String, parameters: Parameters, node: ConfigNode) throws {
+    do {
+        if type == OracleRecommender.typeName {
+            try parameters.rejectUnknown(allowed: [], owner: "oracle")
+        } else if StrategyRegistry.type(named: type) == nil {
+            let known = (StrategyRegistry.typeNames + [OracleRecommender.typeName]).joined(separator: ", ")
+            throw node.error("unknown strategy type '\(type)'; known types: \(known)")
+        } else {
+            _ = try StrategyRegistry.make(type: type, parameters: parameters)
+        }
+    } catch let e as RecLabError {
+        throw e.located(file: node.file, line: node.line)
+    }
 }
 
 /// A parsed `reclab simulate` config.
 public struct ABConfig: Sendable {
     public var name: String
-    public var dataset: DatasetSource
+    public var dataset: DatasetBlock
     public var simulation: SimulationSettings
     public var analysis: AnalysisSettings
-    /// Seed of the semi-synthetic ground-truth fit (MovieLens data).
-    public var worldSeed: UInt64
 
-    /// Reads and validates a config; every error names the file, line and key. Relative paths resolve
-    /// against the config file's folder.
+    /// Reads and validates a config (strategies included); every error names the file, line and key.
     public static func load(path: String) throws -> (config: ABConfig, text: String) {
         guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("config file not found", file: path) }
         guard let text = String(data: data, encoding: .utf8) else { throw RecLabError.config("config is not valid UTF-8", file: path) }
@@ -95,18 +152,13 @@ public struct ABConfig: Sendable {
 
     public static func parse(_ text: String, file: String?) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
-        let baseDir = file.map { ($0 as NSString).deletingLastPathComponent } ?? ""
-        func resolve(_ p: String) -> String {
-            if p.hasPrefix("/") || baseDir.isEmpty { return p }
-            return (baseDir as NSString).appendingPathComponent(p)
-        }
         let name = try root.required("name").string()
         let seedNode = root.optional("seed")
         let seedValue = try seedNode?.int() ?? 1
         guard seedValue >= 0 else { throw seedNode!.error("seed must be non-negative") }
         let seed = UInt64(seedValue)
 
-        let (dataset, worldSeed) = try DatasetSource.read(root, file: file, defaultSeed: seed)
+        let dataset = try DatasetBlock.read(root, defaultSeed: seed)
 
         func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = 100_000) throws -> Int {
             guard let n = root.optional(key) else { return def }
@@ -192,6 +244,7 @@ public struct ABConfig: Sendable {
                 controlIndex = arms.count
             }
             try a.finish()
+            try validateStrategy(type: type, parameters: params, node: typeNode)
             arms.append(ArmSpec(name: armName, type: type, parameters: params, weight: weight, epsilon: epsilon))
         }
 
@@ -215,6 +268,6 @@ public struct ABConfig: Sendable {
 
         let settings = SimulationSettings(seed: seed, days: days, preDays: preDays, retrainEvery: retrain, trainingScope: scope,
                                           salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0)
-        return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis, worldSeed: worldSeed)
+        return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
     }
 }

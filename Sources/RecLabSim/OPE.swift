@@ -57,7 +57,7 @@ public struct PolicySpec: Sendable {
 public struct OPEConfig: Sendable {
     public var name: String
     public var seed: UInt64
-    public var dataset: DatasetSource
+    public var dataset: DatasetBlock
     /// Logged contexts (visits).
     public var visits: Int
     /// Contexts for each target policy's on-policy (true) value.
@@ -66,7 +66,6 @@ public struct OPEConfig: Sendable {
     public var candidates: Int
     public var logging: PolicySpec
     public var targets: [PolicySpec]
-    public var worldSeed: UInt64
 
     public static func load(path: String) throws -> (config: OPEConfig, text: String) {
         guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("config file not found", file: path) }
@@ -80,7 +79,7 @@ public struct OPEConfig: Sendable {
         let seedNode = root.optional("seed")
         let seed = try seedNode?.int() ?? 1
         guard seed >= 0 else { throw seedNode!.error("seed must be non-negative") }
-        let (dataset, worldSeed) = try DatasetSource.read(root, file: file, defaultSeed: UInt64(seed))
+        let dataset = try DatasetBlock.read(root, defaultSeed: UInt64(seed))
         func count(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let n = root.optional(key) else { return def }
             let v = try n.int()
@@ -99,14 +98,15 @@ public struct OPEConfig: Sendable {
         guard !targets.isEmpty else { throw targetsNode.error("needs at least one target policy") }
         try root.finish()
         return OPEConfig(name: name, seed: UInt64(seed), dataset: dataset, visits: visits, trueVisits: trueVisits,
-                         candidates: candidates, logging: logging, targets: targets, worldSeed: worldSeed)
+                         candidates: candidates, logging: logging, targets: targets)
     }
 
     static func readPolicy(_ node: ConfigNode, defaultName: String?, file: String?) throws -> PolicySpec {
         let m = try node.map()
         let name = try m.string("name") ?? defaultName
         guard let name else { throw node.error("a target policy needs a name") }
-        let type = try m.required("strategy").string()
+        let typeNode = try m.required("strategy")
+        let type = try typeNode.string()
         var params = Parameters(file: file)
         if let pn = m.optional("params") {
             for e in try pn.map().entriesAll() { params.values[e.key] = try e.node.paramValue(); params.lines[e.key] = e.line }
@@ -129,31 +129,8 @@ public struct OPEConfig: Sendable {
         default: throw policyNode!.error("unknown policy '\(policy)'; expected greedy, epsilon-greedy or softmax")
         }
         try m.finish()
+        try validateStrategy(type: type, parameters: params, node: typeNode)
         return PolicySpec(name: name, type: type, parameters: params, rule: rule)
-    }
-}
-
-extension DatasetSource {
-    /// Reads the `dataset:` block ({store: PATH} | {synthetic: CONFIG} | {movielens: FOLDER}, optional
-    /// world_seed); relative paths resolve against the config's folder.
-    static func read(_ root: ConfigMap, file: String?, defaultSeed: UInt64) throws -> (DatasetSource, UInt64) {
-        let baseDir = file.map { ($0 as NSString).deletingLastPathComponent } ?? ""
-        func resolve(_ p: String) -> String {
-            if p.hasPrefix("/") || baseDir.isEmpty { return p }
-            return (baseDir as NSString).appendingPathComponent(p)
-        }
-        let dsNode = try root.required("dataset")
-        let ds = try dsNode.map()
-        let store = try ds.string("store"), synthetic = try ds.string("synthetic"), movielens = try ds.string("movielens")
-        let seedNode = ds.optional("world_seed")
-        let worldSeed = try seedNode?.int() ?? Int(defaultSeed)
-        guard worldSeed >= 0 else { throw seedNode!.error("world_seed must be non-negative") }
-        try ds.finish()
-        let given = [store, synthetic, movielens].compactMap { $0 }
-        guard given.count == 1 else { throw dsNode.error("give exactly one of store, synthetic, movielens") }
-        let source: DatasetSource = store.map { .store(resolve($0)) } ?? synthetic.map { .synthetic(resolve($0)) }
-            ?? .movielens(resolve(movielens!))
-        return (source, UInt64(worldSeed))
     }
 }
 
@@ -348,5 +325,25 @@ public enum OPERunner {
             }
         }
         return out
+    }
+}
+
+extension OPERunner {
+    /// Writes DIR/ope.json (atomically) and records the run, one metric row per target x estimator.
+    public static func write(_ r: OPEResults, outDir: String, resultsPath: String) throws {
+        let json = try ResultJSON.encoder().encode(r)
+        try OutputFiles.ensureDirectory(outDir)
+        try OutputFiles.atomicWrite(json, to: (outDir as NSString).appendingPathComponent("ope.json"))
+        var rows: [RunMetricRow] = []
+        for t in r.targets {
+            rows.append(RunMetricRow(subject: t.policy, metric: "true", fold: nil,
+                                     summary: MetricSummary(mean: t.trueValue, ciLow: t.trueCiLow, ciHigh: t.trueCiHigh, n: 0)))
+            for e in t.estimates {
+                rows.append(RunMetricRow(subject: t.policy, metric: e.estimator, fold: nil,
+                                         summary: MetricSummary(mean: e.value, ciLow: e.ciLow, ciHigh: e.ciHigh, n: e.n)))
+            }
+        }
+        let store = try ResultsStore(path: resultsPath)
+        try store.record(id: r.runId, kind: "ope", name: r.name, provenance: r.provenance, document: json, metrics: rows, userValues: [])
     }
 }

@@ -10,7 +10,7 @@ final class OPETests: XCTestCase {
         try OPEConfig.parse("""
             name: ope-test
             seed: \(seed)
-            dataset: {store: unused.sqlite}
+            dataset: {synthetic: {users: 50, movies: 20, days: 5}}
             visits: \(visits)
             true_visits: 4000
             candidates: 8
@@ -61,7 +61,7 @@ final class OPETests: XCTestCase {
     func testGreedyLoggingIsRejected() {
         XCTAssertThrowsError(try OPEConfig.parse("""
             name: x
-            dataset: {store: a.sqlite}
+            dataset: {synthetic: {users: 50, movies: 20, days: 5}}
             logging: {strategy: most-popular}
             targets: [{name: t, strategy: random}]
             """, file: "ope.yaml")) { e in
