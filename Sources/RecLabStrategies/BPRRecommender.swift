@@ -8,21 +8,30 @@ import RecLabCore
 /// each step draws an observed pair (u, i) uniformly and a negative j uniformly among u's unobserved items.
 /// The score is `x_ui = c_i + p_u . q_i` (the item bias `c_i` is optional).
 ///
-/// Every interaction counts as positive feedback whatever its rating. Steps are sequential and all draws
-/// come from the fit seed, so the same seed gives the same model. An epoch is `samples_per_epoch` times the
-/// number of training pairs steps. Cost: O(epochs * pairs * factors) time.
+/// Every interaction counts as positive feedback whatever its rating. An epoch is `samples_per_epoch` times
+/// the number of training pairs steps. Epochs are parallelised by stratification (`StratifiedSchedule`,
+/// Gemulla et al. 2011): blocks of disjoint users and items run concurrently, each drawing its positives
+/// from its own pairs and its negatives from its own item block, from its own seeded stream; over the
+/// sub-epochs of an epoch every item block serves as negatives. So the same seed gives the same model
+/// whatever the thread count. `strata: 1` is the paper's sequential LearnBPR.
+/// Cost: O(epochs * pairs * factors) time.
+///
+/// Defaults (64 factors, 150 epochs, step 0.05, lambda 0.005) come from a small grid on ml-latest-small's
+/// per-user temporal split (ndcg@10 about 0.09 against most-popular's 0.074; lambda 0.001 or 0.02 and fewer
+/// epochs did worse). BPR's result varies by about 0.005 ndcg@10 from seed to seed.
 public final class BPRRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "bpr"
     public static let summary = "Bayesian Personalized Ranking, SGD over (user, positive, negative) triples (Rendle et al. 2009)"
     public static let parameterDocs: [ParameterDoc] = [
         ParameterDoc("factors", "64", "latent dimensions"),
-        ParameterDoc("epochs", "60", "training epochs"),
+        ParameterDoc("epochs", "150", "training epochs"),
         ParameterDoc("samples_per_epoch", "1.0", "triples drawn per epoch, as a multiple of the training pairs"),
         ParameterDoc("learning_rate", "0.05", "SGD step size"),
         ParameterDoc("reg_factors", "0.005", "L2 penalty on user and item factors (lambda)"),
         ParameterDoc("reg_bias", "0.0", "L2 penalty on item biases"),
         ParameterDoc("item_bias", "true", "learn an item bias c_i"),
         ParameterDoc("init_std", "0.1", "standard deviation of the Gaussian factor initialisation"),
+        ParameterDoc("strata", "0", "user and item blocks for deterministic parallel SGD; 0 picks min(8, items / 256), so each negative pool keeps at least 256 items; 1 is sequential with negatives from the whole catalogue"),
     ]
 
     public let factors: Int
@@ -33,18 +42,20 @@ public final class BPRRecommender: Recommender, @unchecked Sendable {
     public let regBias: Float
     public let itemBias: Bool
     public let initStd: Float
+    public let strata: Int
     private(set) var model: FactorModel?
 
     public init(parameters: Parameters) throws {
         try parameters.rejectUnknown(allowed: Set(Self.parameterDocs.map(\.name)), owner: Self.typeName)
         factors = try parameters.int("factors", default: 64, range: 1...4096)
-        epochs = try parameters.int("epochs", default: 60, range: 1...100_000)
+        epochs = try parameters.int("epochs", default: 150, range: 1...100_000)
         samplesPerEpoch = try parameters.double("samples_per_epoch", default: 1.0, range: 1e-6...1000)
         learningRate = Float(try parameters.double("learning_rate", default: 0.05, range: 1e-9...10))
         regFactors = Float(try parameters.double("reg_factors", default: 0.005, range: 0...1000))
         regBias = Float(try parameters.double("reg_bias", default: 0.0, range: 0...1000))
         itemBias = try parameters.bool("item_bias", default: true)
         initStd = Float(try parameters.double("init_std", default: 0.1, range: 0...10))
+        strata = try parameters.int("strata", default: 0, range: 0...1024)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {
@@ -54,45 +65,54 @@ public final class BPRRecommender: Recommender, @unchecked Sendable {
         var model = FactorModel(factors: k, userCount: train.userCount, itemCount: itemCount)
         var rng = SeededRandom(seed: context.seed, stream: "bpr")
         model.randomise(std: initStd, rng: &rng)
-        let n = m.nonZeroCount
-        var rowOf = [Int32](repeating: 0, count: n)
-        for u in 0..<m.rowCount { for j in m.range(ofRow: u) { rowOf[j] = Int32(u) } }
-        let stepsPerEpoch = max(1, Int((Double(n) * samplesPerEpoch).rounded()))
-        let lr = learningRate, rf = regFactors, rb = regBias, useBias = itemBias
+        // Negatives come from the positive's item block, so blocks must stay large enough to be a fair
+        // sample of the catalogue: by default at least 256 items each.
+        let blocks = strata > 0 ? strata : min(8, max(1, itemCount / 256))
+        let schedule = StratifiedSchedule(m, strata: min(blocks, itemCount, max(1, m.rowCount)), rng: &rng)
+        let lr = learningRate, rf = regFactors, rb = regBias, useBias = itemBias, rate = samplesPerEpoch
         let progress = context.showProgress ? ProgressReporter("bpr epochs", total: epochs) : nil
-        let diff = UnsafeMutablePointer<Float>.allocate(capacity: k)
-        defer { diff.deallocate() }
-        for _ in 0..<epochs {
+        for epoch in 0..<epochs {
             model.userFactors.withUnsafeMutableBufferPointer { pf in
             model.itemFactors.withUnsafeMutableBufferPointer { qf in
             model.itemBias.withUnsafeMutableBufferPointer { bi in
             m.columns.withUnsafeBufferPointer { cols in
             m.rowStart.withUnsafeBufferPointer { starts in
-            rowOf.withUnsafeBufferPointer { rows in
+            schedule.rowOf.withUnsafeBufferPointer { rows in
                 let P = pf.baseAddress!, Q = qf.baseAddress!
-                for _ in 0..<stepsPerEpoch {
-                    let pair = rng.nextInt(n)
-                    let u = Int(rows[pair]), i = Int(cols[pair])
-                    let lo = starts[u], hi = starts[u + 1]
-                    // A user who has rated every item has no negative; skip the draw.
-                    if hi - lo >= itemCount { continue }
-                    var j: Int
-                    repeat { j = rng.nextInt(itemCount) } while Self.contains(cols, lo, hi, Int32(j))
-                    let pu = P + u * k, qi = Q + i * k, qj = Q + j * k
-                    for f in 0..<k { diff[f] = qi[f] - qj[f] }
-                    var x = DenseLinearAlgebra.dot(pu, diff, k)
-                    if useBias { x += bi[i] - bi[j] }
-                    // d/dx ln sigmoid(x) = sigmoid(-x).
-                    let g = 1 / (1 + Foundation.exp(x))
-                    for f in 0..<k {
-                        let p = pu[f]
-                        pu[f] = p + lr * (g * diff[f] - rf * p)
-                        qi[f] += lr * (g * p - rf * qi[f])
-                        qj[f] += lr * (-g * p - rf * qj[f])
-                    }
-                    if useBias {
-                        bi[i] += lr * (g - rb * bi[i])
-                        bi[j] += lr * (-g - rb * bi[j])
+                schedule.runEpoch(seed: context.seed, epoch: epoch, rng: &rng) { _, b, entries, blockRandom in
+                    guard !entries.isEmpty else { return }
+                    let negatives = schedule.itemsOfBlock[b]
+                    let steps = max(1, Int((Double(entries.count) * rate).rounded()))
+                    let diff = UnsafeMutablePointer<Float>.allocate(capacity: k)
+                    defer { diff.deallocate() }
+                    for _ in 0..<steps {
+                        let pair = Int(entries[blockRandom.nextInt(entries.count)])
+                        let u = Int(rows[pair]), i = Int(cols[pair])
+                        let lo = starts[u], hi = starts[u + 1]
+                        // Uniform negative among the block's items the user has not seen (rejection
+                        // sampling; a user who has seen nearly all of them is skipped after a few tries).
+                        var j = -1
+                        for _ in 0..<64 {
+                            let c = Int(negatives[blockRandom.nextInt(negatives.count)])
+                            if !Self.contains(cols, lo, hi, Int32(c)) { j = c; break }
+                        }
+                        if j < 0 { continue }
+                        let pu = P + u * k, qi = Q + i * k, qj = Q + j * k
+                        for f in 0..<k { diff[f] = qi[f] - qj[f] }
+                        var x = DenseLinearAlgebra.dot(pu, diff, k)
+                        if useBias { x += bi[i] - bi[j] }
+                        // d/dx ln sigmoid(x) = sigmoid(-x).
+                        let g = 1 / (1 + Foundation.exp(x))
+                        for f in 0..<k {
+                            let p = pu[f]
+                            pu[f] = p + lr * (g * diff[f] - rf * p)
+                            qi[f] += lr * (g * p - rf * qi[f])
+                            qj[f] += lr * (-g * p - rf * qj[f])
+                        }
+                        if useBias {
+                            bi[i] += lr * (g - rb * bi[i])
+                            bi[j] += lr * (-g - rb * bi[j])
+                        }
                     }
                 }
             }}}}}}

@@ -5,9 +5,10 @@ import RecLabCore
 /// "Matrix Factorization Techniques for Recommender Systems", IEEE Computer 42(8), eq. 5; the SGD updates
 /// of Funk 2006, "Netflix Update: Try This at Home").
 ///
-/// Training visits every training rating once per epoch in an order shuffled with the fit seed, and
-/// updates sequentially, so the same seed always gives the same model (lock-free parallel SGD, "Hogwild",
-/// would not). The global mean is the training mean and is not learned. The learning rate is multiplied by
+/// Training visits every training rating once per epoch. The epochs are parallelised by stratification
+/// (`StratifiedSchedule`, Gemulla et al. 2011): blocks of disjoint users and items are updated concurrently,
+/// each in an order drawn from its own seeded stream, so the same seed always gives the same model whatever
+/// the thread count (lock-free "Hogwild" SGD would not). `strata: 1` is classic sequential SGD. The global mean is the training mean and is not learned. The learning rate is multiplied by
 /// `learning_rate_decay` after each epoch. Cost: O(epochs * ratings * factors) time, O((users + items) *
 /// factors) memory. Predictions are clipped to the training rating range.
 public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
@@ -21,6 +22,7 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
         ParameterDoc("reg_factors", "0.06", "L2 penalty on user and item factors"),
         ParameterDoc("reg_biases", "0.02", "L2 penalty on user and item biases"),
         ParameterDoc("init_std", "0.05", "standard deviation of the Gaussian factor initialisation"),
+        ParameterDoc("strata", "8", "user and item blocks for deterministic parallel SGD (1: one sequential pass in a global shuffled order)"),
     ]
 
     public let factors: Int
@@ -30,6 +32,7 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
     public let regFactors: Float
     public let regBiases: Float
     public let initStd: Float
+    public let strata: Int
     private(set) var model: FactorModel?
 
     public init(parameters: Parameters) throws {
@@ -41,6 +44,7 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
         regFactors = Float(try parameters.double("reg_factors", default: 0.06, range: 0...1000))
         regBiases = Float(try parameters.double("reg_biases", default: 0.02, range: 0...1000))
         initStd = Float(try parameters.double("init_std", default: 0.05, range: 0...10))
+        strata = try parameters.int("strata", default: 8, range: 1...1024)
     }
 
     public var predictsRatings: Bool { true }
@@ -55,18 +59,12 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
         model.globalMean = train.globalMean
         model.ratingRange = valueRange(m)
 
-        // Rating triplets, visited through a shuffled permutation each epoch.
-        let n = m.nonZeroCount
-        var rowOf = [Int32](repeating: 0, count: n)
-        for u in 0..<m.rowCount { for j in m.range(ofRow: u) { rowOf[j] = Int32(u) } }
-        var order = (0..<Int32(n)).map { $0 }
+        let schedule = StratifiedSchedule(m, strata: min(strata, max(1, m.rowCount), max(1, m.columnCount)), rng: &rng)
         let mu = model.globalMean
         var lr = learningRate
         let rf = regFactors, rb = regBiases
-
         let progress = context.showProgress ? ProgressReporter("biased-mf epochs", total: epochs) : nil
-        for _ in 0..<epochs {
-            rng.shuffle(&order)
+        for epoch in 0..<epochs {
             let step = lr
             model.userFactors.withUnsafeMutableBufferPointer { pf in
             model.itemFactors.withUnsafeMutableBufferPointer { qf in
@@ -74,23 +72,26 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
             model.itemBias.withUnsafeMutableBufferPointer { bi in
             m.columns.withUnsafeBufferPointer { cols in
             m.values.withUnsafeBufferPointer { vals in
-            rowOf.withUnsafeBufferPointer { rows in
-            order.withUnsafeBufferPointer { ord in
+            schedule.rowOf.withUnsafeBufferPointer { rows in
                 let P = pf.baseAddress!, Q = qf.baseAddress!
-                for idx in ord {
-                    let j = Int(idx)
-                    let u = Int(rows[j]), i = Int(cols[j])
-                    let pu = P + u * k, qi = Q + i * k
-                    let e = vals[j] - (mu + bu[u] + bi[i] + DenseLinearAlgebra.dot(pu, qi, k))
-                    bu[u] += step * (e - rb * bu[u])
-                    bi[i] += step * (e - rb * bi[i])
-                    for f in 0..<k {
-                        let p = pu[f], q = qi[f]
-                        pu[f] = p + step * (e * q - rf * p)
-                        qi[f] = q + step * (e * p - rf * q)
+                schedule.runEpoch(seed: context.seed, epoch: epoch, rng: &rng) { _, _, entries, blockRandom in
+                    var order = entries
+                    blockRandom.shuffle(&order)
+                    for idx in order {
+                        let j = Int(idx)
+                        let u = Int(rows[j]), i = Int(cols[j])
+                        let pu = P + u * k, qi = Q + i * k
+                        let e = vals[j] - (mu + bu[u] + bi[i] + DenseLinearAlgebra.dot(pu, qi, k))
+                        bu[u] += step * (e - rb * bu[u])
+                        bi[i] += step * (e - rb * bi[i])
+                        for f in 0..<k {
+                            let p = pu[f], q = qi[f]
+                            pu[f] = p + step * (e * q - rf * p)
+                            qi[f] = q + step * (e * p - rf * q)
+                        }
                     }
                 }
-            }}}}}}}}
+            }}}}}}}
             lr *= learningRateDecay
             progress?.advance()
         }

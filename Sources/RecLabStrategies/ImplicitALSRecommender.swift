@@ -18,15 +18,20 @@ import RecLabCore
 /// `f` is chosen by `confidence`: `binary` (f = 1, every interaction counts the same), `linear`
 /// (f = r, the rating or interaction count), `log` (f = log(1 + r / epsilon), the paper's eq. 6).
 /// Ranking only: scores are `x_u . y_i`; users without training data get zeros.
+///
+/// Defaults (64 factors, 15 iterations, log confidence with alpha 2, lambda 40, 3 CG steps) come from a
+/// grid on ml-latest-small's per-user temporal split (ndcg@10 0.099 against most-popular's 0.074; the
+/// neighbouring grid points alpha 1-4, lambda 20-50 all gave 0.088-0.099). Larger alpha over-trusts the
+/// observed pairs; much smaller lambda over-fits (lambda 0.1 gave 0.082).
 public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "implicit-als"
     public static let summary = "implicit-feedback ALS with confidence weights and a conjugate-gradient solver (Hu, Koren and Volinsky 2008; Takács et al. 2011)"
     public static let parameterDocs: [ParameterDoc] = [
         ParameterDoc("factors", "64", "latent dimensions"),
         ParameterDoc("iterations", "15", "alternations (each solves all users, then all items)"),
-        ParameterDoc("regularization", "0.1", "lambda, the L2 penalty on every factor vector"),
+        ParameterDoc("regularization", "40", "lambda, the L2 penalty on every factor vector (it grows with the data: tune it per dataset)"),
         ParameterDoc("alpha", "2.0", "confidence slope: c = 1 + alpha * f(r)"),
-        ParameterDoc("confidence", "linear", "f(r): binary (1), linear (r: rating or count) or log (log(1 + r / epsilon))"),
+        ParameterDoc("confidence", "log", "f(r): binary (1), linear (r: rating or count) or log (log(1 + r / epsilon))"),
         ParameterDoc("epsilon", "1.0", "scale of the log confidence"),
         ParameterDoc("cg_steps", "3", "conjugate-gradient steps per factor update (solver: cg)"),
         ParameterDoc("solver", "cg", "cg (warm-started conjugate gradient) or cholesky (exact solve)"),
@@ -48,9 +53,9 @@ public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
         try parameters.rejectUnknown(allowed: Set(Self.parameterDocs.map(\.name)), owner: Self.typeName)
         factors = try parameters.int("factors", default: 64, range: 1...4096)
         iterations = try parameters.int("iterations", default: 15, range: 1...10_000)
-        regularization = Float(try parameters.double("regularization", default: 0.1, range: 0...1e6))
+        regularization = Float(try parameters.double("regularization", default: 40, range: 0...1e6))
         alpha = Float(try parameters.double("alpha", default: 2.0, range: 0...1e6))
-        confidence = try parameters.string("confidence", default: "linear", allowed: ["binary", "linear", "log"])
+        confidence = try parameters.string("confidence", default: "log", allowed: ["binary", "linear", "log"])
         epsilon = Float(try parameters.double("epsilon", default: 1.0, range: 1e-9...1e9))
         cgSteps = try parameters.int("cg_steps", default: 3, range: 1...1000)
         solver = try parameters.string("solver", default: "cg", allowed: ["cg", "cholesky"])

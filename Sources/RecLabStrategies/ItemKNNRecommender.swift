@@ -21,7 +21,7 @@ public final class ItemKNNRecommender: Recommender, @unchecked Sendable {
     public static let summary = "item-based kNN (Sarwar et al. 2001; top-N as Deshpande & Karypis 2004), sparse top-k similarities"
     public static let parameterDocs: [ParameterDoc] = [
         ParameterDoc("similarity", "cosine", "cosine, adjusted-cosine (user-mean centred, Sarwar 2001) or pearson (item-mean centred, over co-raters)"),
-        ParameterDoc("k", "100", "neighbours kept per item"),
+        ParameterDoc("k", "20", "neighbours kept per item"),
         ParameterDoc("shrink", "10", "shrinkage: similarity × n/(n + shrink), n = co-rating users (Koren 2008); 0 = none"),
         ParameterDoc("min_support", "1", "minimum number of co-rating users for a similarity to count"),
         ParameterDoc("binarize", "true", "cosine on 0/1 interactions (true) or on the rating/count values (false)"),
@@ -39,7 +39,7 @@ public final class ItemKNNRecommender: Recommender, @unchecked Sendable {
     public init(parameters: Parameters) throws {
         try parameters.rejectUnknown(allowed: ["similarity", "k", "shrink", "min_support", "binarize", "damping"],
                                      owner: Self.typeName)
-        options = try parameters.similarityOptions(defaultK: 100, defaultShrink: 10)
+        options = try parameters.similarityOptions(defaultK: 20, defaultShrink: 10)
         damping = Float(try parameters.double("damping", default: 5, range: 0...1e9))
     }
 

@@ -134,11 +134,12 @@ enum SparseSimilarity {
 
 extension Parameters {
     /// The shared neighbourhood parameters (`similarity`, `binarize`, `shrink`, `min_support`, `k`).
-    func similarityOptions(defaultK: Int, defaultShrink: Double, defaultKind: SimilarityKind = .cosine) throws -> SimilarityOptions {
+    func similarityOptions(defaultK: Int, defaultShrink: Double, defaultBinarize: Bool = true,
+                           defaultKind: SimilarityKind = .cosine) throws -> SimilarityOptions {
         let kindName = try string("similarity", default: defaultKind.rawValue, allowed: SimilarityKind.allCases.map(\.rawValue))
         return SimilarityOptions(
             kind: SimilarityKind(rawValue: kindName)!,
-            binarize: try bool("binarize", default: true),
+            binarize: try bool("binarize", default: defaultBinarize),
             shrink: Float(try double("shrink", default: defaultShrink, range: 0...1e9)),
             minSupport: try int("min_support", default: 1, range: 1...Int(Int32.max)),
             neighbours: try int("k", default: defaultK, range: 1...100_000))

@@ -53,6 +53,26 @@ private let factorConfigs: [(String, String, [String: ParamValue])] = [
 
 func benchFactorStrategies() throws {
     let quality = CommandLine.arguments.contains("--quality")
+    if let i = CommandLine.arguments.firstIndex(of: "--grid"), i + 2 < CommandLine.arguments.count,
+       let path = sharedDataset("ml-latest-small") {
+        // --grid TYPE key=v1,v2 key2=... : temporal-split ndcg@10 for every combination (tuning aid).
+        let type = CommandLine.arguments[i + 1]
+        var grid: [[String: ParamValue]] = [[:]]
+        for spec in CommandLine.arguments[(i + 2)...] {
+            let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { continue }
+            let values: [ParamValue] = kv[1].split(separator: ",").map { v in
+                if let x = Int(v) { return .int(x) }
+                if let x = Double(v) { return .double(x) }
+                if let x = Bool(String(v)) { return .bool(x) }
+                return .string(String(v))
+            }
+            grid = grid.flatMap { g in values.map { v in var h = g; h[kv[0]] = v; return h } }
+        }
+        let configs = grid.map { g in (Parameters(g).description, type, g) }
+        try benchFactorQuality(try benchLoadRatings(path), name: "ml-latest-small", configs: configs, rmse: false)
+        return
+    }
     for name in ["ml-latest-small", "ml-100k"] {
         guard let path = sharedDataset(name) else { print("  \(name): not present, skipped"); continue }
         let data = try benchLoadRatings(path)
@@ -75,7 +95,8 @@ func benchFactorStrategies() throws {
 
 /// 5 random folds: mean RMSE of each rating predictor. Temporal split (each user's latest 20%, at
 /// least one): ndcg@10 over the full catalogue minus training items, relevant = rating >= 4.
-func benchFactorQuality(_ data: Dataset, name: String, configs: [(String, String, [String: ParamValue])]? = nil) throws {
+func benchFactorQuality(_ data: Dataset, name: String, configs: [(String, String, [String: ParamValue])]? = nil,
+                        rmse: Bool = true) throws {
     let configs = configs ?? factorConfigs
     let n = data.interactionCount
     var perm = (0..<Int32(n)).map { $0 }
@@ -83,7 +104,7 @@ func benchFactorQuality(_ data: Dataset, name: String, configs: [(String, String
     rng.shuffle(&perm)
     for (label, type, params) in configs {
         let probe = try StrategyRegistry.make(type: type, parameters: Parameters(params))
-        guard probe.predictsRatings else { continue }
+        guard rmse, probe.predictsRatings else { continue }
         var sum = 0.0
         for fold in 0..<5 {
             var trainRows = [Int32](), testRows = [Int32]()

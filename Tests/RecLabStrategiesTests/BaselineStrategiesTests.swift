@@ -4,7 +4,7 @@ import XCTest
 
 final class BaselineStrategiesTests: XCTestCase {
     func testUnknownParametersAreRejectedByName() {
-        for type in ["random", "most-popular", "top-rated", "item-knn", "ease"] {
+        for type in ["random", "most-popular", "top-rated", "item-knn", "user-knn", "ease", "content", "hybrid"] {
             assertRejectsUnknownParameter(type)
         }
     }

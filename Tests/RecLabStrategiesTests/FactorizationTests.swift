@@ -257,7 +257,8 @@ final class FactorizationTests: XCTestCase {
             var runs: [[Float]] = []
             for (threads, seed) in [("1", 3), ("4", 3), ("2", 4)] as [(String, UInt64)] {
                 setenv("RECLAB_THREADS", threads, 1)
-                let model = try make(type, ["factors": .int(5)])
+                // Four strata so the SGD strategies run blocks in parallel even on this small catalogue.
+                let model = try make(type, type == "bpr" || type == "biased-mf" ? ["factors": .int(5), "strata": .int(4)] : ["factors": .int(5)])
                 try model.fit(train, context: FitContext(seed: seed))
                 runs.append((0..<p.dataset.userCount).flatMap { scores(model, user: $0, items: 40) })
             }

@@ -23,12 +23,23 @@ enum StrategyTestData {
         (4, 4, 5, 10),
     ]
 
-    static func dataset(genres: [Int: [String]] = [:]) -> Dataset {
-        Dataset(content: TestSupport.tinyContent(users: 5, movies: 5, ratings: ratings, genres: genres))
+    /// Genres and tags for the content tests: (movie → genres) and (movie, tag, times applied).
+    static let genres: [Int: [String]] = [1: ["Action", "Comedy"], 2: ["Action"], 3: ["Drama"], 4: ["Drama", "Comedy"],
+                                          5: ["Action", "Drama"]]
+    static let tags: [(Int, String, Int)] = [(1, "Space", 2), (2, "space", 1), (3, "sad", 1), (4, "sad", 1), (5, "unique", 1)]
+
+    static func dataset(withContent: Bool = false) -> Dataset {
+        var content = TestSupport.tinyContent(users: 5, movies: 5, ratings: ratings, genres: withContent ? genres : [:])
+        if withContent {
+            content.tags = tags.flatMap { movie, tag, times in
+                (0..<times).map { TagRecord(userId: 1, movieId: Int64(movie), tag: tag, timestamp: Int64($0)) }
+            }
+        }
+        return Dataset(content: content)
     }
 
-    static func train(_ feedback: FeedbackKind = .explicit, genres: [Int: [String]] = [:]) -> TrainingSet {
-        TrainingSet(dataset: dataset(genres: genres), feedback: feedback)
+    static func train(_ feedback: FeedbackKind = .explicit, withContent: Bool = false) -> TrainingSet {
+        TrainingSet(dataset: dataset(withContent: withContent), feedback: feedback)
     }
 
     static func fitted(_ type: String, _ params: [String: ParamValue] = [:], train: TrainingSet = train(),
