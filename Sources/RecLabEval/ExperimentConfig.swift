@@ -1,7 +1,9 @@
 import Foundation
 import RecLabConfig
 import RecLabCore
+import RecLabImport
 import RecLabStrategies
+import RecLabSynthetic
 
 /// Where an experiment's data comes from.
 public enum DatasetSource: Sendable, Equatable {
@@ -147,15 +149,22 @@ public struct ExperimentConfig {
             let path = try movielens.string()
             guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
             let fmt = try format?.string() ?? "auto"
-            let formats = ["auto", "ml-100k", "ml-1m", "ml-10m", "ml-latest"]
+            let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
             guard formats.contains(fmt) else { throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", "))") }
             return (.movielens(path: path, format: fmt), nil)
         }
         let s = synthetic!
-        if case .mapping = s.value { return (.synthetic(path: nil), s) }
-        let path = try s.string()
-        guard FileManager.default.fileExists(atPath: path) else { throw s.error("synthetic config '\(path)' not found") }
-        return (.synthetic(path: path), try ConfigNode.load(path: path))
+        let world: ConfigNode, path: String?
+        if case .mapping = s.value {
+            world = s; path = nil
+        } else {
+            let p = try s.string()
+            guard FileManager.default.fileExists(atPath: p) else { throw s.error("synthetic config '\(p)' not found") }
+            world = try ConfigNode.load(path: p); path = p
+        }
+        let parsed = try SyntheticConfig.parse(node: world)
+        do { try parsed.validate() } catch let e as RecLabError { throw e.located(file: world.file, line: world.line) }
+        return (.synthetic(path: path), world)
     }
 
     static func parseRelevance(_ node: ConfigNode) throws -> RelevanceRule {

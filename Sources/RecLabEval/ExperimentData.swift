@@ -1,17 +1,27 @@
 import Foundation
 import RecLabCore
+import RecLabImport
 import RecLabStore
+import RecLabSynthetic
 
 extension ExperimentRunner {
-    /// Loads (or imports, or generates) the experiment's dataset in memory.
+    /// Loads (or imports, or generates) the experiment's dataset in memory. Imports and generation
+    /// happen in memory only: nothing is written.
     public static func loadDataset(_ config: ExperimentConfig) throws -> Dataset {
         switch config.dataset {
         case .store(let path):
             return try DatasetStore.load(path: path)
-        case .movielens(let path, _):
-            throw RecLabError.usage("importing MovieLens on the fly is not available yet ('\(path)'); import it with 'reclab import' and use 'store:'")
-        case .synthetic(let path):
-            throw RecLabError.usage("generating synthetic data on the fly is not available yet (\(path ?? "inline config"))")
+        case .movielens(let path, let format):
+            // Same pseudonymisation key as `reclab import`, so predefined split files match users.
+            let options = ImportOptions(pseudonymizer: try Pseudonymizer.fromEnvironment())
+            let result = try MovieLensImporter.load(path: path, format: format == "auto" ? nil : MovieLensFormat(rawValue: format),
+                                                    options: options)
+            return Dataset(content: result.content)
+        case .synthetic:
+            // Validated at parse time; the world's own seed makes it (not the experiment's seed), so the
+            // data equals what `reclab generate` writes for the same config.
+            let world = try SyntheticConfig.parse(node: config.syntheticNode!)
+            return Dataset(content: SyntheticGenerator.generate(world, seed: world.seed))
         }
     }
 }

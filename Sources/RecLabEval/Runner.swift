@@ -51,9 +51,12 @@ public enum ExperimentRunner {
                 let label = folds.count > 1 || config.repeats > 1
                     ? "fold \(f + 1)/\(folds.count)" + (config.repeats > 1 ? ", repeat \(r + 1)/\(config.repeats)" : "") : "split"
                 let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
-                excludedTotal += ctx.excludedUsers
-                log("[run] \(label): \(fold.train.count) train / \(fold.test.count) test interactions, "
-                    + "\(ctx.evalUsers.count) users evaluated, \(ctx.excludedUsers) without a relevant test item excluded")
+                var note = "\(label): \(fold.train.count) train / \(fold.test.count) test interactions"
+                if listK > 0 {
+                    excludedTotal += ctx.excludedUsers
+                    note += ", \(ctx.evalUsers.count) users ranked, \(ctx.excludedUsers) without a relevant test item excluded"
+                }
+                log("[run] " + note)
                 let fitSeed = derivedSeed(config.seed, "fit-\(g)")
                 var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
                 for (s, spec) in strategies.enumerated() {
