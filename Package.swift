@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabTestSupport", "RecLabStrategies", "RecLabSplits", "RecLabImport", "RecLabStore"]),
         .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval"]),
         .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim"]),
-        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabStore", "RecLabCore"]),
+        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabStore"]),
     ],
     swiftLanguageModes: [.v5]

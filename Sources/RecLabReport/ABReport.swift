@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 import RecLabStore
 
 /// The report of a simulated A/B test (ab.json).
@@ -114,8 +115,8 @@ enum ABReport {
             let sorted = d.comparisons.sorted { (metrics.firstIndex(of: $0.metric) ?? .max, $0.arm) < (metrics.firstIndex(of: $1.metric) ?? .max, $1.arm) }
             for cmp in sorted {
                 lifts.rows.append([.text(cmp.metric), .text(cmp.arm), .interval(mean: cmp.lift, low: cmp.ciLow, high: cmp.ciHigh),
-                                   .interval(mean: cmp.relLift, low: cmp.relCiLow, high: cmp.relCiHigh), .number(cmp.pValue),
-                                   .number(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no"), .text(cmp.method)])
+                                   .interval(mean: cmp.relLift, low: cmp.relCiLow, high: cmp.relCiHigh), .pValue(cmp.pValue),
+                                   .pValue(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no"), .text(cmp.method)])
             }
             c.table(lifts)
             c.chart(ChartBuilder.forest(name: "lift-forest", title: "Relative lift vs control arm \(d.control) (95% CI)",
@@ -149,7 +150,7 @@ enum ABReport {
             for r in cuped {
                 for cmp in r.comparisons {
                     t.rows.append([.text(r.metric), .number(r.theta), .number(r.varianceReduction), .text(cmp.arm),
-                                   .interval(mean: cmp.lift, low: cmp.ciLow, high: cmp.ciHigh), .number(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no")])
+                                   .interval(mean: cmp.lift, low: cmp.ciLow, high: cmp.ciHigh), .pValue(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no")])
                 }
                 if r.comparisons.isEmpty { t.rows.append([.text(r.metric), .number(r.theta), .number(r.varianceReduction), .empty, .empty, .empty, .empty]) }
             }

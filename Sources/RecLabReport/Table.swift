@@ -6,6 +6,8 @@ public enum TableCell: Equatable, Sendable {
     case text(String)
     case number(Double)
     case integer(Int)
+    /// A p-value: three decimals, scientific below 0.001.
+    case pValue(Double)
     /// A mean with its 95% confidence interval; CSV expands it into three columns.
     case interval(mean: Double, low: Double, high: Double)
     case empty
@@ -15,6 +17,7 @@ public enum TableCell: Equatable, Sendable {
         switch self {
         case .text(let s): return s
         case .number(let x): return NumberFormat.short(x)
+        case .pValue(let p): return NumberFormat.p(p)
         case .integer(let n): return String(n)
         case .interval(let m, let lo, let hi):
             return "\(NumberFormat.short(m)) [\(NumberFormat.short(lo)), \(NumberFormat.short(hi))]"
@@ -26,7 +29,7 @@ public enum TableCell: Equatable, Sendable {
     var csvFields: [String] {
         switch self {
         case .text(let s): return [s]
-        case .number(let x): return [NumberFormat.exact(x)]
+        case .number(let x), .pValue(let x): return [NumberFormat.exact(x)]
         case .integer(let n): return [String(n)]
         case .interval(let m, let lo, let hi): return [NumberFormat.exact(m), NumberFormat.exact(lo), NumberFormat.exact(hi)]
         case .empty: return [""]
