@@ -34,7 +34,7 @@ public enum ABRunner {
         let result = try sim.run(progress: reporter)
         let analysis = ABAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
         let configHash = SHA256.hexDigest(configText)
-        let card = DatasetCards.card(world.dataset, synthetic: true)
+        let card = DatasetCards.card(world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
                                     seed: config.simulation.seed, reclabVersion: RecLabVersion.string,
                                     gitCommit: nil, createdAt: nil, dataset: card)

@@ -62,6 +62,9 @@ public enum SimWorlds {
     /// Imported data has no ground truth: fit one once on the full data (factors from the real ratings,
     /// behaviour parameters assumed) and simulate in it, stated as "semi-synthetic" in the outputs.
     static func semiSynthetic(dataset: Dataset, content: DatasetContent, seed: UInt64) throws -> LoadedWorld {
-        throw RecLabError.data("dataset '\(dataset.name)' has no ground truth and this build cannot fit a semi-synthetic one yet (GroundTruth.fit is not available)")
+        guard dataset.interactionCount > 0 else { throw RecLabError.data("dataset '\(dataset.name)' has no interactions to fit a world to") }
+        if ProgressReporter.isEnabled { printError("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))") }
+        let truth = GroundTruth.fit(to: dataset, seed: seed)
+        return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: "semi-synthetic")
     }
 }
