@@ -70,7 +70,8 @@ public enum Normal {
         // Halley refinement: e = Φ(x) - p, u = e / φ(x), x -= u / (1 + x u / 2).
         let e = cdf(x) - p
         let u = e * (2 * Double.pi).squareRoot() * exp(0.5 * x * x)
-        x -= u / (1 + 0.5 * x * u)
+        // Below p ≈ 1e-308 exp(x²/2) overflows; the unrefined value (relative error ~1e-9) is kept there.
+        if u.isFinite { x -= u / (1 + 0.5 * x * u) }
         return x
     }
 }

@@ -24,6 +24,10 @@ final class DistributionTests: XCTestCase {
                         -1.9599639845400545, -1.2815515655446004, -0.5244005127080409, 0.0, 0.5244005127080407,
                         1.959963984540054, 3.090232306167813, 7.0344869100478356]
         for (p, e) in zip(ps, expected) { assertClose(Normal.quantile(p), e, relative: 1e-13, absolute: 1e-15, "Φ⁻¹(\(p))") }
+        // Subnormal p, where the Halley step's exp(x²/2) would overflow: the rational approximation alone.
+        // python3 -c "from scipy.stats import norm; print(norm.ppf([1e-310, 5e-324]).tolist())"
+        assertClose(Normal.quantile(1e-310), -37.663060331949524, relative: 1e-8)
+        assertClose(Normal.quantile(5e-324), -38.467405617144344, relative: 1e-8)
         XCTAssertEqual(Normal.quantile(0), -.infinity)
         XCTAssertEqual(Normal.quantile(1), .infinity)
         XCTAssertTrue(Normal.quantile(1.5).isNaN)
