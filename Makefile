@@ -18,6 +18,10 @@ test: deps
 demo: build
 	scripts/demo.sh
 
+# The regression gate CI runs after the tests: tiny experiment vs reports/baseline/ci.json.
+gate: deps
+	scripts/ci-gate.sh
+
 bench: build
 	$(RELEASE_BIN)/reclab-bench all
 

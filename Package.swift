@@ -29,7 +29,7 @@ let package = Package(
         // Ground-truth synthetic world and log generator.
         .target(name: "RecLabSynthetic", dependencies: ["RecLabCore", "RecLabConfig"]),
         // Train/test splits as index views.
-        .target(name: "RecLabSplits", dependencies: ["RecLabCore"]),
+        .target(name: "RecLabSplits", dependencies: ["RecLabCore", "RecLabConfig"]),
         // Distributions, confidence intervals and hypothesis tests.
         .target(name: "RecLabStats"),
         // Recommender protocol and strategies.
@@ -64,12 +64,12 @@ let package = Package(
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore", "RecLabTestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabTestSupport", "RecLabStore", "RecLabImport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "RecLabSyntheticTests", dependencies: ["RecLabTestSupport", "RecLabSynthetic", "RecLabSplits", "RecLabStore"]),
+        .testTarget(name: "RecLabSyntheticTests", dependencies: ["RecLabTestSupport", "RecLabSynthetic", "RecLabSplits", "RecLabStore", "RecLabImport", "RecLabConfig"]),
         .testTarget(name: "RecLabStatsTests", dependencies: ["RecLabTestSupport", "RecLabStats"]),
         .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabTestSupport", "RecLabStrategies", "RecLabSplits", "RecLabImport", "RecLabStore"]),
         .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval"]),
         .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim"]),
-        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabStore", "RecLabCore"]),
+        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabStore"]),
     ],
     swiftLanguageModes: [.v5]

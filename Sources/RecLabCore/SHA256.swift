@@ -16,6 +16,7 @@ public struct SHA256: Sendable {
 
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+    /// Pending bytes of a partial block (always fewer than 64 between calls).
     private var buffer = [UInt8](repeating: 0, count: 64)
     private var bufferCount = 0
     private var totalBytes: UInt64 = 0
@@ -23,7 +24,14 @@ public struct SHA256: Sendable {
     public init() {}
 
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for b in bytes { append(b) }
+        if let done = bytes.withContiguousStorageIfAvailable({ update(buffer: UnsafeRawBufferPointer($0)) }) { return done }
+        var chunk = [UInt8]()
+        chunk.reserveCapacity(256)
+        for b in bytes {
+            chunk.append(b)
+            if chunk.count == 256 { chunk.withUnsafeBytes { update(buffer: $0) }; chunk.removeAll(keepingCapacity: true) }
+        }
+        chunk.withUnsafeBytes { update(buffer: $0) }
     }
 
     public mutating func update(_ data: Data) {
@@ -35,17 +43,39 @@ public struct SHA256: Sendable {
         s.withUTF8 { update(buffer: UnsafeRawBufferPointer($0)) }
     }
 
+    /// Hashes `raw`: tops up a pending partial block, compresses whole blocks straight from the input,
+    /// keeps the tail. O(n), no allocation.
     public mutating func update(buffer raw: UnsafeRawBufferPointer) {
-        var i = 0
         let n = raw.count
-        // Fill a partial block, then hash whole blocks straight from the input.
-        while i < n && bufferCount != 0 { append(raw[i]); i += 1 }
-        while n - i >= 64 {
-            compress(raw, offset: i)
-            totalBytes &+= 64
-            i += 64
+        guard n > 0, let src = raw.baseAddress else { return }
+        var i = 0
+        var state = h
+        var count = bufferCount, total = totalBytes
+        buffer.withUnsafeMutableBytes { buf in
+            let pending = buf.baseAddress!
+            if count > 0 {
+                let take = min(64 - count, n)
+                (pending + count).copyMemory(from: src, byteCount: take)
+                count += take
+                i = take
+                if count < 64 { return }
+                SHA256.compress(&state, UnsafeRawPointer(pending))
+                total &+= 64
+                count = 0
+            }
+            while n - i >= 64 {
+                SHA256.compress(&state, src + i)
+                total &+= 64
+                i += 64
+            }
+            if i < n {
+                pending.copyMemory(from: src + i, byteCount: n - i)
+                count = n - i
+            }
         }
-        while i < n { append(raw[i]); i += 1 }
+        h = state
+        bufferCount = count
+        totalBytes = total
     }
 
     /// Appends a value's little-endian bytes: convenient for hashing numeric columns canonically.
@@ -56,48 +86,42 @@ public struct SHA256: Sendable {
     public mutating func update(float: Float) { update(integer: float.bitPattern) }
     public mutating func update(double: Double) { update(integer: double.bitPattern) }
 
+    /// FIPS 180-4 section 6.2.2 on one 64-byte block. The message schedule lives on the stack.
     @inline(__always)
-    private mutating func append(_ byte: UInt8) {
-        buffer[bufferCount] = byte
-        bufferCount += 1
-        if bufferCount == 64 {
-            buffer.withUnsafeBytes { compress($0, offset: 0) }
-            totalBytes &+= 64
-            bufferCount = 0
-        }
-    }
-
-    private mutating func compress(_ block: UnsafeRawBufferPointer, offset: Int) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for t in 0..<16 {
-            let o = offset + t * 4
-            w[t] = UInt32(block[o]) << 24 | UInt32(block[o + 1]) << 16 | UInt32(block[o + 2]) << 8 | UInt32(block[o + 3])
-        }
+    private static func compress(_ h: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
+                                 _ block: UnsafeRawPointer) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        for t in 16..<64 {
-            let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-            let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for t in 0..<16 { w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self)) }
+            for t in 16..<64 {
+                let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
+                let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
+                w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+            }
+            k.withUnsafeBufferPointer { k in
+                var (a, b, c, d, e, f, g, hh) = h
+                for t in 0..<64 {
+                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = hh &+ s1 &+ ch &+ k[t] &+ w[t]
+                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                }
+                h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
+            }
         }
-        var (a, b, c, d, e, f, g, hh) = h
-        for t in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ SHA256.k[t] &+ w[t]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
     }
 
     /// Finishes and returns the 32-byte digest. The value is consumed.
     public consuming func finalize() -> [UInt8] {
         let bitLength = (totalBytes &+ UInt64(bufferCount)) &* 8
-        append(0x80)
-        while bufferCount != 56 { append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        // Padding: 0x80, zeros up to 56 mod 64, then the bit length big-endian.
+        var tail: [UInt8] = [0x80]
+        tail += [UInt8](repeating: 0, count: (119 - bufferCount) % 64)
+        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        tail.withUnsafeBytes { update(buffer: $0) }
         var out = [UInt8]()
         out.reserveCapacity(32)
         for word in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {

@@ -155,6 +155,7 @@ struct ContentBuilder {
         out.reserveCapacity(n)
         var duplicates = 0
         var firstDuplicateLine = Int32.max
+        let movieIds = movies.map(\.id)
         ratingMovie.withUnsafeBufferPointer { movie in
             ratingTime.withUnsafeBufferPointer { time in
                 @inline(__always) func less(_ a: Int32, _ b: Int32) -> Bool {
@@ -179,7 +180,7 @@ struct ContentBuilder {
                         }
                         previous = row
                         let r = Int(row)
-                        out.append(InteractionRecord(userId: Int64(u + 1), movieId: movies[Int(movie[r])].id,
+                        out.append(InteractionRecord(userId: Int64(u + 1), movieId: movieIds[Int(movie[r])],
                                                      timestamp: time[r], rating: ratingValue[r]))
                     }
                 }

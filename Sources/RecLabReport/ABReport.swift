@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 import RecLabStore
 
 /// The report of a simulated A/B test (ab.json).
@@ -26,7 +27,7 @@ enum ABReport {
         }
         let totalUsers = d.arms.reduce(0) { $0 + $1.users }
         c.line("Simulated A/B test over \(d.days) days on the \(d.world) world **\(d.provenance.dataset.name)**: \(d.arms.count) arms, " +
-               "\(totalUsers) users, control **\(d.control)**, alpha \(NumberFormat.short(d.alpha)). Means over users with 95% confidence intervals.")
+               "\(totalUsers) users, control **\(d.control)**, alpha \(NumberFormat.exact(d.alpha)). Means over users with 95% confidence intervals.")
         c.line()
 
         let metrics = orderedMetrics(d.arms.flatMap { $0.metrics.keys })
@@ -105,7 +106,7 @@ enum ABReport {
         if !d.comparisons.isEmpty {
             c.heading(2, "Lifts against control")
             c.line("Absolute lift (arm − control) and relative lift with 95% CIs; Welch t for per-user means, delta method for ratio metrics; " +
-                   "p-values Holm-adjusted over arms × metrics; significant at alpha \(NumberFormat.short(d.alpha)).")
+                   "p-values Holm-adjusted over arms × metrics; significant at alpha \(NumberFormat.exact(d.alpha)).")
             c.line()
             var lifts = ReportTable(slug: "lifts", title: "Lifts against control \(d.control)",
                                     columns: [TableColumn("metric"), TableColumn("arm"), TableColumn("lift", interval: true),
@@ -114,8 +115,8 @@ enum ABReport {
             let sorted = d.comparisons.sorted { (metrics.firstIndex(of: $0.metric) ?? .max, $0.arm) < (metrics.firstIndex(of: $1.metric) ?? .max, $1.arm) }
             for cmp in sorted {
                 lifts.rows.append([.text(cmp.metric), .text(cmp.arm), .interval(mean: cmp.lift, low: cmp.ciLow, high: cmp.ciHigh),
-                                   .interval(mean: cmp.relLift, low: cmp.relCiLow, high: cmp.relCiHigh), .number(cmp.pValue),
-                                   .number(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no"), .text(cmp.method)])
+                                   .interval(mean: cmp.relLift, low: cmp.relCiLow, high: cmp.relCiHigh), .pValue(cmp.pValue),
+                                   .pValue(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no"), .text(cmp.method)])
             }
             c.table(lifts)
             c.chart(ChartBuilder.forest(name: "lift-forest", title: "Relative lift vs control arm \(d.control) (95% CI)",
@@ -127,7 +128,7 @@ enum ABReport {
         // Power.
         if !d.power.isEmpty {
             c.heading(2, "Power")
-            c.line("Minimum detectable effect (MDE) at alpha \(NumberFormat.short(d.alpha)) for the observed variance and sample, and the users per arm needed for the target relative MDE.")
+            c.line("Minimum detectable effect (MDE) at alpha \(NumberFormat.exact(d.alpha)) for the observed variance and sample, and the users per arm needed for the target relative MDE.")
             c.line()
             var power = ReportTable(slug: "power", title: "Minimum detectable effects and sample sizes",
                                     columns: [TableColumn("metric"), TableColumn("arm"), TableColumn("MDE", numeric: true),
@@ -149,7 +150,7 @@ enum ABReport {
             for r in cuped {
                 for cmp in r.comparisons {
                     t.rows.append([.text(r.metric), .number(r.theta), .number(r.varianceReduction), .text(cmp.arm),
-                                   .interval(mean: cmp.lift, low: cmp.ciLow, high: cmp.ciHigh), .number(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no")])
+                                   .interval(mean: cmp.lift, low: cmp.ciLow, high: cmp.ciHigh), .pValue(cmp.pAdjusted), .text(cmp.significant ? "yes" : "no")])
                 }
                 if r.comparisons.isEmpty { t.rows.append([.text(r.metric), .number(r.theta), .number(r.varianceReduction), .empty, .empty, .empty, .empty]) }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 
 /// A chart as gnuplot input: its data file and the plotting commands. `ChartRenderer` wraps the commands
 /// with the PNG and SVG terminals, so NAME.gp alone redraws NAME.png and NAME.svg from NAME.dat.
@@ -152,6 +153,9 @@ public enum ChartBuilder {
             }
             data += "\n\n"
         }
+        let allX = series.flatMap { $0.points.map(\.x) }
+        let integerX = !allX.isEmpty && allX.allSatisfy { $0 == $0.rounded() }
+        let xRange = (allX.max() ?? 0) - (allX.min() ?? 0)
         var commands = """
             set xlabel \(GnuplotStyle.quote(xlabel))
             set ylabel \(GnuplotStyle.quote(ylabel))
@@ -160,6 +164,8 @@ public enum ChartBuilder {
             set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
             """
         if logX { commands += "\nset logscale x" }
+        // Whole-number x (days): whole-number tics, every one while there are few.
+        if integerX && xtics == nil && !logX { commands += xRange <= 20 ? "\nset xtics 1" : "\nset format x '%.0f'" }
         if let xtics {
             let label: (Double) -> String = { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : NumberFormat.short($0) }
             commands += "\nset xtics (" + xtics.map { "'\(label($0))' \(GnuplotStyle.value($0))" }.joined(separator: ", ") + ")"
@@ -202,7 +208,8 @@ public enum ChartBuilder {
             set yrange [0.3:\(Double(n) + 0.7)]
             set ytics scale 0
             set grid xtics ytics lc rgb '#e5e5e5'
-            set key outside right top vertical samplen 1
+            set key outside below center horizontal samplen 1 spacing 1.3 height 1
+            set bmargin 7
             set arrow from \(GnuplotStyle.value(reference)), graph 0 to \(GnuplotStyle.value(reference)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
             plot DATA using ($6 == 1 ? $3 : NaN):1:4:5:ytic(2) with xerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' title \(GnuplotStyle.quote(highlightTitle)), \\
                  '' using ($6 == 0 ? $3 : NaN):1:4:5 with xerrorbars pt 6 ps 1.8 lw 2 lc rgb '#888888' title \(GnuplotStyle.quote(otherTitle))
@@ -210,12 +217,30 @@ public enum ChartBuilder {
         return Chart(name: name, title: title, data: data, commands: commands)
     }
 
-    /// Labelled scatter with vertical CI bars (quality against fit time).
+    /// Labelled scatter with vertical CI bars (quality against fit time). Labels sit right of their point,
+    /// nudged down when they would overlap a neighbour's label (points close in x and y).
     public static func labelledScatter(name: String, title: String, xlabel: String, ylabel: String,
                                        points: [(label: String, x: Double, y: Double, low: Double, high: Double)], logX: Bool) -> Chart {
-        var data = "# x y low high label\n"
-        for p in points {
-            data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high)) \(GnuplotStyle.dataLabel(p.label))\n"
+        let ys = points.flatMap { [$0.y, $0.low, $0.high] }.filter(\.isFinite)
+        let span = max((ys.max() ?? 1) - (ys.min() ?? 0), 1e-12)
+        func xPosition(_ x: Double) -> Double { logX ? log10(max(x, 1e-12)) : x }
+        let xs = points.map { xPosition($0.x) }
+        let xSpan = max((xs.max() ?? 1) - (xs.min() ?? 0), 1e-12)
+        // Greedy: walk points from the top; a label closer than 6% of the height to an already placed label
+        // nearby in x moves below its point.
+        var labelY = [Double](repeating: 0, count: points.count)
+        var placed: [(x: Double, y: Double)] = []
+        for i in points.indices.sorted(by: { points[$0].y > points[$1].y }) {
+            var candidate = points[i].y + 0.025 * span
+            if placed.contains(where: { abs($0.x - xs[i]) < 0.12 * xSpan && abs($0.y - candidate) < 0.06 * span }) {
+                candidate = points[i].y - 0.045 * span
+            }
+            labelY[i] = candidate
+            placed.append((xs[i], candidate))
+        }
+        var data = "# x y low high label label_y\n"
+        for (i, p) in points.enumerated() {
+            data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high)) \(GnuplotStyle.dataLabel(p.label)) \(GnuplotStyle.value(labelY[i]))\n"
         }
         var commands = """
             set xlabel \(GnuplotStyle.quote(xlabel))
@@ -224,10 +249,11 @@ public enum ChartBuilder {
             set offsets graph 0.08, graph 0.25, graph 0.1, graph 0.1
             """
         if logX { commands += "\nset logscale x" }
+        if ys.allSatisfy({ $0 >= 0 }) { commands += "\nset yrange [0:*]" }
         commands += """
 
             plot DATA using 1:2:3:4 with yerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' notitle, \\
-                 '' using 1:2:5 with labels left offset 1.2,0.6 font ',13' tc rgb '#222222' notitle
+                 '' using 1:6:5 with labels left offset 1.2,0 font ',13' tc rgb '#222222' notitle
             """
         return Chart(name: name, title: title, data: data, commands: commands)
     }
@@ -276,9 +302,10 @@ public enum ChartBuilder {
         var data = ""
         var clauses: [String] = []
         for (i, e) in exposures.enumerated() {
-            let curve = Inequality.lorenzCurve(e.counts, points: 200)
-            data += "# \(e.name)\n# item share, exposure share\n"
-            for p in curve { data += "\(GnuplotStyle.value(p.x * 100)) \(GnuplotStyle.value(p.y * 100))\n" }
+            // Gini and Lorenz curve from RecLabStats: the same (uncorrected) Gini as the gini@k metric.
+            let curve = Inequality.lorenzCurve(e.counts, maxPoints: 201)
+            data += "# \(e.name)\n# item share (%), exposure share (%)\n"
+            for p in curve { data += "\(GnuplotStyle.value(p.populationShare * 100)) \(GnuplotStyle.value(p.exposureShare * 100))\n" }
             data += "\n\n"
             let gini = Inequality.gini(e.counts)
             clauses.append("\(i == 0 ? "DATA" : "''") index \(i) using 1:2 with lines lt \(i + 1) lw 3 title \(GnuplotStyle.quote("\(e.name) (Gini \(gini.isFinite ? String(format: "%.3f", gini) : "n/a"))"))")
@@ -294,40 +321,5 @@ public enum ChartBuilder {
             plot \(clauses.joined(separator: ", \\\n     "))
             """
         return Chart(name: name, title: title, data: data, commands: commands)
-    }
-}
-
-/// Exposure inequality.
-public enum Inequality {
-    /// Gini coefficient of non-negative counts, from the sorted-values form
-    /// G = (2 * sum_i i * x_(i)) / (n * sum x) - (n + 1) / n, x ascending, i = 1...n
-    /// (Damgaard and Weiner 2000, "Describing inequality in plant size or fecundity", Ecology 81).
-    /// NaN when the total is zero. O(n log n).
-    public static func gini(_ counts: [Int]) -> Double {
-        let sorted = counts.sorted()
-        let n = Double(sorted.count)
-        let total = Double(sorted.reduce(0, +))
-        guard n > 0, total > 0 else { return .nan }
-        var weighted = 0.0
-        for (i, x) in sorted.enumerated() { weighted += Double(i + 1) * Double(x) }
-        return 2 * weighted / (n * total) - (n + 1) / n
-    }
-
-    /// Lorenz curve points (0,0) ... (1,1) at about `points` evenly spaced item shares. O(n log n).
-    public static func lorenzCurve(_ counts: [Int], points: Int) -> [(x: Double, y: Double)] {
-        let sorted = counts.sorted()
-        let n = sorted.count
-        let total = Double(sorted.reduce(0, +))
-        guard n > 0, total > 0 else { return [(0, 0), (1, 1)] }
-        var cumulative = [0.0]
-        cumulative.reserveCapacity(n + 1)
-        for x in sorted { cumulative.append(cumulative[cumulative.count - 1] + Double(x)) }
-        let steps = min(points, n)
-        var out: [(Double, Double)] = []
-        for j in 0...steps {
-            let i = Int((Double(j) * Double(n) / Double(steps)).rounded())
-            out.append((Double(i) / Double(n), cumulative[i] / total))
-        }
-        return out
     }
 }

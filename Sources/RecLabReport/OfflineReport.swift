@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 import RecLabStore
 
 /// The report of an offline evaluation (metrics.json).
@@ -77,7 +78,7 @@ enum OfflineReport {
         c.heading(2, "Protocol")
         let splitParams = d.split.parameters.isEmpty ? "" : " (" + CommonSections.parameters(d.split.parameters) + ")"
         c.line("- split: **\(d.split.method)**\(splitParams), \(d.split.folds) fold\(d.split.folds == 1 ? "" : "s")")
-        c.line("- relevance: " + (d.relevanceThreshold.map { "test ratings ≥ \(NumberFormat.short($0))" } ?? "every test interaction (implicit feedback)"))
+        c.line("- relevance: " + (d.relevanceThreshold.map { "test ratings ≥ \(NumberFormat.exact($0))" } ?? "every test interaction (implicit feedback)"))
         c.line("- ranking over the full catalogue minus each user's training items")
         c.line("- users excluded (no relevant test item): \(d.excludedUsers)")
         c.line()
@@ -97,6 +98,11 @@ enum OfflineReport {
         c.line("Mean [95% CI] per strategy; the best value per metric in bold.")
         c.line()
         let groups = metricGroups(metrics, rows: rows)
+        // Bars for the rating metrics and for the main cutoff (most metrics; ties: nearest to 10); the other
+        // cutoffs appear in the metric-against-k charts.
+        let mainK = groups.filter { $0.k != nil }.max { a, b in
+            (a.metrics.count, -abs(a.k! - 10)) < (b.metrics.count, -abs(b.k! - 10))
+        }?.k
         for g in groups {
             var table = ReportTable(slug: g.slug, title: g.title,
                                     columns: [TableColumn("strategy")] + g.metrics.map { TableColumn($0, interval: true) }, rows: [])
@@ -112,7 +118,7 @@ enum OfflineReport {
                 for (i, r) in cands where r.mean == bestValue { table.emphasise(row: i, column: col + 1) }
             }
             c.table(table)
-            chartGroup(g, strategies: strategies, result: result, into: &c)
+            if g.k == nil || g.k == mainK { chartGroup(g, strategies: strategies, result: result, into: &c) }
         }
 
         // Metric against k.
@@ -183,7 +189,7 @@ enum OfflineReport {
             for cmp in d.comparisons {
                 table.rows.append([.text(cmp.metric), .text(cmp.a), .text(cmp.b),
                                    .interval(mean: cmp.difference, low: cmp.ciLow, high: cmp.ciHigh),
-                                   .number(cmp.tP), .number(cmp.wilcoxonP), .number(cmp.pAdjusted),
+                                   .pValue(cmp.tP), .pValue(cmp.wilcoxonP), .pValue(cmp.pAdjusted),
                                    .text(cmp.significant ? "yes" : "no"), .integer(cmp.nUsers)])
             }
             c.table(table, inline: d.comparisons.count <= 40)

@@ -102,7 +102,9 @@ public struct Baseline: Codable, Sendable, Equatable {
     }
 
     public func encoded() throws -> Data {
-        var data = try ResultJSON.encoder().encode(self)
+        let encoder = ResultJSON.encoder()
+        encoder.outputFormatting.insert(.withoutEscapingSlashes)
+        var data = try encoder.encode(self)
         data.append(0x0A)
         return data
     }

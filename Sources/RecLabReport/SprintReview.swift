@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStats
 import RecLabStore
 
 /// One summary value of a run that can be compared across runs: a strategy's (or arm's) metric.
@@ -79,7 +80,7 @@ public enum SprintReview {
             let delta = c.value - p.value
             let seC = (c.ciHigh - c.ciLow) / (2 * z975), seP = (p.ciHigh - p.ciLow) / (2 * z975)
             let se = (seC * seC + seP * seP).squareRoot()
-            let pValue = se > 0 && se.isFinite ? erfc(abs(delta) / se / 2.0.squareRoot()) : (delta == 0 ? 1 : .nan)
+            let pValue = se > 0 && se.isFinite ? 2 * Normal.survival(abs(delta) / se) : (delta == 0 ? 1 : .nan)
             let tiny = 1e-12 * max(1, abs(p.value))
             let verdict: MetricDelta.Verdict
             if !delta.isFinite || abs(delta) <= tiny {
@@ -119,7 +120,7 @@ public enum SprintReview {
                "**\(regressions.count) regression\(regressions.count == 1 ? "" : "s")** (\(regressions.filter(\.significant).count) significant), " +
                "\(deltas.count - improvements.count - regressions.count) unchanged, over \(deltas.count) \(unit) × metric pairs. " +
                "Direction-aware (lower is better for rmse, mae, gini, popularity); significance by a z-test on the two means " +
-               "with standard errors from each run's 95% CI, alpha \(NumberFormat.short(alpha)).")
+               "with standard errors from each run's 95% CI, alpha \(NumberFormat.exact(alpha)).")
         c.line()
         if !added.isEmpty { c.line("- new \(unit)s: " + added.joined(separator: ", ")) }
         if !removed.isEmpty { c.line("- \(unit)s no longer run: " + removed.joined(separator: ", ")) }
@@ -139,7 +140,7 @@ public enum SprintReview {
             table.rows.append([.text(d.subject), .text(d.metric + (d.current.lowerIsBetter ? " ↓" : "")),
                                .interval(mean: d.previous.value, low: d.previous.ciLow, high: d.previous.ciHigh),
                                .interval(mean: d.current.value, low: d.current.ciLow, high: d.current.ciHigh),
-                               .number(d.delta), .number(d.relativeDelta), .number(d.pValue), .text(flag)])
+                               .number(d.delta), .number(d.relativeDelta), .pValue(d.pValue), .text(flag)])
         }
         c.table(table)
         let changed = deltas.filter { $0.verdict != .unchanged && $0.relativeDelta.isFinite }

@@ -6,6 +6,8 @@ public enum TableCell: Equatable, Sendable {
     case text(String)
     case number(Double)
     case integer(Int)
+    /// A p-value: three decimals, scientific below 0.001.
+    case pValue(Double)
     /// A mean with its 95% confidence interval; CSV expands it into three columns.
     case interval(mean: Double, low: Double, high: Double)
     case empty
@@ -15,9 +17,12 @@ public enum TableCell: Equatable, Sendable {
         switch self {
         case .text(let s): return s
         case .number(let x): return NumberFormat.short(x)
+        case .pValue(let p): return NumberFormat.p(p)
         case .integer(let n): return String(n)
         case .interval(let m, let lo, let hi):
-            return "\(NumberFormat.short(m)) [\(NumberFormat.short(lo)), \(NumberFormat.short(hi))]"
+            // One precision for all three numbers, from the largest magnitude, so they line up.
+            let scale = [m, lo, hi].filter(\.isFinite).map(abs).max() ?? 0
+            return "\(NumberFormat.short(m, scale: scale)) [\(NumberFormat.short(lo, scale: scale)), \(NumberFormat.short(hi, scale: scale))]"
         case .empty: return ""
         }
     }
@@ -26,7 +31,7 @@ public enum TableCell: Equatable, Sendable {
     var csvFields: [String] {
         switch self {
         case .text(let s): return [s]
-        case .number(let x): return [NumberFormat.exact(x)]
+        case .number(let x), .pValue(let x): return [NumberFormat.exact(x)]
         case .integer(let n): return [String(n)]
         case .interval(let m, let lo, let hi): return [NumberFormat.exact(m), NumberFormat.exact(lo), NumberFormat.exact(hi)]
         case .empty: return [""]
@@ -157,10 +162,10 @@ public enum NumberFormat {
     }
 
     /// Four significant-ish decimals for values below 10, fewer for larger ones: readable in a slide.
-    public static func short(_ x: Double) -> String {
+    public static func short(_ x: Double, scale: Double? = nil) -> String {
         if x.isNaN { return "n/a" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        let a = abs(x)
+        let a = scale ?? abs(x)
         if a == 0 { return "0" }
         if a >= 1000 { return String(format: "%.0f", x) }
         if a >= 100 { return String(format: "%.1f", x) }
@@ -179,7 +184,7 @@ public enum NumberFormat {
     public static func percent(_ ratio: Double, signed: Bool = true) -> String {
         if ratio.isNaN || ratio.isInfinite { return "n/a" }
         let p = ratio * 100
-        let s = abs(p) >= 10 ? String(format: "%.1f", p) : String(format: "%.2f", p)
+        let s = abs(p) >= 1 ? String(format: "%.1f", p) : String(format: "%.2f", p)
         return (signed && p >= 0 ? "+" : "") + s + "%"
     }
 

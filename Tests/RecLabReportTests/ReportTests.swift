@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import RecLabCore
 import RecLabReport
+import RecLabStats
 import RecLabStore
 import RecLabTestSupport
 import XCTest
@@ -105,10 +106,10 @@ final class ReportTableTests: XCTestCase {
         XCTAssertEqual(Inequality.gini([4, 1, 3, 2]), 0.25, accuracy: 1e-12)
         XCTAssertEqual(Inequality.gini([0, 0, 4, 0]), 0.75, accuracy: 1e-12)
         XCTAssertEqual(Inequality.gini([5, 5, 5]), 0, accuracy: 1e-12)
-        XCTAssertTrue(Inequality.gini([0, 0]).isNaN)
-        let curve = Inequality.lorenzCurve([4, 1, 3, 2], points: 4)
-        XCTAssertEqual(curve.map(\.x), [0, 0.25, 0.5, 0.75, 1])
-        XCTAssertEqual(curve.map(\.y), [0, 0.1, 0.3, 0.6, 1])
+        // The chart's data file holds the Lorenz points: (0,0), (25,10), (50,30), (75,60), (100,100) in percent.
+        let chart = ChartBuilder.lorenz(name: "l", title: "t", exposures: [("a", [4, 1, 3, 2])])
+        XCTAssertEqual(chart.data.split(separator: "\n").filter { !$0.hasPrefix("#") }, ["0.0 0.0", "25.0 10.0", "50.0 30.0", "75.0 60.0", "100.0 100.0"])
+        XCTAssertTrue(chart.script.contains("a (Gini 0.250)"))
     }
 }
 
@@ -155,6 +156,8 @@ final class ChartTests: XCTestCase {
         for expected in ["dataset-long-tail", "dataset-ratings", "bars-accuracy-k10", "bars-rating-error", "ndcg-by-k", "quality-vs-fit-time", "exposure-lorenz"] {
             XCTAssertTrue(names.contains(expected), "missing chart \(expected) in \(names.sorted())")
         }
+        // Bars only at the main cutoff (k = 10 has the most metrics); k = 5 and 20 appear in ndcg-by-k.
+        XCTAssertFalse(names.contains("bars-accuracy-k5"))
         // The bar chart's data holds every strategy's ndcg@10 mean and CI, exactly.
         let bars = try String(contentsOf: dir.appendingPathComponent("charts/bars-accuracy-k10.dat"), encoding: .utf8)
         let ndcgLine = try XCTUnwrap(bars.split(separator: "\n").first { $0.hasPrefix("\"ndcg@10\"") }).split(separator: " ").dropFirst().compactMap { Double($0) }
@@ -228,7 +231,7 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(power.map { $0["users per arm needed"] }, ["6000", "6000"])
         let headline = csvRecords(try XCTUnwrap(content.tables.first { $0.slug == "headline" }))
         XCTAssertEqual(headline.first { $0["metric"] == "ctr" }?["best arm"], "ease")
-        XCTAssertEqual(headline.first { $0["metric"] == "ctr" }?["relative lift vs control"], "+12.0% [+7.00%, +17.0%]")
+        XCTAssertEqual(headline.first { $0["metric"] == "ctr" }?["relative lift vs control"], "+12.0% [+7.0%, +17.0%]")
     }
 
     func testMissingGnuplotIsAClearToolErrorAndNoChartsStillWorks() throws {
