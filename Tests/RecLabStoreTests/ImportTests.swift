@@ -139,7 +139,9 @@ final class MovieLensImportTests: XCTestCase {
     }
 
     func testZipArchive() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zip") else { throw XCTSkip("needs /usr/bin/zip to build the archive") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zip"), FileManager.default.isExecutableFile(atPath: "/usr/bin/unzip") else {
+            throw XCTSkip("needs /usr/bin/zip and /usr/bin/unzip")
+        }
         let dir = try TestSupport.temporaryDirectory(self)
         let work = dir.appendingPathComponent("ml-fixture")
         try FileManager.default.copyItem(atPath: Fixtures.path("latest-ok"), toPath: work.path)
