@@ -263,3 +263,13 @@ final class SharedDatasetImportTests: XCTestCase {
         XCTAssertTrue(r.content.warnings.isEmpty)
     }
 }
+
+final class MovieLensFormatNameTests: XCTestCase {
+    func testNamesAndAliases() {
+        XCTAssertEqual(MovieLensFormat(name: "ml-100k"), .ml100k)
+        XCTAssertEqual(MovieLensFormat(name: "ml-25m"), .mlLatest)
+        XCTAssertEqual(MovieLensFormat(name: "ml-latest-small"), .mlLatest)
+        XCTAssertNil(MovieLensFormat(name: "auto"))
+        XCTAssertNil(MovieLensFormat(name: "netflix"))
+    }
+}
