@@ -166,6 +166,20 @@ public enum ExperimentRunner {
                            synthetic: synthetic || lower.contains("synthetic") || lower.contains("generate"))
     }
 
+    /// Full-ranking evaluation of one fitted model on one fold, as `run` does it (all users with a relevant
+    /// test item, top-`k` lists, every metric in `metrics`): returns the users evaluated and the wall-clock
+    /// seconds of ranking plus metrics (fold preparation excluded). For `reclab-bench`.
+    public static func timeRankingEvaluation(model: any Recommender, dataset: Dataset, fold: Fold, relevance: RelevanceRule,
+                                             k: Int, metrics: [MetricSpec]) -> (users: Int, seconds: Double) {
+        let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
+        let userSpecs = metrics.filter { $0.base.scope == .perUser }
+        let catalogueKs = metrics.filter { $0.base.scope == .catalogue }.map { $0.k! }
+        let seconds = timed {
+            _ = evaluateRanking(model: model, ctx: ctx, listK: k, userSpecs: userSpecs, catalogueKs: catalogueKs, label: "bench")
+        }
+        return (ctx.evalUsers.count, seconds)
+    }
+
     // MARK: Per-fold evaluation
 
     struct RankingResult {

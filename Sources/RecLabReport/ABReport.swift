@@ -27,7 +27,7 @@ enum ABReport {
         }
         let totalUsers = d.arms.reduce(0) { $0 + $1.users }
         c.line("Simulated A/B test over \(d.days) days on the \(d.world) world **\(d.provenance.dataset.name)**: \(d.arms.count) arms, " +
-               "\(totalUsers) users, control **\(d.control)**, alpha \(NumberFormat.short(d.alpha)). Means over users with 95% confidence intervals.")
+               "\(totalUsers) users, control **\(d.control)**, alpha \(NumberFormat.exact(d.alpha)). Means over users with 95% confidence intervals.")
         c.line()
 
         let metrics = orderedMetrics(d.arms.flatMap { $0.metrics.keys })
@@ -106,7 +106,7 @@ enum ABReport {
         if !d.comparisons.isEmpty {
             c.heading(2, "Lifts against control")
             c.line("Absolute lift (arm − control) and relative lift with 95% CIs; Welch t for per-user means, delta method for ratio metrics; " +
-                   "p-values Holm-adjusted over arms × metrics; significant at alpha \(NumberFormat.short(d.alpha)).")
+                   "p-values Holm-adjusted over arms × metrics; significant at alpha \(NumberFormat.exact(d.alpha)).")
             c.line()
             var lifts = ReportTable(slug: "lifts", title: "Lifts against control \(d.control)",
                                     columns: [TableColumn("metric"), TableColumn("arm"), TableColumn("lift", interval: true),
@@ -128,7 +128,7 @@ enum ABReport {
         // Power.
         if !d.power.isEmpty {
             c.heading(2, "Power")
-            c.line("Minimum detectable effect (MDE) at alpha \(NumberFormat.short(d.alpha)) for the observed variance and sample, and the users per arm needed for the target relative MDE.")
+            c.line("Minimum detectable effect (MDE) at alpha \(NumberFormat.exact(d.alpha)) for the observed variance and sample, and the users per arm needed for the target relative MDE.")
             c.line()
             var power = ReportTable(slug: "power", title: "Minimum detectable effects and sample sizes",
                                     columns: [TableColumn("metric"), TableColumn("arm"), TableColumn("MDE", numeric: true),

@@ -153,6 +153,9 @@ public enum ChartBuilder {
             }
             data += "\n\n"
         }
+        let allX = series.flatMap { $0.points.map(\.x) }
+        let integerX = !allX.isEmpty && allX.allSatisfy { $0 == $0.rounded() }
+        let xRange = (allX.max() ?? 0) - (allX.min() ?? 0)
         var commands = """
             set xlabel \(GnuplotStyle.quote(xlabel))
             set ylabel \(GnuplotStyle.quote(ylabel))
@@ -161,6 +164,8 @@ public enum ChartBuilder {
             set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
             """
         if logX { commands += "\nset logscale x" }
+        // Whole-number x (days): whole-number tics, every one while there are few.
+        if integerX && xtics == nil && !logX { commands += xRange <= 20 ? "\nset xtics 1" : "\nset format x '%.0f'" }
         if let xtics {
             let label: (Double) -> String = { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : NumberFormat.short($0) }
             commands += "\nset xtics (" + xtics.map { "'\(label($0))' \(GnuplotStyle.value($0))" }.joined(separator: ", ") + ")"

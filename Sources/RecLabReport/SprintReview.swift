@@ -120,7 +120,7 @@ public enum SprintReview {
                "**\(regressions.count) regression\(regressions.count == 1 ? "" : "s")** (\(regressions.filter(\.significant).count) significant), " +
                "\(deltas.count - improvements.count - regressions.count) unchanged, over \(deltas.count) \(unit) × metric pairs. " +
                "Direction-aware (lower is better for rmse, mae, gini, popularity); significance by a z-test on the two means " +
-               "with standard errors from each run's 95% CI, alpha \(NumberFormat.short(alpha)).")
+               "with standard errors from each run's 95% CI, alpha \(NumberFormat.exact(alpha)).")
         c.line()
         if !added.isEmpty { c.line("- new \(unit)s: " + added.joined(separator: ", ")) }
         if !removed.isEmpty { c.line("- \(unit)s no longer run: " + removed.joined(separator: ", ")) }

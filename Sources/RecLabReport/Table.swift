@@ -20,7 +20,9 @@ public enum TableCell: Equatable, Sendable {
         case .pValue(let p): return NumberFormat.p(p)
         case .integer(let n): return String(n)
         case .interval(let m, let lo, let hi):
-            return "\(NumberFormat.short(m)) [\(NumberFormat.short(lo)), \(NumberFormat.short(hi))]"
+            // One precision for all three numbers, from the largest magnitude, so they line up.
+            let scale = [m, lo, hi].filter(\.isFinite).map(abs).max() ?? 0
+            return "\(NumberFormat.short(m, scale: scale)) [\(NumberFormat.short(lo, scale: scale)), \(NumberFormat.short(hi, scale: scale))]"
         case .empty: return ""
         }
     }
@@ -160,10 +162,10 @@ public enum NumberFormat {
     }
 
     /// Four significant-ish decimals for values below 10, fewer for larger ones: readable in a slide.
-    public static func short(_ x: Double) -> String {
+    public static func short(_ x: Double, scale: Double? = nil) -> String {
         if x.isNaN { return "n/a" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        let a = abs(x)
+        let a = scale ?? abs(x)
         if a == 0 { return "0" }
         if a >= 1000 { return String(format: "%.0f", x) }
         if a >= 100 { return String(format: "%.1f", x) }
@@ -182,7 +184,7 @@ public enum NumberFormat {
     public static func percent(_ ratio: Double, signed: Bool = true) -> String {
         if ratio.isNaN || ratio.isInfinite { return "n/a" }
         let p = ratio * 100
-        let s = abs(p) >= 10 ? String(format: "%.1f", p) : String(format: "%.2f", p)
+        let s = abs(p) >= 1 ? String(format: "%.1f", p) : String(format: "%.2f", p)
         return (signed && p >= 0 ? "+" : "") + s + "%"
     }
 

@@ -97,6 +97,8 @@ public enum DeltaMethod {
 /// Var(R) ≈ (s_x² - 2 R s_xy + R² s_y²) / (n ȳ²), with unbiased sample (co)variances.
 /// Users with a zero denominator still count (they are part of the randomized population). O(n).
 /// The interval is R ± z_(1-α/2) SE. Fewer than two users, or ȳ = 0, give NaN spread.
+/// The same estimator serves the self-normalized IPS estimate of off-policy evaluation, Σ w_i r_i / Σ w_i
+/// (numerators w_i r_i, denominators w_i).
 public struct RatioMetric: Sendable, Equatable {
     public var ratio: Double
     public var numeratorMean: Double
@@ -208,6 +210,7 @@ public struct SampleRatioMismatch: Sendable, Equatable {
         precondition(observed.count == weights.count, "one weight per arm is needed (\(observed.count) counts, \(weights.count) weights)")
         precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite } && weights.contains { $0 > 0 },
                      "weights must be non-negative and not all zero")
+        precondition(observed.allSatisfy { $0 >= 0 }, "observed counts must be non-negative")
         self.observed = observed
         self.threshold = threshold
         let total = Double(observed.reduce(0, +))

@@ -67,7 +67,8 @@ public struct PairedTTest: Sendable, Equatable {
 /// - Otherwise the normal approximation with tie-corrected variance (Lehmann, "Nonparametrics", 1975, §3.2):
 ///   E[W+] = n(n+1)/4, Var[W+] = n(n+1)(2n+1)/24 - Σ_ties (t³ - t)/48, and the continuity correction moves
 ///   |W+ - E| towards the mean by ½ (never past it): z = max(|W+ - E| - ½, 0) / √Var.
-/// - All differences zero (n = 0 after dropping): no evidence, p = 1.
+/// - All differences zero (n = 0 after dropping): no evidence, p = 1. NaN differences (a metric undefined for
+///   a user) are left out and not counted anywhere.
 ///
 /// O(n log n) for the ranking; the exact distribution costs O(n³) for n ≤ 25 (negligible).
 public struct WilcoxonSignedRank: Sendable, Equatable {
@@ -94,7 +95,7 @@ public struct WilcoxonSignedRank: Sendable, Equatable {
 
     public init(differences: [Double], exactLimit: Int = 25) {
         let nonZero = differences.filter { $0 != 0 && !$0.isNaN }
-        zeros = differences.count - nonZero.count
+        zeros = differences.reduce(0) { $1 == 0 ? $0 + 1 : $0 }
         n = nonZero.count
         if n == 0 {
             wPlus = 0; wMinus = 0; z = nil; pValue = 1; exact = true

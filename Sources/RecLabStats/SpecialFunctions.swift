@@ -164,7 +164,18 @@ public enum SpecialFunctions {
             sum += term
             if abs(term) < abs(sum) * 1e-17 { break }
         }
-        return sum * exp(-x + a * log(x) - logGamma(a))
+        return sum * exp(logGammaPrefactor(a: a, x: x))
+    }
+
+    /// ln(e^-x x^a / Γ(a)). For a ≥ 10 the three large terms cancel (at a = 5e4 a plain sum loses 5 digits), so
+    /// Stirling's series is substituted for ln Γ(a) and the rest regrouped around r = (x - a)/a:
+    /// a (log1p(r) - r) + ½ ln a - ½ ln 2π - δ(a) near x = a, a ln(x/a) + a - x + ... away from it (the
+    /// approach of DiDonato and Morris, ACM TOMS 12, 1986).
+    private static func logGammaPrefactor(a: Double, x: Double) -> Double {
+        if a < 10 { return -x + a * log(x) - logGamma(a) }
+        let r = (x - a) / a   // x - a is exact when x is within a factor 2 of a (Sterbenz)
+        let main = abs(r) < 0.5 ? a * (log1p(r) - r) : a * log(x / a) + (a - x)
+        return main + 0.5 * log(a) - 0.5 * log(2 * Double.pi) - stirlingCorrection(a)
     }
 
     /// Q(a, x) = e^-x x^a / Γ(a) · 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...))), modified Lentz.
@@ -188,6 +199,6 @@ public enum SpecialFunctions {
             if abs(delta - 1) < 1e-16 { break }
             i += 1
         }
-        return exp(-x + a * log(x) - logGamma(a)) * f
+        return exp(logGammaPrefactor(a: a, x: x)) * f
     }
 }

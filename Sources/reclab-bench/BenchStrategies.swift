@@ -1,7 +1,9 @@
 import Foundation
 import RecLabCore
 import RecLabEval
+import RecLabImport
 import RecLabStrategies
+import RecLabSynthetic
 
 // Strategy benchmarks: fit time and full-ranking throughput (users/s at k = 100) per strategy, plus the
 // ndcg@10 of the issue's top-N protocol as a sanity figure. Each strategy engineer adds a function here.
@@ -20,7 +22,7 @@ struct TopNBench {
     /// Sorted relevant test items per user (empty = user not evaluated).
     let relevant: [[Int32]]
 
-    init(dataset: Dataset, testFraction: Double = 0.2, threshold: Float = 4) {
+    init(dataset: Dataset, feedback: FeedbackKind = .explicit, testFraction: Double = 0.2, threshold: Float = 4) {
         var trainRows = [Int32](), rel = [[Int32]](repeating: [], count: dataset.userCount)
         for u in 0..<dataset.userCount {
             let lo = dataset.userStart[u], hi = dataset.userStart[u + 1]
@@ -30,21 +32,22 @@ struct TopNBench {
             let cut = hi - min(n, testCount)
             for r in lo..<cut { trainRows.append(Int32(r)) }
             var items = Set<Int32>()
-            for r in cut..<hi where dataset.ratings[r] >= threshold { items.insert(dataset.items[r]) }
+            for r in cut..<hi where feedback == .implicit || dataset.ratings[r] >= threshold { items.insert(dataset.items[r]) }
             rel[u] = items.sorted()
         }
-        train = TrainingSet(dataset: dataset, rows: trainRows, feedback: .explicit)
+        train = TrainingSet(dataset: dataset, rows: trainRows, feedback: feedback)
         // A relevant item already in training cannot be recommended; keep the protocol's "minus training items".
         relevant = rel
     }
 
     var evaluatedUsers: [Int] { (0..<relevant.count).filter { !relevant[$0].isEmpty } }
 
-    /// Fits, then ranks every evaluated user at k = 100 in parallel; prints fit s, users/s and ndcg@10.
-    func run(_ label: String, type: String, params: [String: ParamValue] = [:], seed: UInt64 = 42) throws {
+    /// Fits, then ranks every evaluated user (the first `maxUsers` of them) at k = 100 in parallel;
+    /// prints fit s, users/s and ndcg@10.
+    func run(_ label: String, type: String, params: [String: ParamValue] = [:], seed: UInt64 = 42, maxUsers: Int = .max) throws {
         let strategy = try StrategyRegistry.make(type: type, parameters: Parameters(params))
         let fitSeconds = try measure { try strategy.fit(train, context: FitContext(seed: seed)) }
-        let users = evaluatedUsers
+        let users = Array(evaluatedUsers.prefix(maxUsers))
         var ndcg = [Double](repeating: 0, count: users.count)
         let rankSeconds = measure {
             ndcg.withUnsafeMutableBufferPointer { out in
@@ -67,46 +70,6 @@ struct TopNBench {
     }
 }
 
-/// Loads a MovieLens "latest" folder (movies.csv, ratings.csv, tags.csv) straight into a `Dataset`.
-/// Benchmark-only stand-in until the importer lands on main; replace with `MovieLensImporter`.
-func loadMovieLensLatestForBench(_ path: String) throws -> Dataset {
-    func lines(_ name: String) throws -> [Substring] {
-        let text = try String(contentsOfFile: "\(path)/\(name)", encoding: .utf8)
-        return text.split(whereSeparator: \.isNewline).dropFirst().map { $0 }
-    }
-    /// Splits one CSV line, honouring double quotes.
-    func fields(_ line: Substring) -> [String] {
-        var out = [String](), cur = "", quoted = false
-        var it = line.makeIterator()
-        while let c = it.next() {
-            if c == "\"" { quoted.toggle() } else if c == "," && !quoted { out.append(cur); cur = "" } else { cur.append(c) }
-        }
-        out.append(cur)
-        return out
-    }
-    var movies = [MovieRecord]()
-    for l in try lines("movies.csv") {
-        let f = fields(l)
-        movies.append(MovieRecord(id: Int64(f[0])!, title: f[1], genres: f[2].split(separator: "|").map(String.init)))
-    }
-    var interactions = [InteractionRecord](), userIds = Set<Int64>()
-    for l in try lines("ratings.csv") {
-        let f = l.split(separator: ",")
-        let u = Int64(f[0])!
-        userIds.insert(u)
-        interactions.append(InteractionRecord(userId: u, movieId: Int64(f[1])!, timestamp: Int64(f[3])!, rating: Float(f[2])!))
-    }
-    var tags = [TagRecord]()
-    for l in try lines("tags.csv") {
-        let f = fields(l)
-        tags.append(TagRecord(userId: Int64(f[0])!, movieId: Int64(f[1])!, tag: f[2], timestamp: Int64(f[3])!))
-    }
-    let users = userIds.sorted().map { UserRecord(id: $0, pseudonym: String(format: "u%08d", $0)) }
-    var content = DatasetContent(name: "ml-latest-small", source: path, movies: movies, users: users, interactions: interactions)
-    content.tags = tags
-    return Dataset(content: content, contentHash: "bench")
-}
-
 // MARK: - stratA: baselines, neighbourhood, EASE, content, hybrid
 
 func benchNeighborhoodStrategies() throws {
@@ -114,7 +77,8 @@ func benchNeighborhoodStrategies() throws {
         print("  (skipped: ../shared/datasets/ml-latest-small not present)")
         return
     }
-    let dataset = try loadMovieLensLatestForBench(path)
+    let imported = try MovieLensImporter.load(path: path, format: nil, options: ImportOptions(pseudonymizer: Pseudonymizer(key: "bench")))
+    let dataset = Dataset(content: imported.content)
     let bench = TopNBench(dataset: dataset)
     print("  ml-latest-small, per-user temporal 80/20 split, \(bench.train.byUser.nonZeroCount) training ratings, \(dataset.itemCount) items")
     let only = ProcessInfo.processInfo.environment["RECLAB_BENCH_ONLY"]
@@ -148,5 +112,35 @@ func benchNeighborhoodStrategies() throws {
     ])
     for (label, type, params) in runs where only == nil || only!.split(separator: ",").contains(Substring(type)) {
         try bench.run(label, type: type, params: params)
+    }
+    try benchNeighborhoodSynthetic()
+}
+
+/// Fit time and ranking throughput on a generated world (implicit viewing events), by default the large
+/// benchmark config (200k users, 20k titles, about 20M events); RECLAB_BENCH_SYNTHETIC picks another config.
+/// EASE (a dense 20k × 20k inverse) and user-knn (Σ_i n_i² co-occurrences) are left out there by design:
+/// item-knn is the neighbourhood method meant to scale.
+func benchNeighborhoodSynthetic() throws {
+    let configPath = ProcessInfo.processInfo.environment["RECLAB_BENCH_SYNTHETIC"] ?? "datasets/large.yaml"
+    guard FileManager.default.fileExists(atPath: configPath) else {
+        print("  (skipped synthetic: \(configPath) not found; run from the repository root)")
+        return
+    }
+    let config = try SyntheticConfig.load(path: configPath)
+    var content: DatasetContent?
+    let genSeconds = measure { content = SyntheticGenerator.generate(config, seed: config.seed) }
+    let dataset = Dataset(content: content!)
+    content = nil
+    let bench = TopNBench(dataset: dataset, feedback: .implicit)
+    print("  \(config.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) events (generated in \(String(format: "%.1f", genSeconds)) s), implicit, temporal 80/20")
+    let large = dataset.itemCount > 5000
+    var runs: [(String, String, [String: ParamValue])] = [
+        ("most-popular", "most-popular", [:]),
+        ("item-knn", "item-knn", [:]),
+        ("content", "content", [:]),
+    ]
+    if !large { runs += [("user-knn", "user-knn", [:]), ("ease", "ease", [:])] }
+    for (label, type, params) in runs {
+        try bench.run(label, type: type, params: params, maxUsers: 20_000)
     }
 }

@@ -42,7 +42,7 @@ final class RunnerTests: XCTestCase {
     }
 
     private func config(metrics: [String], strategies: [String] = ["low", "high"]) throws -> ExperimentConfig {
-        ExperimentConfig(name: "t", seed: 7, dataset: .store(path: "unused"), split: SplitSpec(method: .userTemporal(fraction: nil, last: 1)),
+        ExperimentConfig(name: "t", seed: 7, dataset: .store(path: "unused"), split: SplitSpec(method: .userLastK(k: 1)),
                          relevance: .threshold(4), feedback: nil,
                          strategies: strategies.map { StrategySpec(name: $0, type: "fixed-order") },
                          metrics: try metrics.flatMap { try MetricSpec.parse($0) }, configText: "name: t\n")
@@ -178,7 +178,7 @@ final class RunnerTests: XCTestCase {
 
     func testKFoldRunIsDeterministicAndCoversEveryRowOnce() throws {
         let d = tinyDataset()
-        let split = SplitSpec(method: .kfold(k: 3))
+        let split = SplitSpec(method: .kFold(k: 3))
         let folds = try split.folds(of: d, seed: 11)
         XCTAssertEqual(folds.count, 3)
         XCTAssertEqual(folds.flatMap(\.test).sorted(), (0..<Int32(d.interactionCount)).map { $0 })
@@ -192,19 +192,6 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(a.document.split.folds, 3)
         // Per-fold rows are present alongside the overall ones.
         XCTAssertFalse(a.document.results.filter { $0.fold != nil }.isEmpty)
-    }
-
-    func testUserTemporalSplitKeepsEachUsersLatestShare() throws {
-        // User 1 has 5 interactions: round(0.2 * 5) = 1 to test, the latest; user 2 has 1: it goes to test.
-        let d = Dataset(content: TestSupport.tinyContent(users: 2, movies: 5, ratings: [
-            (1, 1, 5, 50), (1, 2, 3, 10), (1, 3, 4, 30), (1, 4, 4, 20), (1, 5, 1, 40), (2, 1, 3, 5),
-        ]))
-        let fold = try SplitSpec(method: .userTemporal(fraction: 0.2, last: nil)).folds(of: d, seed: 0)[0]
-        XCTAssertEqual(fold.test.map { d.items[Int($0)] }, [0, 0])   // movie 1 (t=50) for user 1; movie 1 for user 2
-        XCTAssertEqual(fold.test.map { d.users[Int($0)] }, [0, 1])
-        for t in fold.test { for r in fold.train where d.users[Int(r)] == d.users[Int(t)] {
-            XCTAssertLessThanOrEqual(d.timestamps[Int(r)], d.timestamps[Int(t)])
-        } }
     }
 }
 

@@ -175,3 +175,19 @@ final class RegressionGateTests: XCTestCase {
         XCTAssertThrowsError(try ResultDocument.resolve("ab-fed", resultsStore: nil))
     }
 }
+
+final class OPEReportTests: XCTestCase {
+    func testOPEEstimatesTableEqualsTheDocument() throws {
+        let estimates = [OPEEstimate(estimator: "ips", value: 0.052, ciLow: 0.040, ciHigh: 0.064, n: 5000),
+                         OPEEstimate(estimator: "dm", value: 0.071, ciLow: 0.069, ciHigh: 0.073, n: 5000)]
+        let doc = OPEResults(runId: "ope-000000000001", name: "ope-tiny", provenance: Fixtures.provenance(), loggingPolicy: "epsilon-greedy(most-popular, 0.2)",
+                             logSize: 5000, targets: [OPETarget(policy: "ease", trueValue: 0.05, trueCiLow: 0.048, trueCiHigh: 0.052, estimates: estimates)])
+        let content = try Report.build(.ope(doc), charts: true)
+        let rows = csvRecords(try XCTUnwrap(content.tables.first { $0.slug == "ope-estimates" }))
+        XCTAssertEqual(rows.map { $0["estimator"] }, ["ips", "dm"])
+        XCTAssertEqual(Double(rows[0]["estimate"] ?? ""), 0.052)
+        XCTAssertEqual(Double(rows[1]["bias"] ?? "") ?? .nan, 0.071 - 0.05, accuracy: 1e-15)
+        XCTAssertEqual(rows.map { $0["covers truth"] }, ["yes", "no"])
+        XCTAssertEqual(content.charts.map(\.name).filter { $0.hasPrefix("ope") }, ["ope-estimates"])
+    }
+}

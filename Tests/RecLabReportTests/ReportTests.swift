@@ -231,7 +231,7 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(power.map { $0["users per arm needed"] }, ["6000", "6000"])
         let headline = csvRecords(try XCTUnwrap(content.tables.first { $0.slug == "headline" }))
         XCTAssertEqual(headline.first { $0["metric"] == "ctr" }?["best arm"], "ease")
-        XCTAssertEqual(headline.first { $0["metric"] == "ctr" }?["relative lift vs control"], "+12.0% [+7.00%, +17.0%]")
+        XCTAssertEqual(headline.first { $0["metric"] == "ctr" }?["relative lift vs control"], "+12.0% [+7.0%, +17.0%]")
     }
 
     func testMissingGnuplotIsAClearToolErrorAndNoChartsStillWorks() throws {

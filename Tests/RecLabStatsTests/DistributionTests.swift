@@ -24,6 +24,10 @@ final class DistributionTests: XCTestCase {
                         -1.9599639845400545, -1.2815515655446004, -0.5244005127080409, 0.0, 0.5244005127080407,
                         1.959963984540054, 3.090232306167813, 7.0344869100478356]
         for (p, e) in zip(ps, expected) { assertClose(Normal.quantile(p), e, relative: 1e-13, absolute: 1e-15, "Φ⁻¹(\(p))") }
+        // Subnormal p, where the Halley step's exp(x²/2) would overflow: the rational approximation alone.
+        // python3 -c "from scipy.stats import norm; print(norm.ppf([1e-310, 5e-324]).tolist())"
+        assertClose(Normal.quantile(1e-310), -37.663060331949524, relative: 1e-8)
+        assertClose(Normal.quantile(5e-324), -38.467405617144344, relative: 1e-8)
         XCTAssertEqual(Normal.quantile(0), -.infinity)
         XCTAssertEqual(Normal.quantile(1), .infinity)
         XCTAssertTrue(Normal.quantile(1.5).isNaN)
@@ -109,5 +113,37 @@ final class DistributionTests: XCTestCase {
         for ((a, x), e) in zip([(0.5, 0.2), (3.0, 2), (10, 15), (100, 90), (2, 60)], gq) {
             assertClose(SpecialFunctions.regularizedGammaQ(a: a, x: x), e, relative: 1e-12, "Q(\(a),\(x))")
         }
+    }
+    func testStudentTExtremes() {
+        // SciPy's stdtr is not accurate enough for these (it returns inf quantiles and ~1e-9 errors at huge df),
+        // so the references are 50- to 400-digit mpmath evaluations of P(T > |t|) = ½ I_(ν/(ν+t²))(ν/2, ½).
+        // Huge degrees of freedom (Hill's expansion above 1e5):
+        // python3 -c "import mpmath as mp; mp.mp.dps=400; nu=mp.mpf(10)**9; print([mp.nstr((1-mp.betainc(0.5,nu/2,0,t*t/(nu+t*t),regularized=True))/2,17) for t in [mp.mpf(2),mp.mpf(5),mp.mpf(12)]])"
+        for (t, e) in zip([2.0, 5, 12], [0.022750132083156624, 2.8665162019758142e-7, 1.7764914488705718e-33]) {
+            assertClose(StudentT.survival(t, df: 1e9), e, relative: 1e-13, "sf(\(t); 1e9)")
+            assertClose(StudentT.cdf(-t, df: 1e9), e, relative: 1e-13, "cdf(-\(t); 1e9)")
+        }
+        // python3 -c "import mpmath as mp; mp.mp.dps=400; nu=mp.mpf(250000); print([mp.nstr((1-mp.betainc(0.5,nu/2,0,t*t/(nu+t*t),regularized=True))/2,17) for t in [mp.mpf(1),mp.mpf(3),mp.mpf(20)]])"
+        for (t, e) in zip([1.0, 3, 20], [0.15865573787242215, 0.00135003099056588, 3.2334375346575903e-89]) {
+            assertClose(StudentT.survival(t, df: 250_000), e, relative: 1e-13, "sf(\(t); 250000)")
+        }
+        // Round trip through Hill's expansion.
+        assertClose(StudentT.cdf(StudentT.quantile(0.025, df: 1e9), df: 1e9), 0.025, relative: 1e-13)
+        // t² overflowing: the series' leading term in logs (0.3 df, t = 1e200), and the Cauchy far tail.
+        // python3 -c "import mpmath as mp; mp.mp.dps=50; print(mp.nstr(mp.betainc(0.15,0.5,0,mp.mpf(0.3)/(mp.mpf(0.3)+mp.mpf(10)**400),regularized=True)/2,17), mp.nstr(-1/mp.tan(mp.pi*mp.mpf('1e-300')),17))"
+        assertClose(StudentT.cdf(-1e200, df: 0.3), 3.495007233838577e-61, relative: 1e-12)
+        assertClose(StudentT.quantile(1e-300, df: 1), -3.1830988618379067e+299, relative: 1e-14)
+        // A quantile beyond the largest double is -inf, not a wrong finite number.
+        XCTAssertEqual(StudentT.quantile(1e-300, df: 0.3), -.infinity)
+        XCTAssertEqual(StudentT.cdf(-1e200, df: 3), 0)   // 1.1e-600 underflows
+    }
+
+    func testChiSquareManyDegreesOfFreedom() {
+        // Large a in the incomplete gamma (the prefactor is regrouped with Stirling's series).
+        // python3 -c "from scipy.stats import chi2; print(chi2.sf([1e5, 101000, 1e-10],[1e5, 1e5, 50]).tolist(), chi2.cdf([1e-10],[50]).tolist())"
+        assertClose(ChiSquare.survival(1e5, df: 1e5), 0.4994052918952067, relative: 1e-12)
+        assertClose(ChiSquare.survival(101_000, df: 1e5), 0.012868840377233648, relative: 1e-12)
+        XCTAssertEqual(ChiSquare.survival(1e-10, df: 50), 1)
+        assertClose(ChiSquare.cdf(1e-10, df: 50), 1.9213409078343628e-283, relative: 1e-12)
     }
 }

@@ -105,6 +105,11 @@ final class PairedTestTests: XCTestCase {
         XCTAssertEqual(zeros.n, 0)
         XCTAssertEqual(zeros.zeros, 3)
         XCTAssertEqual(zeros.pValue, 1)
+        // NaN differences are neither ranked nor counted as zeros.
+        let withNaN = WilcoxonSignedRank(differences: [.nan, 0, 1, 2, 3, 4, 5, 6, 7, 8])
+        XCTAssertEqual(withNaN.n, 8)
+        XCTAssertEqual(withNaN.zeros, 1)
+        XCTAssertEqual(withNaN.pValue, 0.0078125)
         // Exact p-values sum over the whole distribution: n = 10, W+ = 0 gives 2 / 2^10.
         XCTAssertEqual(WilcoxonSignedRank(differences: (1...10).map { -Double($0) }).pValue, 2.0 / 1024)
     }
