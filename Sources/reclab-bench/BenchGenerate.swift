@@ -41,10 +41,3 @@ func benchGenerate() throws {
                      gen, c.interactions.count, write))
     }
 }
-
-/// CPU seconds used by this process so far (all threads).
-func processCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
