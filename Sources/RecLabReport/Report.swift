@@ -52,7 +52,7 @@ public enum Report {
     public static func build(_ document: ResultDocument, previous: ResultDocument? = nil, charts: Bool) throws -> ReportContent {
         var content = ReportContent(drawsCharts: charts)
         if let previous, previous.kind != document.kind {
-            throw RecLabError.usage("--previous is a \(previous.kind) run but the report is of a \(document.kind) run; compare runs of the same kind")
+            throw RecLabError.usage("--previous is \(previous.kindPhrase) but the report is of \(document.kindPhrase); compare runs of the same kind")
         }
         switch document {
         case .offline(let d): OfflineReport.build(d, into: &content)
