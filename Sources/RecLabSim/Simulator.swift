@@ -1,1 +1,469 @@
-// RecLabSim: A/B simulation and OPE.
+import Foundation
+import RecLabCore
+import RecLabStrategies
+
+/// Per-user totals over a period (the unit of analysis is the user).
+public struct UserTotals: Sendable, Equatable {
+    public var visits: Double = 0
+    public var impressions: Double = 0
+    public var plays: Double = 0
+    public var watchMinutes: Double = 0
+    /// Sum of completion fractions over plays.
+    public var completion: Double = 0
+    /// Sum of the self-information of impressed titles.
+    public var novelty: Double = 0
+    public var ratings: Double = 0
+
+    public init() {}
+
+    mutating func add(_ o: UserTotals) {
+        visits += o.visits; impressions += o.impressions; plays += o.plays; watchMinutes += o.watchMinutes
+        completion += o.completion; novelty += o.novelty; ratings += o.ratings
+    }
+}
+
+/// Every impression of the simulation, with the probability the logging policy gave it (for off-policy
+/// evaluation). Struct of arrays; row order = (day, user, row, slot).
+public struct ImpressionLog: Sendable {
+    public var day: [Int32] = []
+    public var user: [Int32] = []
+    /// Arm index; -1 = pre-period or holdout (served by the control's strategy).
+    public var arm: [Int8] = []
+    public var item: [Int32] = []
+    public var row: [UInt8] = []
+    public var slot: [UInt8] = []
+    public var propensity: [Float] = []
+    public var played: [Bool] = []
+    public var watchMinutes: [Float] = []
+
+    public var count: Int { item.count }
+}
+
+/// What a simulation produced, before statistics.
+public struct SimulationResult: Sendable {
+    public let armNames: [String]
+    /// Arm index per user; -1 = holdout.
+    public let assignment: [Int]
+    /// Totals over the experiment days, per user.
+    public let experiment: [UserTotals]
+    /// Totals over the pre-period, per user (CUPED covariates).
+    public let pre: [UserTotals]
+    public let daily: [DailyArmAggregate]
+    /// Impressions per item per arm over the experiment.
+    public let exposure: [[Int]]
+    public let log: ImpressionLog
+    /// Visits simulated, pre-period included.
+    public let totalVisits: Int
+
+    /// The same per-user outcomes under another assignment. Valid only when outcomes do not depend on the
+    /// arm, i.e. an A/A test without retraining (each user's page and behaviour are then identical in every
+    /// arm), which makes the A/A false-positive check cheap: one simulation, many salts. Users must all have
+    /// been assigned in the original run (no holdout). Daily aggregates and exposure are not recomputed.
+    public func reassigned(_ newAssignment: [Int]) -> SimulationResult {
+        precondition(newAssignment.count == assignment.count && !assignment.contains(-1))
+        return SimulationResult(armNames: armNames, assignment: newAssignment, experiment: experiment, pre: pre,
+                                daily: [], exposure: exposure, log: ImpressionLog(), totalVisits: totalVisits)
+    }
+}
+
+/// One arm's day: sums plus the per-visiting-user values that daily CIs are computed from.
+public struct DailyArmAggregate: Sendable {
+    public var day: Int
+    public var arm: Int
+    public var visits = 0
+    public var impressions = 0
+    public var plays = 0
+    /// Per visiting user that day.
+    public var userImpressions: [Double] = []
+    public var userPlays: [Double] = []
+    public var userMinutes: [Double] = []
+    public var userCompletion: [Double] = []
+    public var exposure: [Int]
+}
+
+/// The A/B simulation: users hashed into arms visit over simulated days, see a home page filled by their
+/// arm's strategy, examine tiles with position bias and play by true affinity; strategies retrain on the
+/// logged plays at a set cadence (the feedback loop).
+///
+/// Determinism: each (user, day) has its own random stream, and a user's page depends only on their arm's
+/// model and their own history, so results do not depend on thread count or user order; two arms running the
+/// same strategy without retraining give every user exactly the same outcomes whatever the assignment (A/A).
+/// Cost per visit: one full scoring by the strategy (O(items) or more), O(items) masking and top-k, and
+/// O(rows x slots) for the page.
+public final class ABSimulator {
+    public let dataset: Dataset
+    public let content: DatasetContent
+    public let world: any UserBehaviour
+    public let settings: SimulationSettings
+    /// Creates an unfitted strategy for an arm (the registry, plus `oracle` bound to the world).
+    public let makeStrategy: (ArmSpec) throws -> any Recommender
+
+    public init(dataset: Dataset, content: DatasetContent, world: any UserBehaviour, settings: SimulationSettings,
+                makeStrategy: ((ArmSpec) throws -> any Recommender)? = nil) throws {
+        guard world.userCount == dataset.userCount, world.itemCount == dataset.itemCount else {
+            throw RecLabError.data("the world has \(world.userCount) users and \(world.itemCount) items but the dataset has \(dataset.userCount) and \(dataset.itemCount)")
+        }
+        guard dataset.userCount > 0, dataset.itemCount > 0 else { throw RecLabError.data("the dataset has no users or no movies") }
+        self.dataset = dataset; self.content = content; self.world = world; self.settings = settings
+        self.makeStrategy = makeStrategy ?? { spec in
+            if spec.type == OracleRecommender.typeName {
+                try spec.parameters.rejectUnknown(allowed: [], owner: "oracle")
+                return OracleRecommender(world: world)
+            }
+            return try StrategyRegistry.make(type: spec.type, parameters: spec.parameters)
+        }
+    }
+
+    /// Per-arm model state: the fitted strategy and the page's row sources.
+    final class ArmModel: @unchecked Sendable {
+        var recommender: any Recommender
+        /// Top co-watched titles per item (cosine over binary co-occurrence in the arm's training data).
+        var neighbours: [[Int32]] = []
+        /// Titles by recent plays, best first.
+        var trending: [Int32] = []
+        init(recommender: any Recommender) { self.recommender = recommender }
+    }
+
+    /// Runs the whole simulation.
+    public func run(progress: ProgressReporter? = nil) throws -> SimulationResult {
+        let s = settings
+        let nUsers = dataset.userCount, nItems = dataset.itemCount, nArms = s.arms.count
+        let assignmentRule = HashAssignment(salt: s.salt, weights: s.arms.map(\.weight), holdout: s.holdout)
+        let assignment = dataset.userKeys.map { assignmentRule.arm(for: $0) ?? -1 }
+
+        // User state: watched titles (sorted), latest play, genre counts.
+        var watched = [[Int32]](repeating: [], count: nUsers)
+        var lastPlayed = [Int32](repeating: -1, count: nUsers)
+        let nGenres = max(1, dataset.genreNames.count)
+        var genreCounts = [Int32](repeating: 0, count: nUsers * nGenres)
+        var itemUsers = [Int](repeating: 0, count: nItems)
+        for u in 0..<nUsers {
+            let r = dataset.userStart[u]..<dataset.userStart[u + 1]
+            var seen = Set<Int32>()
+            for k in r {
+                let i = dataset.items[k]
+                if seen.insert(i).inserted { itemUsers[Int(i)] += 1 }
+                for g in dataset.itemGenres[Int(i)] { genreCounts[u * nGenres + Int(g)] += 1 }
+            }
+            watched[u] = seen.sorted()
+            if !r.isEmpty { lastPlayed[u] = dataset.items[r.upperBound - 1] }
+        }
+        // Self-information of each title from historical reach (Zhou et al., PNAS 2010): -log2(share of users).
+        let novelty = itemUsers.map { -log2(max(Double($0), 1) / Double(nUsers)) }
+        let itemGenres = dataset.itemGenres
+        let genreItems: [[Int32]] = {
+            var g = [[Int32]](repeating: [], count: nGenres)
+            for (i, gs) in dataset.itemGenres.enumerated() { for x in gs { g[Int(x)].append(Int32(i)) } }
+            return g
+        }()
+        let historicalPopularity: [Int32] = (0..<Int32(nItems)).sorted { (a: Int32, b: Int32) -> Bool in
+            let ca = itemUsers[Int(a)], cb = itemUsers[Int(b)]
+            return ca > cb || (ca == cb && a < b)
+        }
+
+        let baseTime = (dataset.timestamps.max() ?? 0) + 86_400
+        var sharedLog: [InteractionRecord] = []          // pre-period (and every arm when scope is shared)
+        var armLog = [[InteractionRecord]](repeating: [], count: nArms)
+        var armPlays = [[(day: Int, item: Int32)]](repeating: [], count: nArms)
+        var prePlays: [(day: Int, item: Int32)] = []
+
+        var experiment = [UserTotals](repeating: UserTotals(), count: nUsers)
+        var pre = [UserTotals](repeating: UserTotals(), count: nUsers)
+        var daily: [DailyArmAggregate] = []
+        var exposure = [[Int]](repeating: [Int](repeating: 0, count: nItems), count: nArms)
+        var log = ImpressionLog()
+        var totalVisits = 0
+
+        func fitModel(_ spec: ArmSpec, armIndex: Int, day: Int, extra: [InteractionRecord]) throws -> ArmModel {
+            let rec = try makeStrategy(spec)
+            let ds: Dataset
+            if extra.isEmpty {
+                ds = dataset
+            } else {
+                var c = content
+                c.interactions.append(contentsOf: extra)
+                ds = Dataset(content: c, contentHash: dataset.contentHash)
+            }
+            let train = TrainingSet(dataset: ds, feedback: .implicit)
+            try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
+            let model = ArmModel(recommender: rec)
+            if s.page.rows.contains(.becauseYouWatched) {
+                model.neighbours = Self.coWatched(train: train, keep: s.page.slots * 2)
+            }
+            return model
+        }
+        func trending(_ plays: [(day: Int, item: Int32)], today: Int) -> [Int32] {
+            var counts = [Int](repeating: 0, count: nItems)
+            var any = false
+            for p in plays.reversed() {
+                if p.day < today - 7 { break }
+                counts[Int(p.item)] += 1; any = true
+            }
+            if !any { return Array(historicalPopularity.prefix(200)) }
+            var ranked: [Int32] = (0..<Int32(nItems)).filter { counts[Int($0)] > 0 }
+            ranked.sort { (a: Int32, b: Int32) -> Bool in
+                let ca = counts[Int(a)], cb = counts[Int(b)]
+                return ca > cb || (ca == cb && a < b)
+            }
+            let rest: [Int32] = historicalPopularity.filter { counts[Int($0)] == 0 }
+            return Array((ranked + rest).prefix(200))
+        }
+
+        let control = s.control
+        var preModel: ArmModel? = nil
+        var models: [ArmModel] = []
+        let totalDays = s.preDays + s.days
+
+        for day in 0..<totalDays {
+            let isPre = day < s.preDays
+            let expDay = day - s.preDays
+            // (Re)fit.
+            if isPre {
+                if preModel == nil { preModel = try fitModel(s.arms[control], armIndex: control, day: day, extra: []) }
+                preModel!.trending = trending(prePlays, today: day)
+            } else {
+                let refit = expDay == 0 || (s.retrainEvery > 0 && expDay % s.retrainEvery == 0)
+                if refit {
+                    models = try (0..<nArms).map { a in
+                        let extra = s.trainingScope == .arm ? sharedLog + armLog[a] : sharedLog + armLog.flatMap { $0 }
+                        return try fitModel(s.arms[a], armIndex: a, day: day, extra: extra)
+                    }
+                }
+                for a in 0..<nArms {
+                    let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
+                    models[a].trending = trending(plays, today: day)
+                }
+            }
+            // Holdout users and the pre-period are served by the control's model.
+            let servingModels: [ArmModel] = isPre ? [ArmModel](repeating: preModel!, count: nArms) : models
+            let holdoutModel = isPre ? preModel! : models[control]
+
+            // Simulate every user's day in parallel chunks; each chunk writes only its own users' state.
+            let lock = NSLock()
+            var chunkOutputs: [(start: Int, visits: [VisitRecord])] = []
+            watched.withUnsafeMutableBufferPointer { watchedBuf in
+                lastPlayed.withUnsafeMutableBufferPointer { lastBuf in
+                    genreCounts.withUnsafeMutableBufferPointer { genreBuf in
+                        Parallel.forEachChunk(nUsers, minChunk: 32) { range in
+                            var scores = [Float](repeating: 0, count: nItems)
+                            var shownStamp = [Int32](repeating: -1, count: nItems)
+                            var out: [VisitRecord] = []
+                            for u in range {
+                                var rng = SeededRandom(seed: s.seed, stream: UInt64(u) &* 1_000_033 &+ UInt64(day))
+                                guard rng.nextDouble() < world.visitProbability(user: u, day: day) else { continue }
+                                let a = assignment[u]
+                                let model = a >= 0 ? servingModels[a] : holdoutModel
+                                let epsilon = (!isPre && a >= 0) ? s.arms[a].epsilon : 0
+                                var ctx = VisitContext(user: u, day: day, nItems: nItems, nGenres: nGenres, page: s.page,
+                                                       epsilon: epsilon, genreItems: genreItems, itemGenres: itemGenres)
+                                let visit = scores.withUnsafeMutableBufferPointer { sb in
+                                    shownStamp.withUnsafeMutableBufferPointer { st in
+                                        ctx.simulate(model: model, world: world, scores: sb, shownStamp: st,
+                                                     watched: &watchedBuf[u], lastPlayed: &lastBuf[u],
+                                                     genreCounts: UnsafeMutableBufferPointer(rebasing: genreBuf[(u * nGenres)..<((u + 1) * nGenres)]),
+                                                     rng: &rng)
+                                    }
+                                }
+                                out.append(visit)
+                            }
+                            lock.lock(); chunkOutputs.append((range.lowerBound, out)); lock.unlock()
+                        }
+                    }
+                }
+            }
+            chunkOutputs.sort { $0.start < $1.start }
+
+            // Merge in user order: totals, logs, daily aggregates.
+            var dayAgg = (0..<nArms).map { DailyArmAggregate(day: expDay, arm: $0, exposure: [Int](repeating: 0, count: nItems)) }
+            var sequence: Int64 = 0
+            for chunk in chunkOutputs {
+                for v in chunk.visits {
+                    totalVisits += 1
+                    let a = assignment[v.user]
+                    let loggedArm: Int8 = (isPre || a < 0) ? -1 : Int8(a)
+                    var t = UserTotals()
+                    t.visits = 1
+                    t.impressions = Double(v.items.count)
+                    for (k, item) in v.items.enumerated() {
+                        t.novelty += novelty[Int(item)]
+                        if s.keepLog {
+                            log.day.append(Int32(day)); log.user.append(Int32(v.user)); log.arm.append(loggedArm)
+                            log.item.append(item); log.row.append(v.rows[k]); log.slot.append(v.slots[k])
+                            log.propensity.append(v.propensities[k]); log.played.append(v.playedMinutes[k] >= 0)
+                            log.watchMinutes.append(max(0, v.playedMinutes[k]))
+                        }
+                    }
+                    for p in v.plays {
+                        t.plays += 1; t.watchMinutes += p.minutes; t.completion += p.completion
+                        if p.rating != nil { t.ratings += 1 }
+                        sequence += 1
+                        let record = InteractionRecord(userId: dataset.userStoreIds[v.user], movieId: dataset.movies[Int(p.item)].id,
+                                                       timestamp: baseTime + Int64(day) * 86_400 + sequence % 86_000,
+                                                       rating: p.rating.map { Float($0) },
+                                                       watchSeconds: Float(p.minutes * 60), completion: Float(p.completion))
+                        if isPre || a < 0 {
+                            if isPre { sharedLog.append(record); prePlays.append((day, p.item)) }
+                        } else {
+                            armLog[a].append(record); armPlays[a].append((day, p.item))
+                        }
+                    }
+                    if isPre {
+                        pre[v.user].add(t)
+                    } else if a >= 0 {
+                        experiment[v.user].add(t)
+                        var d = dayAgg[a]
+                        d.visits += 1; d.impressions += v.items.count; d.plays += v.plays.count
+                        d.userImpressions.append(t.impressions); d.userPlays.append(t.plays)
+                        d.userMinutes.append(t.watchMinutes); d.userCompletion.append(t.completion)
+                        for item in v.items { d.exposure[Int(item)] += 1; exposure[a][Int(item)] += 1 }
+                        dayAgg[a] = d
+                    }
+                }
+            }
+            if !isPre { daily.append(contentsOf: dayAgg) }
+            progress?.advance()
+        }
+        progress?.finish()
+        return SimulationResult(armNames: s.arms.map(\.name), assignment: assignment, experiment: experiment, pre: pre,
+                                daily: daily, exposure: exposure, log: log, totalVisits: totalVisits)
+    }
+
+    /// For each item, the `keep` items most co-watched with it by cosine similarity of binary user vectors
+    /// (ties toward lower index). O(sum over users of history^2).
+    static func coWatched(train: TrainingSet, keep: Int) -> [[Int32]] {
+        let nItems = train.itemCount
+        let byItem = train.byItem, byUser = train.byUser
+        let counts = (0..<nItems).map { Double(byItem.count(ofRow: $0)) }
+        var result = [[Int32]](repeating: [], count: nItems)
+        let lock = NSLock()
+        Parallel.forEachChunk(nItems, minChunk: 64) { range in
+            var co = [Float](repeating: 0, count: nItems)
+            var touched: [Int32] = []
+            var local: [(Int, [Int32])] = []
+            for i in range {
+                touched.removeAll(keepingCapacity: true)
+                for k in byItem.range(ofRow: i) {
+                    let u = Int(byItem.columns[k])
+                    for m in byUser.range(ofRow: u) {
+                        let j = byUser.columns[m]
+                        if Int(j) == i { continue }
+                        if co[Int(j)] == 0 { touched.append(j) }
+                        co[Int(j)] += 1
+                    }
+                }
+                var scored = touched.map { j in (j, Double(co[Int(j)]) / (counts[i] * counts[Int(j)]).squareRoot()) }
+                for j in touched { co[Int(j)] = 0 }
+                scored.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+                local.append((i, scored.prefix(keep).map(\.0)))
+            }
+            lock.lock(); for (i, n) in local { result[i] = n }; lock.unlock()
+        }
+        return result
+    }
+}
+
+/// One visit's page and outcome.
+struct VisitRecord {
+    var user: Int
+    var items: [Int32] = []
+    var rows: [UInt8] = []
+    var slots: [UInt8] = []
+    var propensities: [Float] = []
+    /// Minutes watched per impression, -1 when not played.
+    var playedMinutes: [Float] = []
+    var plays: [(item: Int32, minutes: Double, completion: Double, rating: Double?)] = []
+}
+
+/// Builds one user's home page and simulates what they do with it.
+struct VisitContext {
+    let user: Int, day: Int, nItems: Int, nGenres: Int
+    let page: PageLayout
+    let epsilon: Double
+    let genreItems: [[Int32]]
+    let itemGenres: [[Int32]]
+
+    mutating func simulate(model: ABSimulator.ArmModel, world: any UserBehaviour, scores: UnsafeMutableBufferPointer<Float>,
+                           shownStamp: UnsafeMutableBufferPointer<Int32>, watched: inout [Int32], lastPlayed: inout Int32,
+                           genreCounts: UnsafeMutableBufferPointer<Int32>, rng: inout SeededRandom) -> VisitRecord {
+        var visit = VisitRecord(user: user)
+        let stamp = Int32(truncatingIfNeeded: day &* 1_000_003 &+ user)
+        model.recommender.score(user: user, into: scores)
+        for i in watched { scores[Int(i)] = -.infinity }
+        for i in 0..<nItems where !world.isAvailable(item: i, day: day) { scores[i] = -.infinity }
+        for i in 0..<nItems where !scores[i].isFinite && scores[i] != -.infinity { scores[i] = -.infinity }
+        @inline(__always) func available(_ i: Int32) -> Bool { scores[Int(i)] != -.infinity && shownStamp[Int(i)] != stamp }
+
+        // Favourite genres, most watched first.
+        let favourites = (0..<nGenres).filter { genreCounts[$0] > 0 }
+            .sorted { genreCounts[$0] > genreCounts[$1] || (genreCounts[$0] == genreCounts[$1] && $0 < $1) }
+        var genreRowsSoFar = 0
+        var rowIndex = 0
+        for kind in page.rows {
+            var tiles: [(Int32, Float)] = []
+            switch kind {
+            case .topPicks:
+                let candidates = TopK.select(scores: UnsafeBufferPointer(scores), k: page.slots * 2 + 8)
+                    .map(\.item).filter { shownStamp[Int($0)] != stamp }
+                var greedy = candidates.makeIterator()
+                let eligible = Double(scores.filter { $0 != -.infinity }.count)
+                while tiles.count < page.slots {
+                    if epsilon > 0 && rng.nextDouble() < epsilon {
+                        // Uniform exploration over unseen, not-yet-shown titles (rejection sampling).
+                        var pick: Int32 = -1
+                        for _ in 0..<64 {
+                            let i = Int32(rng.nextInt(nItems))
+                            if available(i) && !tiles.contains(where: { $0.0 == i }) { pick = i; break }
+                        }
+                        if pick >= 0 { tiles.append((pick, Float(epsilon / max(eligible, 1)))); continue }
+                    }
+                    guard let next = greedy.next() else { break }
+                    if tiles.contains(where: { $0.0 == next }) { continue }
+                    tiles.append((next, Float((1 - epsilon) + epsilon / max(eligible, 1))))
+                }
+            case .becauseYouWatched:
+                guard lastPlayed >= 0, Int(lastPlayed) < model.neighbours.count else { break }
+                for j in model.neighbours[Int(lastPlayed)] where available(j) {
+                    tiles.append((j, 1)); if tiles.count == page.slots { break }
+                }
+            case .trending:
+                for j in model.trending where available(j) {
+                    tiles.append((j, 1)); if tiles.count == page.slots { break }
+                }
+            case .genre:
+                guard genreRowsSoFar < favourites.count else { break }
+                let g = favourites[genreRowsSoFar]
+                genreRowsSoFar += 1
+                var best = genreItems[g].filter { available($0) }
+                best.sort { scores[Int($0)] > scores[Int($1)] || (scores[Int($0)] == scores[Int($1)] && $0 < $1) }
+                tiles = best.prefix(page.slots).map { ($0, 1) }
+            }
+            if tiles.isEmpty { continue }
+            for (slot, tile) in tiles.enumerated() {
+                shownStamp[Int(tile.0)] = stamp
+                visit.items.append(tile.0); visit.rows.append(UInt8(rowIndex)); visit.slots.append(UInt8(slot))
+                visit.propensities.append(tile.1); visit.playedMinutes.append(-1)
+            }
+            rowIndex += 1
+        }
+
+        // Examine and play (row-major scan; a visit ends after maxPlaysPerVisit plays).
+        for k in visit.items.indices {
+            if visit.plays.count >= page.maxPlaysPerVisit { break }
+            let examine = page.examinationProbability(row: Int(visit.rows[k]), slot: Int(visit.slots[k]))
+            let u1 = rng.nextDouble(), u2 = rng.nextDouble()
+            guard u1 < examine else { continue }
+            let item = visit.items[k]
+            guard u2 < world.playProbability(user: user, item: Int(item), day: day) else { continue }
+            let w = world.sampleWatch(user: user, item: Int(item), rng: &rng)
+            let rating = world.sampleRating(user: user, item: Int(item), completion: w.completion, rng: &rng)
+            visit.plays.append((item, w.minutes, w.completion, rating))
+            visit.playedMinutes[k] = Float(w.minutes)
+            // The user's state moves on: the title is watched, it seeds "because you watched", its genres count.
+            let pos = watched.firstIndex { $0 > item } ?? watched.count
+            watched.insert(item, at: pos)
+            lastPlayed = item
+            for g in itemGenres[Int(item)] { genreCounts[Int(g)] += 1 }
+        }
+        return visit
+    }
+}

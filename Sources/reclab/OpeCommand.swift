@@ -1,11 +1,51 @@
 import ArgumentParser
+import Foundation
 import RecLabCore
+import RecLabSim
+import RecLabStore
 
-// PLACEHOLDER: replaced by the issue that implements `reclab ope`.
+/// `reclab ope CONFIG`: off-policy evaluation against the on-policy truth.
 struct OpeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ope", abstract: "(not implemented yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "ope",
+        abstract: "Off-policy evaluation: estimate target policies from a logging policy's logs (replay, IPS, SNIPS, DM, DR).",
+        discussion: """
+            CONFIG is a YAML file such as experiments/ope-demo.yaml: the world (dataset), the logging policy
+            (a strategy with epsilon-greedy or softmax exploration, so every action has a known propensity), the
+            target policies (greedy, epsilon-greedy or softmax over a strategy's scores; `oracle` ranks by the
+            true affinity), `visits` logged, `candidates` per visit and `true_visits` for the on-policy truth.
+
+            Prints each target's true value beside every estimate with its 95% interval and bias, writes
+            DIR/ope.json and records the run in DIR/results.sqlite (or --results). DIR defaults to reports/ope/<name>.
+
+            Example: reclab ope experiments/ope-demo.yaml --out /tmp/ope
+            """
+    )
+
+    @Argument(help: "OPE config (YAML).")
+    var config: String
+
+    @Option(name: .long, help: "Output folder (default: reports/ope/<name>).")
+    var out: String?
+
+    @Option(name: .long, help: "Results store to record the run in (default: <out>/results.sqlite).")
+    var results: String?
+
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try reportingErrors { throw RecLabError.usage("'reclab ope' is not implemented yet") }
+        try reportingErrors {
+            common.apply()
+            let (ope, text) = try OPEConfig.load(path: config)
+            let dir = out ?? "reports/ope/\(ope.name)"
+            let storePath = results ?? (dir as NSString).appendingPathComponent("results.sqlite")
+            if ProgressReporter.isEnabled { printError("[ope] \(ope.name): loading the world") }
+            let world = try SimWorlds.load(ope.dataset)
+            if ProgressReporter.isEnabled { printError("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits") }
+            let result = try OPERunner.run(config: ope, configText: text, configPath: config, world: world)
+            try OPERunner.write(result, outDir: dir, resultsPath: storePath)
+            print(OPERunner.table(result))
+            print("run \(result.runId): \(dir)/ope.json; recorded in \(storePath)")
+        }
     }
 }

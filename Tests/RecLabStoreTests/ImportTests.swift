@@ -129,6 +129,15 @@ final class MovieLensImportTests: XCTestCase {
         XCTAssertEqual(r.content.interactions.first { $0.userId == u1.id && $0.movieId == 1 }?.rating, 4.0)
     }
 
+    func testDuplicateTagsKeepTheFirstAndWarn() throws {
+        let r = try load("latest-duplicate-tags")
+        XCTAssertEqual(r.report.duplicateTags, 1)
+        XCTAssertEqual(r.content.tags.map(\.tag), ["Fun", "fun"], "tags differing in case are distinct")
+        XCTAssertEqual(r.content.warnings.count, 1)
+        XCTAssertTrue(r.content.warnings[0].contains("tags.csv: 1 duplicate (user, movie, timestamp, tag)"), r.content.warnings[0])
+        XCTAssertTrue(r.content.warnings[0].contains("line 3"), r.content.warnings[0])
+    }
+
     func testZipArchive() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zip") else { throw XCTSkip("needs /usr/bin/zip to build the archive") }
         let dir = try TestSupport.temporaryDirectory(self)
@@ -192,6 +201,17 @@ final class MalformedInputTests: XCTestCase {
 
     func testEmptyFile() {
         assertInputError("latest-empty-ratings", file: "ratings.csv", line: 1, contains: "the file is empty")
+    }
+
+    func testLineNumbersCountPhysicalLinesInsideQuotedFields() {
+        assertInputError("latest-multiline-title", file: "movies.csv", line: 5, contains: "column 'movieId': 'x' is not an integer")
+    }
+
+    func testUnexpectedHeaderBlankLineDuplicateMovieUnknownUser() {
+        assertInputError("latest-bad-header", file: "ratings.csv", line: 1, contains: "unexpected header 'user,movie,rating,timestamp'; expected 'userId,movieId,rating,timestamp'")
+        assertInputError("latest-blank-line", file: "ratings.csv", line: 3, contains: "blank line inside the data")
+        assertInputError("latest-duplicate-movie", file: "movies.csv", line: 4, contains: "duplicate movie id 1 (first listed on line 2)")
+        assertInputError("ml100k-unknown-user", file: "u.data", line: 3, contains: "unknown user id 944 (not in the users file)")
     }
 
     func testUnknownFolder() {

@@ -1,0 +1,273 @@
+import Foundation
+import RecLabConfig
+import RecLabCore
+import RecLabEval
+import RecLabImport
+import RecLabStrategies
+import RecLabSynthetic
+
+/// One arm of a simulated A/B test.
+public struct ArmSpec: Sendable {
+    public var name: String
+    /// Strategy type (`StrategyRegistry` name, or `oracle`).
+    public var type: String
+    public var parameters: Parameters
+    public var weight: Double
+    /// Probability that a top-picks slot shows a uniformly drawn unseen title instead (epsilon-greedy
+    /// exploration; the logged propensity reflects it). 0 = deterministic ranking, propensity 1.
+    public var epsilon: Double
+
+    public init(name: String, type: String, parameters: Parameters = Parameters(), weight: Double = 1, epsilon: Double = 0) {
+        self.name = name; self.type = type; self.parameters = parameters; self.weight = weight; self.epsilon = epsilon
+    }
+}
+
+/// Which logged plays an arm's strategy retrains on.
+public enum TrainingScope: String, Sendable {
+    /// History, the pre-period and the arm's own logged plays: "what if this strategy were shipped".
+    case arm
+    /// History and every arm's logged plays (data shared across arms, as many production systems do).
+    case shared
+}
+
+/// The simulation part of an A/B config.
+public struct SimulationSettings: Sendable {
+    public var seed: UInt64
+    /// Days of the experiment (after the pre-period).
+    public var days: Int
+    /// Days before assignment takes effect (everyone sees the control); their per-user values are CUPED covariates.
+    public var preDays: Int
+    /// Retrain every N experiment days (0 = fit once at the start).
+    public var retrainEvery: Int
+    public var trainingScope: TrainingScope
+    public var salt: String
+    public var holdout: Double
+    public var page: PageLayout
+    public var arms: [ArmSpec]
+    /// Index of the control arm in `arms`.
+    public var control: Int
+    /// Keep every impression in `SimulationResult.log` (memory: about 30 bytes per impression).
+    public var keepLog: Bool
+
+    public init(seed: UInt64, days: Int, preDays: Int = 0, retrainEvery: Int = 1, trainingScope: TrainingScope = .arm,
+                salt: String = "reclab", holdout: Double = 0, page: PageLayout = PageLayout(), arms: [ArmSpec],
+                control: Int = 0, keepLog: Bool = true) {
+        self.seed = seed; self.days = days; self.preDays = preDays; self.retrainEvery = retrainEvery
+        self.trainingScope = trainingScope; self.salt = salt; self.holdout = holdout; self.page = page; self.arms = arms
+        self.control = control; self.keepLog = keepLog
+    }
+}
+
+/// Analysis settings of an A/B config.
+public struct AnalysisSettings: Sendable {
+    public var alpha: Double = 0.05
+    public var srmThreshold: Double = 0.001
+    public var power: Double = 0.8
+    public var targetRelativeMDE: Double = 0.05
+    /// Apply CUPED with the pre-period as covariate (needs `pre_period_days` > 0).
+    public var cuped: Bool = false
+
+    public init() {}
+}
+
+/// The `dataset:` block of a simulation config: the same forms as in offline experiment configs
+/// (`store: FILE.sqlite`, `movielens: FOLDER` with optional `format`, `synthetic: CONFIG.yaml` or an inline
+/// synthetic config; paths relative to the current folder), plus `world_seed` for the semi-synthetic fit.
+public struct DatasetBlock: Sendable {
+    public var source: DatasetSource
+    /// The synthetic world config (file or inline) when `source` is synthetic.
+    public var syntheticNode: ConfigNode?
+    public var worldSeed: UInt64
+
+    static func read(_ root: ConfigMap, defaultSeed: UInt64) throws -> DatasetBlock {
+        let node = try root.required("dataset")
+        let m = try node.map()
+        let store = m.optional("store"), movielens = m.optional("movielens"), synthetic = m.optional("synthetic")
+        let format = m.optional("format")
+        let seedNode = m.optional("world_seed")
+        let worldSeed = try seedNode?.int() ?? Int(defaultSeed)
+        guard worldSeed >= 0 else { throw seedNode!.error("world_seed must be non-negative") }
+        try m.finish()
+        let given = [store, movielens, synthetic].compactMap { $0 }
+        guard given.count == 1 else {
+            throw node.error("give exactly one of 'store: FILE.sqlite', 'movielens: FOLDER' or 'synthetic: CONFIG.yaml or {inline config}'")
+        }
+        if let f = format, movielens == nil { throw f.error("'format' applies only to 'movielens'") }
+        if let store {
+            let path = try store.string()
+            guard FileManager.default.fileExists(atPath: path) else { throw store.error("dataset store '\(path)' not found") }
+            return DatasetBlock(source: .store(path: path), syntheticNode: nil, worldSeed: UInt64(worldSeed))
+        }
+        if let movielens {
+            let path = try movielens.string()
+            guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
+            let fmt = try format?.string() ?? "auto"
+            let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
+            guard formats.contains(fmt) else { throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", "))") }
+            return DatasetBlock(source: .movielens(path: path, format: fmt), syntheticNode: nil, worldSeed: UInt64(worldSeed))
+        }
+        let s = synthetic!
+        if case .mapping = s.value {
+            _ = try SyntheticConfig.parse(node: s)
+            return DatasetBlock(source: .synthetic(path: nil), syntheticNode: s, worldSeed: UInt64(worldSeed))
+        }
+        let path = try s.string()
+        guard FileManager.default.fileExists(atPath: path) else { throw s.error("synthetic config '\(path)' not found") }
+        let loaded = try ConfigNode.load(path: path)
+        _ = try SyntheticConfig.parse(node: loaded)
+        return DatasetBlock(source: .synthetic(path: path), syntheticNode: loaded, worldSeed: UInt64(worldSeed))
+    }
+}
+
+/// Checks a strategy type and its parameters before any work (unknown types and bad parameters are errors
+/// naming the file and line).
+func validateStrategy(type: String, parameters: Parameters, node: ConfigNode) throws {
+    do {
+        if type == OracleRecommender.typeName {
+            try parameters.rejectUnknown(allowed: [], owner: "oracle")
+        } else if StrategyRegistry.type(named: type) == nil {
+            let known = (StrategyRegistry.typeNames + [OracleRecommender.typeName]).joined(separator: ", ")
+            throw node.error("unknown strategy type '\(type)'; known types: \(known)")
+        } else {
+            _ = try StrategyRegistry.make(type: type, parameters: parameters)
+        }
+    } catch let e as RecLabError {
+        throw e.located(file: node.file, line: node.line)
+    }
+}
+
+/// A parsed `reclab simulate` config.
+public struct ABConfig: Sendable {
+    public var name: String
+    public var dataset: DatasetBlock
+    public var simulation: SimulationSettings
+    public var analysis: AnalysisSettings
+
+    /// Reads and validates a config (strategies included); every error names the file, line and key.
+    public static func load(path: String) throws -> (config: ABConfig, text: String) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("config file not found", file: path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw RecLabError.config("config is not valid UTF-8", file: path) }
+        return (try parse(text, file: path), text)
+    }
+
+    public static func parse(_ text: String, file: String?) throws -> ABConfig {
+        let root = try ConfigNode.parse(text, file: file).map()
+        let name = try root.required("name").string()
+        let seedNode = root.optional("seed")
+        let seedValue = try seedNode?.int() ?? 1
+        guard seedValue >= 0 else { throw seedNode!.error("seed must be non-negative") }
+        let seed = UInt64(seedValue)
+
+        let dataset = try DatasetBlock.read(root, defaultSeed: seed)
+
+        func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = 100_000) throws -> Int {
+            guard let n = root.optional(key) else { return def }
+            let v = try n.int()
+            guard v >= lower && v <= upper else { throw n.error("must be in \(lower)...\(upper), got \(v)") }
+            return v
+        }
+        func unitDouble(_ map: ConfigMap, _ key: String, _ def: Double, open: Bool = true) throws -> Double {
+            guard let n = map.optional(key) else { return def }
+            let v = try n.double()
+            guard v >= 0 && (open ? v < 1 : v <= 1) else { throw n.error("must be in [0, 1\(open ? ")" : "]"), got \(v)") }
+            return v
+        }
+        let days = try positiveInt("days", 14)
+        let preDays = try positiveInt("pre_period_days", 0, min: 0)
+        let retrain = try positiveInt("retrain_every", 1, min: 0)
+        var scope = TrainingScope.arm
+        if let n = root.optional("training_data") {
+            guard let s = TrainingScope(rawValue: try n.string()) else { throw n.error("expected 'arm' or 'shared'") }
+            scope = s
+        }
+        let salt = try root.string("salt") ?? name
+        let holdout = try unitDouble(root, "holdout", 0)
+
+        var page = PageLayout()
+        if let pn = root.optional("page") {
+            let p = try pn.map()
+            if let rn = p.optional("rows") {
+                let list = try rn.list()
+                guard !list.isEmpty else { throw rn.error("needs at least one row") }
+                page.rows = try list.map { node in
+                    let s = try node.string()
+                    guard let kind = RowKind(rawValue: s) else {
+                        throw node.error("unknown row kind '\(s)'; expected one of: \(RowKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return kind
+                }
+            }
+            if let n = p.optional("slots") {
+                page.slots = try n.int()
+                guard (1...100).contains(page.slots) else { throw n.error("must be in 1...100") }
+            }
+            for (key, path) in [("eta_row", \PageLayout.etaRow), ("eta_slot", \PageLayout.etaSlot)] {
+                if let n = p.optional(key) {
+                    let v = try n.double()
+                    guard v >= 0 && v <= 10 else { throw n.error("must be in 0...10") }
+                    page[keyPath: path] = v
+                }
+            }
+            if let n = p.optional("max_plays_per_visit") {
+                page.maxPlaysPerVisit = try n.int()
+                guard (1...100).contains(page.maxPlaysPerVisit) else { throw n.error("must be in 1...100") }
+            }
+            try p.finish()
+        }
+
+        let armsNode = try root.required("arms")
+        let armList = try armsNode.list()
+        guard armList.count >= 2 else { throw armsNode.error("an A/B test needs at least two arms") }
+        var arms: [ArmSpec] = []
+        var controlIndex: Int?
+        var names = Set<String>()
+        for node in armList {
+            let a = try node.map()
+            let nameNode = try a.required("name")
+            let armName = try nameNode.string()
+            guard !armName.isEmpty, names.insert(armName).inserted else { throw nameNode.error("arm names must be unique and non-empty") }
+            let typeNode = try a.required("strategy")
+            let type = try typeNode.string()
+            var params = Parameters(file: file)
+            if let pn = a.optional("params") {
+                let pm = try pn.map()
+                for e in pm.entriesAll() {
+                    params.values[e.key] = try e.node.paramValue()
+                    params.lines[e.key] = e.line
+                }
+            }
+            let weight = try a.double("weight") ?? 1
+            if weight <= 0 { throw (a.optional("weight") ?? node).error("weight must be positive") }
+            let epsilon = try unitDouble(a, "epsilon", 0, open: false)
+            if let cn = a.optional("control"), try cn.bool() {
+                if controlIndex != nil { throw cn.error("only one arm can be the control") }
+                controlIndex = arms.count
+            }
+            try a.finish()
+            try validateStrategy(type: type, parameters: params, node: typeNode)
+            arms.append(ArmSpec(name: armName, type: type, parameters: params, weight: weight, epsilon: epsilon))
+        }
+
+        var analysis = AnalysisSettings()
+        if let an = root.optional("analysis") {
+            let a = try an.map()
+            analysis.alpha = try unitDouble(a, "alpha", analysis.alpha)
+            analysis.srmThreshold = try unitDouble(a, "srm_threshold", analysis.srmThreshold)
+            analysis.power = try unitDouble(a, "power", analysis.power)
+            if let n = a.optional("target_relative_mde") {
+                analysis.targetRelativeMDE = try n.double()
+                guard analysis.targetRelativeMDE > 0 else { throw n.error("must be positive") }
+            }
+            analysis.cuped = try a.bool("cuped") ?? false
+            if analysis.cuped && preDays == 0 {
+                throw (a.optional("cuped") ?? an).error("CUPED needs a pre-period: set pre_period_days > 0")
+            }
+            try a.finish()
+        }
+        try root.finish()
+
+        let settings = SimulationSettings(seed: seed, days: days, preDays: preDays, retrainEvery: retrain, trainingScope: scope,
+                                          salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0)
+        return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
+    }
+}

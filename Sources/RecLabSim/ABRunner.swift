@@ -1,0 +1,149 @@
+import Foundation
+import RecLabCore
+import RecLabStore
+
+/// A world ready to simulate: the dataset, its content (for retraining on history plus logs) and the behaviour.
+public struct LoadedWorld {
+    public var dataset: Dataset
+    public var content: DatasetContent
+    public var behaviour: any UserBehaviour
+    /// `synthetic` or `semi-synthetic`.
+    public var kind: String
+
+    public init(dataset: Dataset, content: DatasetContent, behaviour: any UserBehaviour, kind: String) {
+        self.dataset = dataset; self.content = content; self.behaviour = behaviour; self.kind = kind
+    }
+}
+
+/// What `reclab simulate` writes.
+public struct ABRunOutput {
+    public var document: ABResults
+    public var json: Data
+    public var csv: String
+    public var userValues: [UserMetricValues]
+    public var totalVisits: Int
+}
+
+/// Runs an A/B config end to end: world, simulation, statistics, documents.
+public enum ABRunner {
+    public static func run(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
+                           progress: Bool = false) throws -> ABRunOutput {
+        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour,
+                                  settings: config.simulation)
+        let reporter = progress ? ProgressReporter("simulate", total: config.simulation.preDays + config.simulation.days) : nil
+        let result = try sim.run(progress: reporter)
+        let analysis = ABAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
+        let configHash = SHA256.hexDigest(configText)
+        let card = DatasetCards.card(world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
+        let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
+                                    seed: config.simulation.seed, reclabVersion: RecLabVersion.string,
+                                    gitCommit: nil, createdAt: nil, dataset: card)
+        let runId = ResultsStore.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
+                                       seed: config.simulation.seed)
+        let doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,
+                            alpha: config.analysis.alpha, control: config.simulation.arms[config.simulation.control].name,
+                            world: world.kind, arms: analysis.arms, comparisons: analysis.comparisons, srm: analysis.srm,
+                            power: analysis.power, cuped: analysis.cuped, daily: analysis.daily)
+        let json = try ResultJSON.encoder().encode(doc)
+        let values = analysis.userValues.map {
+            UserMetricValues(subject: $0.arm, metric: $0.metric, fold: nil, users: $0.users, values: $0.values)
+        }
+        return ABRunOutput(document: doc, json: json, csv: csv(doc), userValues: values, totalVisits: result.totalVisits)
+    }
+
+    /// One row per arm x metric (kind `arm`), then one per comparison (kind `comparison`, CUPED ones `cuped`).
+    public static func csv(_ d: ABResults) -> String {
+        var lines = ["kind,arm,metric,mean,ci_low,ci_high,n,lift,rel_lift,p_value,p_adjusted,significant,method"]
+        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.10g", x) : (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")) }
+        for arm in d.arms {
+            for name in arm.metrics.keys.sorted() {
+                let m = arm.metrics[name]!
+                lines.append("arm,\(arm.name),\(name),\(f(m.mean)),\(f(m.ciLow)),\(f(m.ciHigh)),\(m.n),,,,,,")
+            }
+        }
+        func add(_ kind: String, _ c: ABComparison) {
+            lines.append("\(kind),\(c.arm),\(c.metric),,\(f(c.ciLow)),\(f(c.ciHigh)),,\(f(c.lift)),\(f(c.relLift)),\(f(c.pValue)),\(f(c.pAdjusted)),\(c.significant),\(c.method)")
+        }
+        for c in d.comparisons { add("comparison", c) }
+        for cu in d.cuped ?? [] { for c in cu.comparisons { add("cuped", c) } }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Summary metric rows for the results store.
+    public static func metricRows(_ d: ABResults) -> [RunMetricRow] {
+        d.arms.flatMap { arm in
+            arm.metrics.keys.sorted().map { RunMetricRow(subject: arm.name, metric: $0, fold: nil, summary: arm.metrics[$0]!) }
+        }
+    }
+
+    /// The printed summary: one block per metric with each arm's mean and CI and the lift versus control.
+    public static func table(_ d: ABResults) -> String {
+        var out = "A/B simulation '\(d.name)': \(d.days) days, world \(d.world), control '\(d.control)', alpha \(d.alpha)\n"
+        out += "users: " + d.arms.map { "\($0.name) \($0.users)" }.joined(separator: ", ") + "\n"
+        out += String(format: "SRM: chi2 %.3f, p %.4g -> ", d.srm.chi2, d.srm.pValue)
+            + (d.srm.ok ? "ok" : "SAMPLE RATIO MISMATCH (results untrustworthy)") + "\n"
+        let header = "metric".padding(toLength: 24, withPad: " ", startingAt: 0) + "arm".padding(toLength: 16, withPad: " ", startingAt: 0)
+            + "mean [95% CI]".padding(toLength: 34, withPad: " ", startingAt: 0) + "lift vs control [95% CI]".padding(toLength: 34, withPad: " ", startingAt: 0) + "p_adj"
+        out += header + "\n"
+        let names = d.arms.first.map { Array($0.metrics.keys).sorted() } ?? []
+        for metric in names {
+            for arm in d.arms {
+                guard let m = arm.metrics[metric] else { continue }
+                var line = metric.padding(toLength: 24, withPad: " ", startingAt: 0) + arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                line += String(format: "%.4g [%.4g, %.4g]", m.mean, m.ciLow, m.ciHigh).padding(toLength: 34, withPad: " ", startingAt: 0)
+                if let c = d.comparisons.first(where: { $0.metric == metric && $0.arm == arm.name }) {
+                    line += String(format: "%+.2f%% [%+.2f%%, %+.2f%%]", 100 * c.relLift, 100 * c.relCiLow, 100 * c.relCiHigh)
+                        .padding(toLength: 34, withPad: " ", startingAt: 0)
+                    line += String(format: "%.3g", c.pAdjusted) + (c.significant ? " *" : "")
+                }
+                out += line + "\n"
+            }
+        }
+        for cu in d.cuped ?? [] {
+            for c in cu.comparisons {
+                out += "CUPED \(cu.metric) \(c.arm): " + String(format: "variance -%.1f%%, lift %+.4g [%+.4g, %+.4g], p_adj %.3g",
+                              100 * cu.varianceReduction, c.lift, c.ciLow, c.ciHigh, c.pAdjusted) + (c.significant ? " *" : "") + "\n"
+            }
+        }
+        return out
+    }
+
+    /// Writes DIR/ab.json and DIR/ab.csv (each through a temporary file and a rename, so a failed run
+    /// leaves no partial file) and records the run in the results store.
+    public static func write(_ output: ABRunOutput, outDir: String, resultsPath: String) throws {
+        try OutputFiles.ensureDirectory(outDir)
+        try OutputFiles.atomicWrite(output.json, to: (outDir as NSString).appendingPathComponent("ab.json"))
+        try OutputFiles.atomicWrite(Data(output.csv.utf8), to: (outDir as NSString).appendingPathComponent("ab.csv"))
+        let store = try ResultsStore(path: resultsPath)
+        let d = output.document
+        try store.record(id: d.runId, kind: "ab", name: d.name, provenance: d.provenance, document: output.json,
+                         metrics: metricRows(d), userValues: output.userValues)
+    }
+}
+
+enum OutputFiles {
+    static func ensureDirectory(_ dir: String) throws {
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw RecLabError.io("cannot create output folder: \(error.localizedDescription)", file: dir)
+        }
+    }
+
+    static func atomicWrite(_ data: Data, to path: String) throws {
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw RecLabError.io("cannot write: \(error.localizedDescription)", file: path)
+        }
+    }
+}
+
+/// The dataset summary result documents carry.
+public enum DatasetCards {
+    public static func card(_ d: Dataset, synthetic: Bool) -> DatasetCard {
+        var histogram: [String: Int] = [:]
+        for r in d.ratings where !r.isNaN { histogram[String(format: "%.1f", r), default: 0] += 1 }
+        var perMovie = [Int](repeating: 0, count: d.itemCount)
+        for i in d.items { perMovie[Int(i)] += 1 }
+        return DatasetCard(name: d.name, source: d.source, contentHash: d.contentHash, users: d.userCount, movies: d.itemCount,
+                           interactions: d.interactionCount, ratings: d.ratingCount, ratingHistogram: histogram,
+                           interactionsPerMovie: perMovie.filter { $0 > 0 }.sorted(by: >), synthetic: synthetic)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import RecLabCore
+import RecLabImport
+import RecLabStore
+import RecLabSynthetic
+
+/// The synthetic ground truth as the simulator's user model. Simulated day 0 is the day after the world's
+/// logged history (`GroundTruth.dayCount`), so release dates and novelty continue where the data stops.
+public struct GroundTruthBehaviour: UserBehaviour {
+    public let truth: GroundTruth
+    public let firstDay: Int
+
+    public init(truth: GroundTruth) {
+        self.truth = truth
+        firstDay = truth.dayCount
+    }
+
+    public var userCount: Int { truth.userCount }
+    public var itemCount: Int { truth.itemCount }
+    public func visitProbability(user: Int, day: Int) -> Double { Double(truth.visitProbability(user: user)) }
+    public func playProbability(user: Int, item: Int, day: Int) -> Double {
+        Double(truth.playProbability(user: user, item: item, day: firstDay + day))
+    }
+    public func affinity(user: Int, item: Int) -> Double { Double(truth.affinity(user: user, item: item)) }
+    public func sampleWatch(user: Int, item: Int, rng: inout SeededRandom) -> (minutes: Double, completion: Double) {
+        let w = truth.sampleWatch(user: user, item: item, rng: &rng)
+        return (Double(w.seconds) / 60, Double(w.completion))
+    }
+    public func sampleRating(user: Int, item: Int, completion: Double, rng: inout SeededRandom) -> Double? {
+        truth.sampleRating(user: user, item: item, rng: &rng).map(Double.init)
+    }
+    public func isAvailable(item: Int, day: Int) -> Bool { truth.isReleased(item: item, day: firstDay + day) }
+}
+
+/// Loads the dataset a config names and the world to simulate it with.
+public enum SimWorlds {
+    public static func load(_ block: DatasetBlock) throws -> LoadedWorld {
+        let content: DatasetContent
+        var hash: String? = nil
+        switch block.source {
+        case .store(let path):
+            content = try DatasetStore.loadContent(path: path)
+            hash = try DatasetStore.info(path: path)["content_hash"]
+        case .synthetic:
+            guard let node = block.syntheticNode else { throw RecLabError.usage("synthetic dataset without a config") }
+            let config = try SyntheticConfig.parse(node: node)
+            content = SyntheticGenerator.generate(config, seed: config.seed)
+        case .movielens(let path, let format):
+            let pseudonymizer = try Pseudonymizer.fromEnvironment()
+            if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
+            let fmt = format == "auto" ? nil : MovieLensFormat(rawValue: format)
+            content = try MovieLensImporter.load(path: path, format: fmt, options: ImportOptions(pseudonymizer: pseudonymizer)).content
+        }
+        let dataset = Dataset(content: content, contentHash: hash)
+        if let truth = try GroundTruth.load(from: dataset) {
+            let kind = truth.origin == .synthetic ? "synthetic" : "semi-synthetic"
+            return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: kind)
+        }
+        return try semiSynthetic(dataset: dataset, content: content, seed: block.worldSeed)
+    }
+
+    /// Imported data has no ground truth: fit one once on the full data (factors from the real ratings,
+    /// behaviour parameters assumed) and simulate in it, stated as "semi-synthetic" in the outputs.
+    static func semiSynthetic(dataset: Dataset, content: DatasetContent, seed: UInt64) throws -> LoadedWorld {
+        guard dataset.interactionCount > 0 else { throw RecLabError.data("dataset '\(dataset.name)' has no interactions to fit a world to") }
+        if ProgressReporter.isEnabled { printError("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))") }
+        let truth = GroundTruth.fit(to: dataset, seed: seed)
+        return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: "semi-synthetic")
+    }
+}

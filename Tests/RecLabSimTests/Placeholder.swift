@@ -1,1 +1,0 @@
-// Tests for RecLabSim are added by the issue that builds it.
