@@ -203,6 +203,19 @@ enum CommonSections {
 
 /// Axis labels with units, by metric base name.
 enum MetricUnits {
+    /// A readable name for chart titles (`CTR`, `Watch minutes per user`); other names unchanged.
+    static func title(_ metric: String) -> String {
+        switch metric.lowercased() {
+        case "ctr": return "CTR"
+        case "plays_per_visit": return "Plays per visit"
+        case "plays_per_user": return "Plays per user"
+        case "visits_per_user": return "Visits per user"
+        case "watch_minutes_per_user": return "Watch minutes per user"
+        case "completion_rate": return "Completion rate"
+        default: return metric
+        }
+    }
+
     /// `metric` is a full name (`ndcg@10`) or a base name; the unit comes from the base.
     static func label(_ metric: String) -> String {
         let base = metric.split(separator: "@").first.map(String.init) ?? metric
@@ -216,6 +229,8 @@ enum MetricUnits {
         case "plays_per_visit": return "plays per visit"
         case "watch_minutes_per_user": return "watch time per user (minutes)"
         case "completion_rate": return "completion rate (share of plays finished)"
+        case "plays_per_user": return "plays per user"
+        case "visits_per_user": return "visits per user"
         case "novelty_per_user", "novelty_ab": return "novelty (bits)"
         default: return "\(metric) (0-1, higher is better)"
         }
