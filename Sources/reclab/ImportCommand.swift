@@ -67,6 +67,10 @@ struct ImportCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: out) && !force {
                 throw RecLabError.io("output file already exists; pass --force to replace it", file: out)
             }
+            let folder = (out as NSString).deletingLastPathComponent
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                throw RecLabError.io("the folder of --out does not exist", file: folder)
+            }
             let pseudonymizer = try Pseudonymizer.fromEnvironment()
             if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
 
