@@ -228,15 +228,17 @@ public final class ABSimulator {
                 preModel!.trending = trending(prePlays, today: day)
             } else {
                 let refit = expDay == 0 || (s.retrainEvery > 0 && expDay % s.retrainEvery == 0)
+                // Trending is refreshed with the models (the same batch job): with `retrain_every: 0` nothing
+                // learned from the experiment's logs reaches the page, so arms running one strategy stay identical.
                 if refit {
                     models = try (0..<nArms).map { a in
                         let extra = s.trainingScope == .arm ? sharedLog + armLog[a] : sharedLog + armLog.flatMap { $0 }
                         return try fitModel(s.arms[a], armIndex: a, day: day, extra: extra)
                     }
-                }
-                for a in 0..<nArms {
-                    let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
-                    models[a].trending = trending(plays, today: day)
+                    for a in 0..<nArms {
+                        let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
+                        models[a].trending = trending(plays, today: day)
+                    }
                 }
             }
             // Holdout users and the pre-period are served by the control's model.
