@@ -241,6 +241,30 @@ public enum ListMetrics {
         return total / pairs
     }
 
+    /// The same as `intraListDiversity(_:genres:)` with each item's genre set as a bit mask (catalogues
+    /// with at most 64 genres): Jaccard by popcount, O(k²).
+    public static func intraListDiversity(_ list: ArraySlice<Int32>, genreMasks: [UInt64]) -> Double? {
+        let items = Array(list)
+        guard items.count >= 2 else { return nil }
+        var total = 0.0
+        for a in 0..<items.count {
+            let ma = genreMasks[Int(items[a])]
+            for b in (a + 1)..<items.count {
+                let mb = genreMasks[Int(items[b])]
+                let union = (ma | mb).nonzeroBitCount
+                // Two items without genres are identical (distance 0), as in the set version.
+                if union > 0 { total += 1 - Double((ma & mb).nonzeroBitCount) / Double(union) }
+            }
+        }
+        return total / Double(items.count * (items.count - 1) / 2)
+    }
+
+    /// Genre bit masks of a dataset's items, or nil when it has more than 64 genres.
+    public static func genreMasks(_ genres: [[Int32]], genreCount: Int) -> [UInt64]? {
+        guard genreCount <= 64 else { return nil }
+        return genres.map { g in g.reduce(UInt64(0)) { $0 | (1 << UInt64($1)) } }
+    }
+
     /// Jaccard similarity of two small sets given as arrays of distinct values (1 for two empty sets).
     public static func jaccard(_ a: [Int32], _ b: [Int32]) -> Double {
         if a.isEmpty && b.isEmpty { return 1 }

@@ -214,6 +214,7 @@ public enum ExperimentRunner {
         let lock = NSLock()
         let progress = ProgressReporter("eval \(label)", total: n)
         let genres = ctx.dataset.itemGenres
+        let masks = ListMetrics.genreMasks(genres, genreCount: ctx.dataset.genreNames.count)
         values.withUnsafeMutableBufferPointer { outBuf in
             let out = outBuf
             Parallel.forEachChunk(n, minChunk: 16) { range in
@@ -238,7 +239,8 @@ public enum ExperimentRunner {
                             case .hit: v = hits.hit(at: k)
                             case .novelty: v = ListMetrics.novelty(top, popularity: ctx.popularity)
                             case .popularity: v = ListMetrics.averagePopularity(top, popularity: ctx.popularity)
-                            case .diversity: v = ListMetrics.intraListDiversity(top, genres: genres)
+                            case .diversity:
+                                v = masks.map { ListMetrics.intraListDiversity(top, genreMasks: $0) } ?? ListMetrics.intraListDiversity(top, genres: genres)
                             default: v = nil
                             }
                             out[m * n + p] = v ?? .nan

@@ -109,9 +109,8 @@ struct ContentBuilder {
 
     // MARK: finishing
 
-    /// Builds the content. O(R + U log U + T log T) for R ratings, U users, T tags: ratings are
-    /// bucketed by user in linear time and each user's rows are sorted only when not already in order
-    /// (MovieLens files list them sorted).
+    /// Builds the content. O(R + M + U log U + T log T) for R ratings, M movies, U users, T tags:
+    /// ratings are ordered by counting sorts in linear time.
     mutating func finish(name: String, source: String, pseudonymizer: Pseudonymizer,
                          keepDemographics: Bool) throws -> DatasetContent {
         // Users: pseudonym, then store ids 1... in pseudonym order.
@@ -137,55 +136,79 @@ struct ContentBuilder {
     }
 
     /// Ratings in (store user, movie id, timestamp) order, the first of each duplicate kept.
+    ///
+    /// Two stable counting sorts (by movie, then by user) put rows in (user, movie, file order) in
+    /// O(N + U + M) whatever the input order; only runs of the same (user, movie), nearly always a
+    /// single row, are then ordered by time.
     private mutating func canonicalRatings(storeIndex: [Int32], userCount: Int) -> [InteractionRecord] {
         let n = ratingUser.count
-        // Counting sort by store user; stable, so file order survives within a user.
-        var start = [Int](repeating: 0, count: userCount + 1)
-        for u in ratingUser { start[Int(storeIndex[Int(u)]) + 1] += 1 }
-        for i in 0..<userCount { start[i + 1] += start[i] }
-        var fill = start
-        var perm = [Int32](repeating: 0, count: n)
-        for row in 0..<n {
-            let s = Int(storeIndex[Int(ratingUser[row])])
-            perm[fill[s]] = Int32(row)
-            fill[s] += 1
-        }
-
+        let movieCount = movies.count
+        let movieIds = movies.map(\.id)
         var out: [InteractionRecord] = []
         out.reserveCapacity(n)
         var duplicates = 0
         var firstDuplicateLine = Int32.max
-        let movieIds = movies.map(\.id)
+
+        ratingUser.withUnsafeBufferPointer { user in
         ratingMovie.withUnsafeBufferPointer { movie in
-            ratingTime.withUnsafeBufferPointer { time in
-                @inline(__always) func less(_ a: Int32, _ b: Int32) -> Bool {
-                    let (a, b) = (Int(a), Int(b))
-                    if movie[a] != movie[b] { return movie[a] < movie[b] }
-                    if time[a] != time[b] { return time[a] < time[b] }
-                    return a < b
-                }
-                for u in 0..<userCount {
-                    let range = start[u]..<start[u + 1]
-                    if range.isEmpty { continue }
-                    var sorted = true
-                    for k in range.dropFirst() where !less(perm[k - 1], perm[k]) { sorted = false; break }
-                    if !sorted { perm[range].sort(by: less) }
-                    var previous: Int32 = -1
-                    for k in range {
-                        let row = perm[k]
-                        if previous >= 0 && movie[Int(previous)] == movie[Int(row)] && time[Int(previous)] == time[Int(row)] {
-                            duplicates += 1
-                            firstDuplicateLine = min(firstDuplicateLine, ratingLine[Int(row)])
-                            continue
+        ratingTime.withUnsafeBufferPointer { time in
+        ratingValue.withUnsafeBufferPointer { value in
+        ratingLine.withUnsafeBufferPointer { line in
+            // Pass 1: rows by movie (stable).
+            var movieStart = [Int](repeating: 0, count: movieCount + 1)
+            for r in 0..<n { movieStart[Int(movie[r]) + 1] += 1 }
+            for m in 0..<movieCount { movieStart[m + 1] += movieStart[m] }
+            var byMovie = [Int32](repeating: 0, count: n)
+            for r in 0..<n {
+                let m = Int(movie[r])
+                byMovie[movieStart[m]] = Int32(r)
+                movieStart[m] += 1
+            }
+            // Pass 2: those rows by store user (stable): (user, movie, file order).
+            var userStart = [Int](repeating: 0, count: userCount + 1)
+            for r in 0..<n { userStart[Int(storeIndex[Int(user[r])]) + 1] += 1 }
+            for u in 0..<userCount { userStart[u + 1] += userStart[u] }
+            var order = [Int32](repeating: 0, count: n)
+            for r in byMovie {
+                let u = Int(storeIndex[Int(user[Int(r)])])
+                order[userStart[u]] = r
+                userStart[u] += 1
+            }
+            byMovie = []
+
+            var k = 0
+            while k < n {
+                // The run of rows with the same user and movie as row order[k].
+                let first = Int(order[k])
+                let u = storeIndex[Int(user[first])], m = movie[first]
+                var end = k + 1
+                while end < n && movie[Int(order[end])] == m && storeIndex[Int(user[Int(order[end])])] == u { end += 1 }
+                if end - k > 1 {
+                    // Insertion sort by (time, file row): runs are tiny.
+                    for a in (k + 1)..<end {
+                        let row = order[a]
+                        var b = a
+                        while b > k && (time[Int(order[b - 1])], order[b - 1]) > (time[Int(row)], row) {
+                            order[b] = order[b - 1]
+                            b -= 1
                         }
-                        previous = row
-                        let r = Int(row)
-                        out.append(InteractionRecord(userId: Int64(u + 1), movieId: movieIds[Int(movie[r])],
-                                                     timestamp: time[r], rating: ratingValue[r]))
+                        order[b] = row
                     }
                 }
+                var previousTime: Int64? = nil
+                for a in k..<end {
+                    let r = Int(order[a])
+                    if previousTime == time[r] {
+                        duplicates += 1
+                        firstDuplicateLine = min(firstDuplicateLine, line[r])
+                        continue
+                    }
+                    previousTime = time[r]
+                    out.append(InteractionRecord(userId: Int64(u) + 1, movieId: movieIds[Int(m)], timestamp: time[r], rating: value[r]))
+                }
+                k = end
             }
-        }
+        }}}}}
         duplicateRatings = duplicates
         if duplicates > 0 {
             warnings.append("\(ratingsFile): \(duplicates) duplicate (user, movie, timestamp) rating row(s) dropped, the first of each kept (first duplicate on line \(firstDuplicateLine))")

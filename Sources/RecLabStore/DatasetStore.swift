@@ -38,7 +38,7 @@ public enum DatasetStore {
             // A fresh private file: no journal, no fsync, exclusive lock, a cache that holds the whole write;
             // the rename below is the commit point.
             try db.execute("""
-                PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
+                PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144; PRAGMA foreign_keys = OFF
                 """)
             try Migrations.migrate(db)

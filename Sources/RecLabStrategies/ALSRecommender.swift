@@ -15,7 +15,8 @@ import RecLabCore
 /// returns NaN there and its evaluations usually drop such pairs, `coldStartStrategy = "drop"`).
 ///
 /// Each half-step solves one small SPD system per user (then per item): the Gram matrix of the
-/// counterpart factors through BLAS `ssyrk`, plus `lambda n I`, solved by Cholesky. Users (items) are
+/// counterpart factors (tight single-threaded loops, see `DenseLinearAlgebra.gramLower`), plus
+/// `lambda n I`, solved by Cholesky. Users (items) are
 /// independent, so they are solved in parallel; each solve is sequential code with a fixed order,
 /// so results do not depend on the thread count. Cost per iteration:
 /// O(ratings * d^2 + (users + items) * d^3) with d = factors (+1), memory O((users + items) * d).
@@ -120,11 +121,10 @@ public final class ALSRecommender: Recommender, @unchecked Sendable {
                         // Fewer ratings than dimensions (most items): the push-through identity
                         // (Z^T Z + r I_d)^-1 Z^T t = Z^T (Z Z^T + r I_n)^-1 t gives the same solution
                         // from an n x n system, O(n^2 d + n^3) instead of O(n d^2 + d^3).
-                        cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, Int32(n), Int32(d), 1, z, Int32(d), 0, g, Int32(n))
-                        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { g[i * n + j] = g[j * n + i] } }
+                        DenseLinearAlgebra.outerGram(z, rows: n, n: d, into: g)
                         for f in 0..<n { g[f * n + f] += ridge }
                         if DenseLinearAlgebra.solveSPD(g, t, n, scratch: scratch) {
-                            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(d), 1, z, Int32(d), t, 1, 0, rhs, 1)
+                            DenseLinearAlgebra.multiplyTransposed(z, rows: n, columns: d, by: t, into: rhs)
                             x.update(from: rhs, count: k)
                             outBias[e] = biases ? rhs[k] : 0
                         } else {
@@ -133,9 +133,9 @@ public final class ALSRecommender: Recommender, @unchecked Sendable {
                         }
                         continue
                     }
-                    DenseLinearAlgebra.gram(z, rows: n, n: d, into: g)
+                    DenseLinearAlgebra.gramLower(z, rows: n, n: d, into: g)
                     for f in 0..<d { g[f * d + f] += ridge }
-                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(d), 1, z, Int32(d), t, 1, 0, rhs, 1)
+                    DenseLinearAlgebra.multiplyTransposed(z, rows: n, columns: d, by: t, into: rhs)
                     if DenseLinearAlgebra.solveSPD(g, rhs, d, scratch: scratch) {
                         x.update(from: rhs, count: k)
                         outBias[e] = biases ? rhs[k] : 0

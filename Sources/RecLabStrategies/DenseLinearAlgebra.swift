@@ -83,8 +83,75 @@ enum DenseLinearAlgebra {
         return false
     }
 
-    /// Lower triangle of `g = z^T z` for `z` with `rows` rows of `n` floats (row-major), through BLAS
-    /// `ssyrk`; the upper triangle is then mirrored so `g` is a full symmetric matrix. O(rows n^2 / 2).
+    /// `y += a x` for the row-major `rows x columns` matrix `a`, through BLAS `sgemv` on blocks of rows
+    /// small enough (under 8192 entries) that OpenBLAS runs each call on the calling thread. Callers are
+    /// often already parallel (scoring users concurrently, per-user solves), and OpenBLAS's own threads
+    /// on top of them oversubscribe the cores (measured: about 2x slower fits and scoring on 2 cores).
+    /// Each output element is one dot product, so blocking does not change the result. O(rows * columns).
+    static func multiplyRows(_ a: UnsafePointer<Float>, rows: Int, columns: Int, by x: UnsafePointer<Float>,
+                             addingInto y: UnsafeMutablePointer<Float>) {
+        guard rows > 0, columns > 0 else { return }
+        let block = max(1, 8192 / columns)
+        var lo = 0
+        while lo < rows {
+            let n = min(block, rows - lo)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(columns), 1, a + lo * columns, Int32(columns),
+                        x, 1, 1, y + lo, 1)
+            lo += n
+        }
+    }
+
+    /// `y = a^T t` for the row-major `rows x columns` matrix `a`, as a plain loop over rows (fixed order;
+    /// cheap next to the Gram matrix, and no BLAS threading inside parallel callers). O(rows * columns).
+    static func multiplyTransposed(_ a: UnsafePointer<Float>, rows: Int, columns: Int, by t: UnsafePointer<Float>,
+                                   into y: UnsafeMutablePointer<Float>) {
+        y.update(repeating: 0, count: columns)
+        for r in 0..<rows { axpy(t[r], a + r * columns, y, columns) }
+    }
+
+    /// `g = z^T z` (full symmetric `n x n`) for `z` with `rows` rows of `n` floats, as rank-1 updates of
+    /// the lower triangle four rows at a time (so each `g` entry is loaded and stored once per four rows),
+    /// then mirrored. Plain loops on purpose: this runs inside parallel per-user solves, where OpenBLAS's
+    /// `ssyrk` would start its own threads on every call (it has no size threshold) and oversubscribe the
+    /// cores. Fixed order, so deterministic. O(rows n^2 / 2).
+    static func gramLower(_ z: UnsafePointer<Float>, rows: Int, n: Int, into g: UnsafeMutablePointer<Float>) {
+        g.update(repeating: 0, count: n * n)
+        var r = 0
+        while r + 4 <= rows {
+            let z0 = z + r * n, z1 = z0 + n, z2 = z1 + n, z3 = z2 + n
+            for a in 0..<n {
+                let s0 = z0[a], s1 = z1[a], s2 = z2[a], s3 = z3[a]
+                let row = g + a * n
+                for b in 0...a { row[b] += s0 * z0[b] + s1 * z1[b] + s2 * z2[b] + s3 * z3[b] }
+            }
+            r += 4
+        }
+        while r < rows {
+            let z0 = z + r * n
+            for a in 0..<n {
+                let s0 = z0[a], row = g + a * n
+                for b in 0...a { row[b] += s0 * z0[b] }
+            }
+            r += 1
+        }
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { g[i * n + j] = g[j * n + i] } }
+    }
+
+    /// `k = z z^T` (full symmetric `rows x rows`) for `z` with `rows` rows of `n` floats: one dot
+    /// product per pair. For the push-through solves of rows with few ratings. O(rows^2 n / 2).
+    static func outerGram(_ z: UnsafePointer<Float>, rows: Int, n: Int, into k: UnsafeMutablePointer<Float>) {
+        for i in 0..<rows {
+            for j in 0...i {
+                let v = dot(z + i * n, z + j * n, n)
+                k[i * rows + j] = v
+                k[j * rows + i] = v
+            }
+        }
+    }
+
+    /// `g = z^T z` for `z` with `rows` rows of `n` floats (row-major), through BLAS `ssyrk` (lower
+    /// triangle, then mirrored). For large single calls outside parallel regions (the implicit-ALS
+    /// `Y^T Y`), where OpenBLAS's threads help. O(rows n^2 / 2).
     static func gram(_ z: UnsafePointer<Float>, rows: Int, n: Int, into g: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { g.update(repeating: 0, count: n * n); return }
         // Row-major z^T z: C = A^T A with A (rows x n), i.e. Trans with k = rows.

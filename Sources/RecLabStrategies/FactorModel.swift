@@ -56,8 +56,9 @@ struct FactorModel: Sendable {
         }
     }
 
-    /// All item scores for `user` in O(items * factors): biases first, then one BLAS `sgemv` over the
-    /// item-factor matrix. Read-only, so safe to call from several threads.
+    /// All item scores for `user` in O(items * factors): biases first, then BLAS `sgemv` over the
+    /// item-factor matrix (in single-threaded blocks, see `multiplyRows`). Read-only, so safe to call
+    /// from several threads.
     func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         precondition(scores.count == itemCount, "score buffer must hold one float per item")
         let base = globalMean + userBias[user]
@@ -67,9 +68,8 @@ struct FactorModel: Sendable {
         guard factors > 0, itemCount > 0 else { return }
         userFactors.withUnsafeBufferPointer { uf in
             itemFactors.withUnsafeBufferPointer { itf in
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(itemCount), Int32(factors), 1,
-                            itf.baseAddress, Int32(factors), uf.baseAddress! + user * factors, 1,
-                            1, scores.baseAddress, 1)
+                DenseLinearAlgebra.multiplyRows(itf.baseAddress!, rows: itemCount, columns: factors,
+                                                by: uf.baseAddress! + user * factors, addingInto: scores.baseAddress!)
             }
         }
     }

@@ -129,7 +129,7 @@ public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
                             let w = vals[lo + j].squareRoot(), src = Y + Int(cols[lo + j]) * k, row = z + j * k
                             for f in 0..<k { row[f] = w * src[f] }
                         }
-                        DenseLinearAlgebra.gram(z, rows: n, n: k, into: a)
+                        DenseLinearAlgebra.gramLower(z, rows: n, n: k, into: a)
                         for f in 0..<(k * k) { a[f] += YtY[f] }
                         for f in 0..<k { a[f * k + f] += lambda }
                         if DenseLinearAlgebra.solveSPD(a, b, k, scratch: scratch) {

@@ -27,7 +27,11 @@ struct SimilarityOptions: Sendable {
     var binarize: Bool
     var shrink: Float
     var minSupport: Int
+    /// Neighbours used per row (k).
     var neighbours: Int
+    /// Neighbours stored per row (≥ k): rating prediction picks the k most similar among the stored ones the
+    /// user rated, so it needs a deeper list than ranking.
+    var stored: Int
 }
 
 enum SparseSimilarity {
@@ -54,7 +58,7 @@ enum SparseSimilarity {
         struct Scratch {
             var dot: [Float]; var count: [Int32]; var sqA: [Float]; var sqB: [Float]; var touched: [Int32]
         }
-        return NeighbourLists.build(rows: n, k: options.neighbours, progress: progress, makeScratch: {
+        return NeighbourLists.build(rows: n, k: max(options.neighbours, options.stored), progress: progress, makeScratch: {
             Scratch(dot: [Float](repeating: 0, count: n), count: [Int32](repeating: 0, count: n),
                     sqA: coRatedNorms ? [Float](repeating: 0, count: n) : [],
                     sqB: coRatedNorms ? [Float](repeating: 0, count: n) : [], touched: [])
@@ -133,7 +137,7 @@ enum SparseSimilarity {
 }
 
 extension Parameters {
-    /// The shared neighbourhood parameters (`similarity`, `binarize`, `shrink`, `min_support`, `k`).
+    /// The shared neighbourhood parameters (`similarity`, `binarize`, `shrink`, `min_support`, `k`, `candidates`).
     func similarityOptions(defaultK: Int, defaultShrink: Double, defaultBinarize: Bool = true,
                            defaultKind: SimilarityKind = .cosine) throws -> SimilarityOptions {
         let kindName = try string("similarity", default: defaultKind.rawValue, allowed: SimilarityKind.allCases.map(\.rawValue))
@@ -142,6 +146,7 @@ extension Parameters {
             binarize: try bool("binarize", default: defaultBinarize),
             shrink: Float(try double("shrink", default: defaultShrink, range: 0...1e9)),
             minSupport: try int("min_support", default: 1, range: 1...Int(Int32.max)),
-            neighbours: try int("k", default: defaultK, range: 1...100_000))
+            neighbours: try int("k", default: defaultK, range: 1...100_000),
+            stored: try int("candidates", default: 200, range: 1...100_000))
     }
 }

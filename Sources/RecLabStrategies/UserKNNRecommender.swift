@@ -10,12 +10,13 @@ import RecLabCore
 /// - Ranking: score_j = Σ_{v ∈ N_k(u)} s_uv · x_vj (x = 1 for each interaction when `binarize`, else the
 ///   rating/count): what the user's neighbours liked, weighted by their similarity. Items no neighbour touched
 ///   go below, by popularity; users without training items get the popularity ranking.
-/// - Rating prediction (explicit feedback): r̂_uj = b_uj + Σ_{v ∈ N_k(u), v rated j} s_uv (r_vj − b_vj) / Σ |s_uv|,
+/// - Rating prediction (explicit feedback): r̂_uj = b_uj + Σ_{v ∈ N_k(u; j)} s_uv (r_vj − b_vj) / Σ |s_uv|, with
+///   N_k(u; j) the k users most similar to u among those who rated j (searched in u's `candidates` stored neighbours),
 ///   Herlocker's deviation-from-mean average with the damped baseline b = μ + b_u + b_i as the mean;
 ///   with no neighbour who rated j it is b_uj.
 ///
 /// Cost: fit O(Σ_i n_i²) time (n_i = users of item i) and O(users · k) memory, parallel over users;
-/// ranking O(Σ_{v ∈ N_k(u)} n_v + items) per user; prediction O(k log n_v). The fit cost grows with the square
+/// ranking O(Σ_{v ∈ N_k(u)} n_v + items) per user; prediction O(candidates · log n_v). The fit cost grows with the square
 /// of item popularity, so unlike item-knn it is meant for catalogues with up to about a million ratings.
 public final class UserKNNRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "user-knn"
@@ -23,6 +24,7 @@ public final class UserKNNRecommender: Recommender, @unchecked Sendable {
     public static let parameterDocs: [ParameterDoc] = [
         ParameterDoc("similarity", "cosine", "cosine, pearson (user-mean centred, over co-rated items; Herlocker 1999) or adjusted-cosine (item-mean centred)"),
         ParameterDoc("k", "30", "neighbours kept per user"),
+        ParameterDoc("candidates", "200", "similar users stored per user; prediction uses the k most similar of them who rated the item"),
         ParameterDoc("shrink", "10", "shrinkage: similarity × n/(n + shrink), n = co-rated items; 0 = none"),
         ParameterDoc("min_support", "1", "minimum number of co-rated items for a similarity to count"),
         ParameterDoc("binarize", "false", "similarities and scores on 0/1 interactions (true) or on the rating/count values (false; better on ml-latest-small: ndcg@10 0.103 vs 0.092)"),
@@ -38,7 +40,7 @@ public final class UserKNNRecommender: Recommender, @unchecked Sendable {
     private var baseline: BaselinePredictor?
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: ["similarity", "k", "shrink", "min_support", "binarize", "damping"],
+        try parameters.rejectUnknown(allowed: ["similarity", "k", "candidates", "shrink", "min_support", "binarize", "damping"],
                                      owner: Self.typeName)
         options = try parameters.similarityOptions(defaultK: 30, defaultShrink: 10, defaultBinarize: false)
         damping = Float(try parameters.double("damping", default: 5, range: 0...1e9))
@@ -53,9 +55,9 @@ public final class UserKNNRecommender: Recommender, @unchecked Sendable {
         self.train = train
     }
 
-    /// The stored neighbours of `user`, best first (for inspection and tests).
+    /// The `k` neighbours of `user` used for ranking, best first (for inspection and tests).
     public func neighbours(of user: Int) -> [(user: Int, similarity: Float)] {
-        neighbours.range(user).map { (Int(neighbours.items[$0]), neighbours.weights[$0]) }
+        rankingRange(user).map { (Int(neighbours.items[$0]), neighbours.weights[$0]) }
     }
 
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
@@ -66,7 +68,7 @@ public final class UserKNNRecommender: Recommender, @unchecked Sendable {
         let binarize = options.binarize
         byUser.columns.withUnsafeBufferPointer { cols in
             byUser.values.withUnsafeBufferPointer { vals in
-                for m in neighbours.range(user) {
+                for m in rankingRange(user) {
                     let v = Int(neighbours.items[m]), s = neighbours.weights[m]
                     for k in byUser.range(ofRow: v) { scores[Int(cols[k])] += binarize ? s : s * vals[k] }
                 }
@@ -75,17 +77,24 @@ public final class UserKNNRecommender: Recommender, @unchecked Sendable {
         fillUnreachedByPopularity(scores, popularity: popularity, maxPopularity: maxPopularity)
     }
 
+    /// The first k of the stored neighbours.
+    @inline(__always) private func rankingRange(_ u: Int) -> Range<Int> {
+        let r = neighbours.range(u)
+        return r.lowerBound..<min(r.upperBound, r.lowerBound + options.neighbours)
+    }
+
     public var predictsRatings: Bool { train?.feedback == .explicit }
 
     public func predict(user: Int, item: Int) -> Float? {
         guard let train, let baseline else { return nil }
-        var num: Float = 0, den: Float = 0
-        for m in neighbours.range(user) {
+        var num: Float = 0, den: Float = 0, used = 0
+        for m in neighbours.range(user) where used < options.neighbours {
             let v = Int(neighbours.items[m])
             if let rating = train.byUser.value(row: v, column: Int32(item)) {
                 let s = neighbours.weights[m]
                 num += s * (rating - baseline.predict(user: v, item: item))
                 den += abs(s)
+                used += 1
             }
         }
         let base = baseline.predict(user: user, item: item)

@@ -10,14 +10,15 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List and show experiment runs recorded in a results store.",
         discussion: """
-            Without --results, reads every reports/runs/*/results.sqlite (where `reclab run` records by default).
+            Without --results, reads every reports/runs/*/results.sqlite (where `reclab run` records by default)
+            and reports/*/results.sqlite (for example the demo's).
             Examples: reclab runs list; reclab runs show offline-1a2b3c --results results.sqlite
             """,
         subcommands: [List.self, Show.self]
     )
 
     struct StoreOption: ParsableArguments {
-        @Option(name: .long, help: "Results store (default: every reports/runs/*/results.sqlite).")
+        @Option(name: .long, help: "Results store (default: every reports/runs/*/results.sqlite and reports/*/results.sqlite).")
         var results: String?
 
         func stores() throws -> [String] {
@@ -25,10 +26,14 @@ struct RunsCommand: ParsableCommand {
                 guard FileManager.default.fileExists(atPath: results) else { throw RecLabError.io("results store not found", file: results) }
                 return [results]
             }
-            let root = "reports/runs"
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-            let paths = names.sorted().map { "\(root)/\($0)/results.sqlite" }.filter { FileManager.default.fileExists(atPath: $0) }
-            guard !paths.isEmpty else { throw RecLabError.io("no results store under reports/runs; pass --results DB", file: root) }
+            var paths: [String] = []
+            for root in ["reports", "reports/runs"] {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+                paths += names.sorted().map { "\(root)/\($0)/results.sqlite" }.filter { FileManager.default.fileExists(atPath: $0) }
+            }
+            guard !paths.isEmpty else {
+                throw RecLabError.io("no results store found (reports/*/results.sqlite, reports/runs/*/results.sqlite); pass --results DB", file: "reports")
+            }
             return paths
         }
     }

@@ -115,6 +115,14 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(ListMetrics.intraListDiversity([3, 4], genres: genres)!, 0, accuracy: eps)
         XCTAssertEqual(ListMetrics.intraListDiversity([2, 3], genres: genres)!, 1, accuracy: eps)
         XCTAssertNil(ListMetrics.intraListDiversity([1], genres: genres))
+        // The bit-mask form agrees with the set form on every list.
+        let masks = try! XCTUnwrap(ListMetrics.genreMasks(genres, genreCount: 3))
+        XCTAssertEqual(masks, [0b011, 0b010, 0b100, 0, 0])
+        for list: [Int32] in [[0, 1, 2], [0, 0], [3, 4], [2, 3], [4, 1, 0, 3]] {
+            XCTAssertEqual(ListMetrics.intraListDiversity(list[...], genreMasks: masks)!,
+                           ListMetrics.intraListDiversity(list[...], genres: genres)!, accuracy: eps)
+        }
+        XCTAssertNil(ListMetrics.genreMasks(genres, genreCount: 65))
     }
 
     func testCoverageAndGini() {

@@ -127,3 +127,40 @@ enum ReferenceContentHash {
         return sha.finalize().hexString
     }
 }
+
+/// The dense `Dataset` order must be (user by pseudonym, timestamp, item) whatever the input order.
+final class DatasetOrderTests: XCTestCase {
+    func testColumnsMatchANaiveSort() {
+        var rng = SeededRandom(seed: 3)
+        let users = 7, movies = 9
+        var content = TestSupport.tinyContent(users: users, movies: movies, ratings: [])
+        content.users = content.users.map { UserRecord(id: $0.id * 5, pseudonym: "p\(String(UInt64($0.id) &* 0x9E3779B97F4A7C15, radix: 16))") }
+        var seen = Set<[Int64]>()
+        for _ in 0..<300 {
+            let u = Int64(5 * (1 + Int(rng.next() % UInt64(users)))), m = Int64(1 + Int(rng.next() % UInt64(movies))), t = Int64(rng.next() % 40)
+            guard seen.insert([u, m, t]).inserted else { continue }
+            content.interactions.append(InteractionRecord(userId: u, movieId: m, timestamp: t,
+                                                          rating: rng.next() % 4 == 0 ? nil : Float(rng.next() % 5 + 1),
+                                                          watchSeconds: rng.next() % 2 == 0 ? nil : Float(rng.next() % 100)))
+        }
+        let data = Dataset(content: content)
+        let pseudonymOf = Dictionary(uniqueKeysWithValues: content.users.map { ($0.id, $0.pseudonym) })
+        let expected = content.interactions.sorted { a, b in
+            let (pa, pb) = (pseudonymOf[a.userId]!, pseudonymOf[b.userId]!)
+            if pa != pb { return pa < pb }
+            if a.timestamp != b.timestamp { return a.timestamp < b.timestamp }
+            return a.movieId < b.movieId
+        }
+        XCTAssertEqual(data.interactionCount, expected.count)
+        for (k, r) in expected.enumerated() {
+            XCTAssertEqual(data.userKeys[Int(data.users[k])], pseudonymOf[r.userId]!)
+            XCTAssertEqual(data.movies[Int(data.items[k])].id, r.movieId)
+            XCTAssertEqual(data.timestamps[k], r.timestamp)
+            XCTAssertEqual(data.ratings[k].isNaN ? nil : data.ratings[k], r.rating)
+            XCTAssertEqual(data.watchSeconds[k].isNaN ? nil : data.watchSeconds[k], r.watchSeconds)
+        }
+        for user in 0..<data.userCount {
+            for k in data.userStart[user]..<data.userStart[user + 1] { XCTAssertEqual(Int(data.users[k]), user) }
+        }
+    }
+}

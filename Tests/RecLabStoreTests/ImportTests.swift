@@ -129,8 +129,19 @@ final class MovieLensImportTests: XCTestCase {
         XCTAssertEqual(r.content.interactions.first { $0.userId == u1.id && $0.movieId == 1 }?.rating, 4.0)
     }
 
+    func testDuplicateTagsKeepTheFirstAndWarn() throws {
+        let r = try load("latest-duplicate-tags")
+        XCTAssertEqual(r.report.duplicateTags, 1)
+        XCTAssertEqual(r.content.tags.map(\.tag), ["Fun", "fun"], "tags differing in case are distinct")
+        XCTAssertEqual(r.content.warnings.count, 1)
+        XCTAssertTrue(r.content.warnings[0].contains("tags.csv: 1 duplicate (user, movie, timestamp, tag)"), r.content.warnings[0])
+        XCTAssertTrue(r.content.warnings[0].contains("line 3"), r.content.warnings[0])
+    }
+
     func testZipArchive() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zip") else { throw XCTSkip("needs /usr/bin/zip to build the archive") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zip"), FileManager.default.isExecutableFile(atPath: "/usr/bin/unzip") else {
+            throw XCTSkip("needs /usr/bin/zip and /usr/bin/unzip")
+        }
         let dir = try TestSupport.temporaryDirectory(self)
         let work = dir.appendingPathComponent("ml-fixture")
         try FileManager.default.copyItem(atPath: Fixtures.path("latest-ok"), toPath: work.path)
@@ -194,6 +205,17 @@ final class MalformedInputTests: XCTestCase {
         assertInputError("latest-empty-ratings", file: "ratings.csv", line: 1, contains: "the file is empty")
     }
 
+    func testLineNumbersCountPhysicalLinesInsideQuotedFields() {
+        assertInputError("latest-multiline-title", file: "movies.csv", line: 5, contains: "column 'movieId': 'x' is not an integer")
+    }
+
+    func testUnexpectedHeaderBlankLineDuplicateMovieUnknownUser() {
+        assertInputError("latest-bad-header", file: "ratings.csv", line: 1, contains: "unexpected header 'user,movie,rating,timestamp'; expected 'userId,movieId,rating,timestamp'")
+        assertInputError("latest-blank-line", file: "ratings.csv", line: 3, contains: "blank line inside the data")
+        assertInputError("latest-duplicate-movie", file: "movies.csv", line: 4, contains: "duplicate movie id 1 (first listed on line 2)")
+        assertInputError("ml100k-unknown-user", file: "u.data", line: 3, contains: "unknown user id 944 (not in the users file)")
+    }
+
     func testUnknownFolder() {
         assertInputError("not-movielens", file: "not-movielens", line: nil, contains: "not a known MovieLens folder: expected u.data + u.item")
     }
@@ -239,5 +261,15 @@ final class SharedDatasetImportTests: XCTestCase {
         XCTAssertEqual(r.content.movies.count, 1_682)
         XCTAssertEqual(r.content.ratingCount, 100_000)
         XCTAssertTrue(r.content.warnings.isEmpty)
+    }
+}
+
+final class MovieLensFormatNameTests: XCTestCase {
+    func testNamesAndAliases() {
+        XCTAssertEqual(MovieLensFormat(name: "ml-100k"), .ml100k)
+        XCTAssertEqual(MovieLensFormat(name: "ml-25m"), .mlLatest)
+        XCTAssertEqual(MovieLensFormat(name: "ml-latest-small"), .mlLatest)
+        XCTAssertNil(MovieLensFormat(name: "auto"))
+        XCTAssertNil(MovieLensFormat(name: "netflix"))
     }
 }

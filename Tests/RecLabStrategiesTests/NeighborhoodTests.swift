@@ -78,6 +78,14 @@ final class ItemKNNTests: XCTestCase {
         XCTAssertEqual(r.predict(user: 3, item: 2)!, 3.5, accuracy: 1e-5)
         // The cold item has no neighbours: the baseline μ + b_u (u4: b_u = 0.5).
         XCTAssertEqual(r.predict(user: 3, item: 4)!, 35.0 / 9.0 + 0.5, accuracy: 1e-5)
+        // k = 1 uses the most similar item *the user rated*, searched through the stored candidates:
+        // i2's neighbours are i1, i3 (2/√6) and i4 (1/√6); u4 rated only i4, so r̂(u4, i2) = 5 + b_i2 − b_i4
+        // = 5 + (11/3 − μ) − (4.5 − μ) = 25/6.
+        let one = try StrategyTestData.fitted("item-knn", ["shrink": .int(0), "damping": .int(0), "k": .int(1)])
+        XCTAssertEqual(one.predict(user: 3, item: 1)!, 25.0 / 6.0, accuracy: 1e-5)
+        // With a single stored candidate (i1, which u4 did not rate) only the baseline is left: μ + b_u4 + b_i2.
+        let shallow = try StrategyTestData.fitted("item-knn", ["shrink": .int(0), "damping": .int(0), "k": .int(1), "candidates": .int(1)])
+        XCTAssertEqual(shallow.predict(user: 3, item: 1)!, 0.5 + 11.0 / 3.0, accuracy: 1e-5)
         let implicit = try StrategyTestData.fitted("item-knn", train: StrategyTestData.train(.implicit))
         XCTAssertFalse(implicit.predictsRatings)
         XCTAssertNil(implicit.predict(user: 0, item: 0))
