@@ -64,8 +64,27 @@ public enum ContentHash {
                 for k in stride(from: 1, to: n, by: 1) where !less(k - 1, k) { sorted = false; break }
                 var order: [Int32] = []
                 if !sorted {
-                    order = (0..<Int32(n)).map { $0 }
-                    order.sort { less(Int($0), Int($1)) }
+                    let userCount = Int64(users.count)
+                    if rank.allSatisfy({ $0 >= 0 && $0 < userCount }) {
+                        // Counting sort by rank (stable), then each user's rows sorted unless in order:
+                        // O(N + sum of n_u log n_u) instead of a comparison sort of all N rows.
+                        var start = [Int](repeating: 0, count: users.count + 1)
+                        for r in rank { start[Int(r) + 1] += 1 }
+                        for u in 0..<users.count { start[u + 1] += start[u] }
+                        var fill = start
+                        order = [Int32](repeating: 0, count: n)
+                        for k in 0..<n { order[fill[Int(rank[k])]] = Int32(k); fill[Int(rank[k])] += 1 }
+                        for u in 0..<users.count where start[u + 1] - start[u] > 1 {
+                            let range = start[u]..<start[u + 1]
+                            var inOrder = true
+                            for k in range.dropFirst() where !less(Int(order[k - 1]), Int(order[k])) { inOrder = false; break }
+                            if !inOrder { order[range].sort { less(Int($0), Int($1)) } }
+                        }
+                    } else {
+                        // Rows naming users the list lacks: a plain comparison sort.
+                        order = (0..<Int32(n)).map { $0 }
+                        order.sort { less(Int($0), Int($1)) }
+                    }
                 }
                 out.int64(Int64(n))
                 for k in 0..<n {

@@ -13,6 +13,15 @@ public enum MovieLensFormat: String, CaseIterable, Sendable {
     /// `movies.csv`, `ratings.csv`, optional `tags.csv` and `links.csv`.
     case mlLatest = "ml-latest"
 
+    /// A format by name, accepting the ml-latest family's dataset names (ml-latest-small, ml-20m, ml-25m,
+    /// ml-32m) as names of `.mlLatest`. Nil for an unknown name.
+    public init?(name: String) {
+        switch name {
+        case "ml-latest-small", "ml-20m", "ml-25m", "ml-32m": self = .mlLatest
+        default: self.init(rawValue: name)
+        }
+    }
+
     /// Files that must be present.
     public var requiredFiles: [String] {
         switch self {

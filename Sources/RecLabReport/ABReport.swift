@@ -168,7 +168,7 @@ enum ABReport {
                         day.metrics[m].map { (Double(day.day), $0.mean, $0.ciLow, $0.ciHigh) }
                     })
                 }.filter { !$0.points.isEmpty }
-                c.chart(ChartBuilder.bands(name: "daily-\(m)", title: "\(m) per day and arm (95% CI band)", xlabel: "simulated day",
+                c.chart(ChartBuilder.bands(name: "daily-\(m)", title: "\(MetricUnits.title(m)) per simulated day and arm (95% CI band)", xlabel: "simulated day",
                                            ylabel: MetricUnits.label(m), series: series))
             }
             let giniSeries = armNames.map { arm in

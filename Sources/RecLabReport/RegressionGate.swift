@@ -157,7 +157,7 @@ public enum RegressionGate {
     public static func check(_ document: ResultDocument, against baseline: Baseline, baselinePath: String,
                              tolerance: Tolerance?, metricTolerances: [String: Tolerance]) throws -> GateReport {
         guard document.kind == baseline.kind else {
-            throw RecLabError.usage("the run is \(document.kind) but baseline \(baselinePath) is \(baseline.kind); check metrics.json against an offline baseline and ab.json against an A/B baseline")
+            throw RecLabError.usage("the run is \(document.kindPhrase) but baseline \(baselinePath) tracks \(baseline.kind == "ab" ? "an A/B run (ab.json)" : "an offline run (metrics.json)"); check metrics.json against an offline baseline and ab.json against an A/B baseline")
         }
         var warnings: [String] = []
         let p = document.provenance

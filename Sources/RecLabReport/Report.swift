@@ -52,7 +52,7 @@ public enum Report {
     public static func build(_ document: ResultDocument, previous: ResultDocument? = nil, charts: Bool) throws -> ReportContent {
         var content = ReportContent(drawsCharts: charts)
         if let previous, previous.kind != document.kind {
-            throw RecLabError.usage("--previous is a \(previous.kind) run but the report is of a \(document.kind) run; compare runs of the same kind")
+            throw RecLabError.usage("--previous is \(previous.kindPhrase) but the report is of \(document.kindPhrase); compare runs of the same kind")
         }
         switch document {
         case .offline(let d): OfflineReport.build(d, into: &content)
@@ -203,6 +203,19 @@ enum CommonSections {
 
 /// Axis labels with units, by metric base name.
 enum MetricUnits {
+    /// A readable name for chart titles (`CTR`, `Watch minutes per user`); other names unchanged.
+    static func title(_ metric: String) -> String {
+        switch metric.lowercased() {
+        case "ctr": return "CTR"
+        case "plays_per_visit": return "Plays per visit"
+        case "plays_per_user": return "Plays per user"
+        case "visits_per_user": return "Visits per user"
+        case "watch_minutes_per_user": return "Watch minutes per user"
+        case "completion_rate": return "Completion rate"
+        default: return metric
+        }
+    }
+
     /// `metric` is a full name (`ndcg@10`) or a base name; the unit comes from the base.
     static func label(_ metric: String) -> String {
         let base = metric.split(separator: "@").first.map(String.init) ?? metric
@@ -216,6 +229,8 @@ enum MetricUnits {
         case "plays_per_visit": return "plays per visit"
         case "watch_minutes_per_user": return "watch time per user (minutes)"
         case "completion_rate": return "completion rate (share of plays finished)"
+        case "plays_per_user": return "plays per user"
+        case "visits_per_user": return "visits per user"
         case "novelty_per_user", "novelty_ab": return "novelty (bits)"
         default: return "\(metric) (0-1, higher is better)"
         }

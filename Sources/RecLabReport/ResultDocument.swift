@@ -16,6 +16,15 @@ public enum ResultDocument: Sendable {
         }
     }
 
+    /// "an offline run", "an A/B run", "an OPE run": for messages.
+    public var kindPhrase: String {
+        switch self {
+        case .offline: return "an offline run (metrics.json)"
+        case .ab: return "an A/B run (ab.json)"
+        case .ope: return "an OPE run (ope.json)"
+        }
+    }
+
     public var runId: String {
         switch self {
         case .offline(let d): return d.runId

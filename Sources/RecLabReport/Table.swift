@@ -191,6 +191,7 @@ public enum NumberFormat {
     /// p-values: scientific below 0.001.
     public static func p(_ x: Double) -> String {
         if x.isNaN { return "n/a" }
+        if x == 0 { return "< 1e-300" } // underflow: smaller than a Double can hold
         return x < 0.001 ? String(format: "%.1e", x) : String(format: "%.3f", x)
     }
 }

@@ -32,6 +32,10 @@ public struct CountQuantiles: Codable, Sendable, Equatable {
 public struct RatingBin: Codable, Sendable, Equatable {
     public var rating: Double
     public var count: Int
+
+    public init(rating: Double, count: Int) {
+        self.rating = rating; self.count = count
+    }
 }
 
 /// What `reclab inspect` reports, computed from the store: SQL aggregates (counts, mean rating, time

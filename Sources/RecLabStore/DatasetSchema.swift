@@ -1,4 +1,9 @@
 /// Tables of a dataset store. One SQLite file per dataset; results tables live beside them.
+///
+/// `interactions` and `tags` carry no secondary index on purpose: a store is written once in bulk (an index
+/// would slow every insert) and read whole (`DatasetStore.load`, `reclab inspect` scan the table), so no
+/// query looks rows up by user or movie. Foreign keys document the references; the bulk write checks
+/// them in Swift before inserting.
 public enum DatasetSchema {
     public static let v1 = Migration(name: "0001-dataset", sql: """
         CREATE TABLE dataset_info (

@@ -187,34 +187,62 @@ public enum SyntheticGenerator {
         let pseudonyms = order.map { external[$0] }
 
         // Samplers shared by all users (read-only).
-        let popularityAlias = AliasTable(weights: cat.popularity.map(Double.init))
+        let popularityAlias = FlatAlias(weights: cat.popularity.map(Double.init))
         var genreItems = [[Int32]](repeating: [], count: g)
         for i in 0..<n {
             for j in Int(cat.genreStart[i]) ..< Int(cat.genreStart[i + 1]) { genreItems[Int(cat.genreList[j])].append(Int32(i)) }
         }
-        // Every kept genre has at least one title (unused genres were dropped).
-        let genreItemAlias = genreItems.map { items in AliasTable(weights: items.map { Double(cat.popularity[Int($0)]) }) }
+        // Every kept genre has at least one title (unused genres were dropped). One flat alias table per
+        // genre, concatenated, so the inner loop touches no nested arrays.
+        let genreOffsets = UnsafeBuffer(genreItems.reduce(into: [0]) { $0.append($0.last! + $1.count) })
+        let genreItemsFlat = UnsafeBuffer(genreItems.flatMap { $0 })
+        let genreItemAlias = FlatAlias(concatenating: genreItems.map { items in items.map { Double(cat.popularity[Int($0)]) } })
         let byRelease = (0..<n).sorted { cat.release[$0] != cat.release[$1] ? cat.release[$0] < cat.release[$1] : $0 < $1 }
         let sortedRelease = byRelease.map { cat.release[$0] }
         let hourAlias = AliasTable(weights: hourWeights)
         let start = c.startTimestamp, dayLength: Int64 = 86_400
         let recentWindow = Int64(3 * c.noveltyDays * 86_400)
 
-        // Hot read-only data as raw buffers (no bounds checks in the inner loop).
-        let Q = UnsafeBuffer(cat.itemFactors), IB = UnsafeBuffer(cat.itemBias)
-        let GS = UnsafeBuffer(cat.genreStart), GL = UnsafeBuffer(cat.genreList)
+        // Hot per-item data packed into one 128-byte-aligned record per title, so a look at a title touches
+        // two cache lines instead of one in each of eight arrays: line A holds the factors (up to 16),
+        // line B release day, novelty-end day, quality, popularity lift and genres. Small integers are
+        // stored as exact Floats.
+        let maxGenres = 3
+        let factorSlots = (k + 15) / 16 * 16
+        let stride = factorSlots + 16
+        let slotRelease = factorSlots, slotNoveltyEnd = factorSlots + 1, slotBias = factorSlots + 2
+        let slotLift = factorSlots + 3, slotGenreCount = factorSlots + 4, slotGenres = factorSlots + 5
+        let ITEM = AlignedFloats(count: n * stride)
+        for i in 0..<n {
+            let rec = ITEM.base + i * stride
+            for f in 0..<k { rec[f] = cat.itemFactors[i * k + f] }
+            rec[slotBias] = cat.itemBias[i]
+            rec[slotLift] = GroundTruth.popularityLift(cat.popularity[i], itemCount: n)
+            let lo = Int(cat.genreStart[i]), hi = Int(cat.genreStart[i + 1])
+            precondition(hi - lo <= maxGenres)
+            rec[slotGenreCount] = Float(hi - lo)
+            for j in lo..<hi { rec[slotGenres + j - lo] = Float(cat.genreList[j]) }
+            // Released on day floor((release - start) / dayLength) (GroundTruth.isReleased).
+            let offset = cat.release[i] - start
+            let releaseDay = offset >= 0 ? offset / dayLength : -((-offset + dayLength - 1) / dayLength)
+            rec[slotRelease] = Float(releaseDay)
+            // After this day the novelty term is certainly past its cut-off (40 e-foldings).
+            rec[slotNoveltyEnd] = Float(releaseDay + Int64((40 * c.noveltyDays).rounded(.up)) + 2)
+        }
         let REL = UnsafeBuffer(cat.release), DUR = UnsafeBuffer(cat.duration)
-        let LIFT = UnsafeBuffer(cat.popularity.map { GroundTruth.popularityLift($0, itemCount: n) })
         // Per-user state, written by exactly one worker each.
         let P = UnsafeBuffer([Float](repeating: 0, count: userCount * k))
         let UB = UnsafeBuffer([Float](repeating: 0, count: userCount))
         let G = UnsafeBuffer([Float](repeating: 0, count: userCount * g))
         let V = UnsafeBuffer([Float](repeating: 0, count: userCount))
         let R = UnsafeBuffer([Float](repeating: 0, count: userCount))
-        defer { for x in [Q, IB, DUR, LIFT, P, UB, G, V, R] { x.free() }; GS.free(); GL.free(); REL.free() }
-        let kernel = AffinityKernel(factorCount: k, genreCount: g, userFactors: P.read, userBias: UB.read,
-                                    userGenre: G.read, itemFactors: Q.read, itemBias: IB.read,
-                                    genreStart: GS.read, genreList: GL.read)
+        let BYREL = UnsafeBuffer(byRelease)
+        defer {
+            for x in [DUR, P, UB, G, V, R] { x.free() }
+            ITEM.free()
+            REL.free(); BYREL.free(); genreOffsets.free(); genreItemsFlat.free()
+            popularityAlias.free(); genreItemAlias.free()
+        }
 
         var pieces: [(Int, [InteractionRecord])] = []
         let lock = NSLock()
@@ -223,7 +251,13 @@ public enum SyntheticGenerator {
 
         Parallel.forEachChunk(userCount, minChunk: 64) { range in
             var events: [InteractionRecord] = []
-            var seen = [UInt64](repeating: 0, count: (n + 63) / 64)
+            // About 2.5 plays per visit; reserving avoids most regrowth copies.
+            events.reserveCapacity(Int(Double(range.count * c.days) * c.visitProbability * 2.5))
+            var genreCumulative = [Double](repeating: 0, count: g)
+            var candidates = [Int](), candidateRelease = [Float](), candidateFirst = [Float]()
+            let seen = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (n + 63) / 64)
+            seen.initialize(repeating: 0)
+            defer { seen.deallocate() }
             var played: [Int32] = []
             var genreWeights = [Double](repeating: 0, count: g)
             for u in range {
@@ -242,8 +276,12 @@ public enum SyntheticGenerator {
 
                 // Favourite genres: frequency times exp(3 * taste).
                 for j in 0..<g { genreWeights[j] = cat.genreFrequency[j] * Foundation.exp(3 * Double(G.buffer[u * g + j])) }
-                let genreAlias = AliasTable(weights: genreWeights)
+                // Cumulative weights: a linear scan over a handful of genres beats building an alias table per user.
+                var acc = 0.0
+                for j in 0..<g { acc += genreWeights[j]; genreCumulative[j] = acc }
+                let genreTotal = acc
                 let logStay = Foundation.log(1 - min(userVisit, 0.999_999))
+                let userP = P.buffer.baseAddress! + u * k, userG = G.buffer.baseAddress! + u * g, userBias = UB.buffer[u]
 
                 var day = -1
                 while true {
@@ -258,22 +296,55 @@ public enum SyntheticGenerator {
                     let recentHi = lowerBound(sortedRelease, dayEnd)
                     let looks = max(1, rng.nextPoisson(mean: c.browse))
                     var plays = 0
-                    for _ in 0..<looks {
+                    // Phase 1: draw every title looked at during the visit and load its two record lines.
+                    // The loads do not depend on each other, so the CPU overlaps their cache misses.
+                    if candidates.count < looks {
+                        candidates = [Int](repeating: 0, count: looks * 2)
+                        candidateRelease = [Float](repeating: 0, count: looks * 2)
+                        candidateFirst = [Float](repeating: 0, count: looks * 2)
+                    }
+                    for j in 0..<looks {
                         let source = rng.nextDouble()
                         let item: Int
                         if source < newShare && recentHi > recentLo {
-                            item = byRelease[recentLo + rng.nextInt(recentHi - recentLo)]
+                            item = BYREL.buffer[recentLo + rng.nextInt(recentHi - recentLo)]
                         } else if source < genreCut && g > 0 {
-                            let genre = genreAlias.sample(&rng)
-                            item = Int(genreItems[genre][genreItemAlias[genre].sample(&rng)])
+                            let x = rng.nextDouble() * genreTotal
+                            var genre = 0
+                            while genre < g - 1 && genreCumulative[genre] <= x { genre += 1 }
+                            let lo = genreOffsets.buffer[genre]
+                            item = Int(genreItemsFlat.buffer[genreItemAlias.sample(&rng, offset: lo, count: genreOffsets.buffer[genre + 1] - lo)])
                         } else {
-                            item = popularityAlias.sample(&rng)
+                            item = popularityAlias.sample(&rng, offset: 0, count: n)
                         }
+                        candidates[j] = item
+                    }
+                    // A separate tight loop for the record loads: nothing between them but address arithmetic.
+                    for j in 0..<looks {
+                        let rec = ITEM.base + candidates[j] * stride
+                        candidateRelease[j] = rec[slotRelease]
+                        candidateFirst[j] = rec[0]
+                    }
+                    // Phase 2: play, watch and rate in order.
+                    for j in 0..<looks {
+                        let item = candidates[j]
                         if seen[item >> 6] & (1 << UInt64(item & 63)) != 0 { continue }
-                        if REL.buffer[item] >= dayEnd { continue }  // not released yet
-                        let a = kernel.affinity(user: u, item: item)
-                        let age = Float(Double(dayStart - REL.buffer[item]) / Double(dayLength))
-                        let p = GroundTruth.playProbability(b, affinity: a, popularityLift: LIFT.buffer[item], ageDays: age)
+                        if Float(day) < candidateRelease[j] { continue }  // not released yet
+                        let rec = ITEM.base + item * stride
+                        // Affinity: the same expression, in the same order, as GroundTruth.affinity.
+                        var dot: Float = 0
+                        dot += userP[0] * candidateFirst[j]
+                        for f in 1..<max(1, k) { dot += userP[f] * rec[f] }
+                        let genreCount = Int(rec[slotGenreCount])
+                        var genre: Float = 0
+                        if genreCount > 0 {
+                            for j in 0..<genreCount { genre += userG[Int(rec[slotGenres + j])] }
+                            genre /= Float(genreCount)
+                        }
+                        let a = userBias + rec[slotBias] + dot + genre
+                        let age = Float(day) > rec[slotNoveltyEnd] ? Float.infinity
+                            : Float(Double(dayStart - REL.buffer[item]) / Double(dayLength))
+                        let p = GroundTruth.playProbability(b, affinity: a, popularityLift: rec[slotLift], ageDays: age)
                         guard rng.nextFloat() < p else { continue }
                         seen[item >> 6] |= 1 << UInt64(item & 63)
                         played.append(Int32(item))
@@ -299,7 +370,8 @@ public enum SyntheticGenerator {
         pieces.sort { $0.0 < $1.0 }
         var interactions: [InteractionRecord] = []
         interactions.reserveCapacity(pieces.reduce(0) { $0 + $1.1.count })
-        for p in pieces { interactions.append(contentsOf: p.1) }
+        // Release each piece once copied, so peak memory stays near one copy of the log.
+        for k in pieces.indices { interactions.append(contentsOf: pieces[k].1); pieces[k].1 = [] }
 
         let truth = GroundTruth(
             origin: .synthetic, seed: seed, behaviour: b, startTimestamp: start, dayLength: dayLength, dayCount: c.days,
@@ -310,6 +382,57 @@ public enum SyntheticGenerator {
             itemDurationSeconds: cat.duration, itemGenreStart: cat.genreStart, itemGenreList: cat.genreList)
         return (World(catalogue: cat, truth: truth), interactions)
     }
+}
+
+/// Floats in memory aligned to 128 bytes (two cache lines), for the packed item records.
+struct AlignedFloats: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+
+    init(count: Int) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 128)
+        base = raw.initializeMemory(as: Float.self, repeating: 0, count: max(1, count))
+    }
+
+    func free() { UnsafeMutableRawPointer(base).deallocate() }
+}
+
+/// Walker/Vose alias tables in raw buffers; several tables can be concatenated, each sampled by its
+/// offset and length (entries are relative to the table's offset). One 8-byte entry per outcome, so a
+/// draw touches one cache line. O(1) per draw.
+struct FlatAlias: @unchecked Sendable {
+    struct Entry { var probability: Float; var alias: Int32 }
+    let entries: UnsafeBuffer<Entry>
+
+    init(weights: [Double]) { self.init(concatenating: [weights]) }
+
+    init(concatenating tables: [[Double]]) {
+        var all: [Entry] = []
+        for weights in tables {
+            let n = weights.count
+            let total = weights.reduce(0, +)
+            var scaled = weights.map { total > 0 ? $0 * Double(n) / total : 1 }
+            var e = (0..<n).map { Entry(probability: 1, alias: Int32($0)) }
+            var small: [Int] = [], large: [Int] = []
+            for (i, x) in scaled.enumerated() { if x < 1 { small.append(i) } else { large.append(i) } }
+            while let s = small.last, let l = large.last {
+                small.removeLast()
+                e[s] = Entry(probability: Float(scaled[s]), alias: Int32(l))
+                scaled[l] += scaled[s] - 1
+                if scaled[l] < 1 { large.removeLast(); small.append(l) }
+            }
+            all.append(contentsOf: e)
+        }
+        entries = UnsafeBuffer(all)
+    }
+
+    @inline(__always)
+    func sample(_ rng: inout SeededRandom, offset: Int, count: Int) -> Int {
+        let i = offset + rng.nextInt(count)
+        let e = entries.buffer[i]
+        return rng.nextFloat() < e.probability ? i : offset + Int(e.alias)
+    }
+
+    func free() { entries.free() }
 }
 
 /// First index whose value is >= x in an ascending array. O(log n).
@@ -333,40 +456,9 @@ struct UnsafeBuffer<T>: @unchecked Sendable {
         _ = buffer.initialize(from: array)
     }
 
-    var read: UnsafeBufferPointer<T> { UnsafeBufferPointer(buffer) }
 
     func free() {
         buffer.deinitialize()
         buffer.deallocate()
-    }
-}
-
-/// The affinity formula over raw buffers; `GroundTruth.affinity` evaluates the same expression in the
-/// same order, so generator and model agree to the bit.
-struct AffinityKernel: @unchecked Sendable {
-    let factorCount: Int
-    let genreCount: Int
-    let userFactors: UnsafeBufferPointer<Float>
-    let userBias: UnsafeBufferPointer<Float>
-    let userGenre: UnsafeBufferPointer<Float>
-    let itemFactors: UnsafeBufferPointer<Float>
-    let itemBias: UnsafeBufferPointer<Float>
-    let genreStart: UnsafeBufferPointer<Int32>
-    let genreList: UnsafeBufferPointer<Int32>
-
-    @inline(__always)
-    func affinity(user: Int, item: Int) -> Float {
-        let k = factorCount
-        var dot: Float = 0
-        let pu = user * k, qi = item * k
-        for f in 0..<k { dot += userFactors[pu + f] * itemFactors[qi + f] }
-        let lo = Int(genreStart[item]), hi = Int(genreStart[item + 1])
-        var genre: Float = 0
-        if hi > lo {
-            let gu = user * genreCount
-            for j in lo..<hi { genre += userGenre[gu + Int(genreList[j])] }
-            genre /= Float(hi - lo)
-        }
-        return userBias[user] + itemBias[item] + dot + genre
     }
 }

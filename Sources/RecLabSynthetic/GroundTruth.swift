@@ -228,7 +228,9 @@ public struct GroundTruth: Codable, Sendable {
 
     @inline(__always)
     static func playProbability(_ b: Behaviour, affinity: Float, popularityLift: Float, ageDays: Float) -> Float {
-        let novelty = b.noveltyWeight == 0 ? 0 : b.noveltyWeight * expf(-max(0, ageDays) / b.noveltyDays)
+        // Past 40 e-foldings the boost is below 1e-17 of its weight: skip the exponential (most titles are old).
+        let decay = max(0, ageDays) / b.noveltyDays
+        let novelty = b.noveltyWeight == 0 || decay > 40 ? 0 : b.noveltyWeight * expf(-decay)
         return sigmoid(b.playBias + b.playAffinityWeight * affinity + b.playPopularityWeight * popularityLift + novelty)
     }
 

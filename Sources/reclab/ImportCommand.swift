@@ -10,15 +10,7 @@ enum ImportFormatChoice: String, ExpressibleByArgument, CaseIterable {
     case ml100k = "ml-100k", ml1m = "ml-1m", ml10m = "ml-10m", mlLatest = "ml-latest"
     case mlLatestSmall = "ml-latest-small", ml20m = "ml-20m", ml25m = "ml-25m", ml32m = "ml-32m"
 
-    var format: MovieLensFormat? {
-        switch self {
-        case .auto: return nil
-        case .ml100k: return .ml100k
-        case .ml1m: return .ml1m
-        case .ml10m: return .ml10m
-        case .mlLatest, .mlLatestSmall, .ml20m, .ml25m, .ml32m: return .mlLatest
-        }
-    }
+    var format: MovieLensFormat? { MovieLensFormat(name: rawValue) }
 }
 
 struct ImportCommand: ParsableCommand {
@@ -35,8 +27,8 @@ struct ImportCommand: ParsableCommand {
             is written (an existing --out file is left untouched).
 
             Example:
-              reclab import ../shared/datasets/ml-latest-small --out datasets/ml-latest-small.sqlite
-              reclab inspect datasets/ml-latest-small.sqlite
+              reclab import ../shared/datasets/ml-latest-small --out mls.sqlite
+              reclab inspect mls.sqlite
             """)
 
     @Argument(help: "MovieLens folder or .zip archive.")
@@ -45,7 +37,7 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: "Dataset store to write (SQLite file).")
     var out: String
 
-    @Option(name: .long, help: "File layout: \(ImportFormatChoice.allCases.map(\.rawValue).joined(separator: ", ")). 'auto' recognises it by the file names.")
+    @Option(name: .long, help: "File layout. 'auto' recognises it by the file names; ml-latest-small, ml-20m, ml-25m and ml-32m are names for ml-latest.")
     var format: ImportFormatChoice = .auto
 
     @Flag(name: .long, help: "Replace the --out file if it exists.")

@@ -139,7 +139,9 @@ final class MovieLensImportTests: XCTestCase {
     }
 
     func testZipArchive() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zip") else { throw XCTSkip("needs /usr/bin/zip to build the archive") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zip"), FileManager.default.isExecutableFile(atPath: "/usr/bin/unzip") else {
+            throw XCTSkip("needs /usr/bin/zip and /usr/bin/unzip")
+        }
         let dir = try TestSupport.temporaryDirectory(self)
         let work = dir.appendingPathComponent("ml-fixture")
         try FileManager.default.copyItem(atPath: Fixtures.path("latest-ok"), toPath: work.path)
@@ -259,5 +261,15 @@ final class SharedDatasetImportTests: XCTestCase {
         XCTAssertEqual(r.content.movies.count, 1_682)
         XCTAssertEqual(r.content.ratingCount, 100_000)
         XCTAssertTrue(r.content.warnings.isEmpty)
+    }
+}
+
+final class MovieLensFormatNameTests: XCTestCase {
+    func testNamesAndAliases() {
+        XCTAssertEqual(MovieLensFormat(name: "ml-100k"), .ml100k)
+        XCTAssertEqual(MovieLensFormat(name: "ml-25m"), .mlLatest)
+        XCTAssertEqual(MovieLensFormat(name: "ml-latest-small"), .mlLatest)
+        XCTAssertNil(MovieLensFormat(name: "auto"))
+        XCTAssertNil(MovieLensFormat(name: "netflix"))
     }
 }

@@ -70,6 +70,14 @@ final class GeneratorTests: XCTestCase {
             let completion = try XCTUnwrap(r.completion), seconds = try XCTUnwrap(r.watchSeconds)
             XCTAssertTrue(completion > 0 && completion <= 1)
             XCTAssertEqual(seconds, completion * truth.durationSeconds(item: Int(r.movieId - 1)), accuracy: 1e-3)
+            // An abandoned title stops at (0.02 + 0.98 U) * f, with f the truth's finish probability: holds only
+            // if the generator and `GroundTruth` compute the same affinity.
+            if completion < 1 {
+                let user = Int(dataset.userIndex(pseudonym: content.users[Int(r.userId - 1)].pseudonym)!)
+                let f = truth.finishProbability(user: user, item: Int(r.movieId - 1))
+                XCTAssertLessThanOrEqual(completion, f * (1 + 1e-6))
+                XCTAssertGreaterThanOrEqual(completion, 0.02 * f * (1 - 1e-6))
+            }
             if let rating = r.rating {
                 rated += 1
                 XCTAssertTrue((0.5...5).contains(rating))
