@@ -160,50 +160,12 @@ public enum OPERunner {
 
     public static func run(config: OPEConfig, configText: String, configPath: String?, world: LoadedWorld,
                            progress: Bool = false) throws -> OPEResults {
-        let behaviour = world.behaviour
-        let train = TrainingSet(dataset: world.dataset, feedback: .implicit)
-        func make(_ spec: PolicySpec) throws -> any Recommender {
-            if spec.type == OracleRecommender.typeName {
-                try spec.parameters.rejectUnknown(allowed: [], owner: "oracle")
-                return OracleRecommender(world: behaviour)
-            }
-            let r = try StrategyRegistry.make(type: spec.type, parameters: spec.parameters)
-            try r.fit(train, context: FitContext(seed: config.seed &+ StableHash.fnv1a64(spec.name)))
-            return r
-        }
-        let logger = try make(config.logging)
-        let targets = try config.targets.map { try make($0) }
-        let nUsers = world.dataset.userCount
-        let visitWeights = (0..<nUsers).map { max(behaviour.visitProbability(user: $0, day: 0), 0) }
-        guard visitWeights.reduce(0, +) > 0 else { throw RecLabError.data("no user ever visits in this world") }
-        let sampler = AliasTable(weights: visitWeights)
-
-        // The logged contexts (parallel, one random stream per context).
-        let logged = contexts(count: config.visits, seed: config.seed, stream: 1, sampler: sampler, world: world,
-                              logger: logger, loggingRule: config.logging.rule, candidates: config.candidates, drawAction: true)
-        let fresh = contexts(count: config.trueVisits, seed: config.seed, stream: 2, sampler: sampler, world: world,
-                             logger: logger, loggingRule: config.logging.rule, candidates: config.candidates, drawAction: false)
-        var targetsOut: [OPETarget] = []
-        for (t, spec) in config.targets.enumerated() {
-            let policy = targets[t]
-            let piLogged = policyProbabilities(logged, policy: policy, rule: spec.rule, nItems: world.dataset.itemCount)
-            var estimates = estimate(logged, pi: piLogged, seed: config.seed &+ UInt64(t))
-            estimates.sort { order($0.estimator) < order($1.estimator) }
-            // True value: fresh on-policy contexts, exact expected play probability per context.
-            let piFresh = policyProbabilities(fresh, policy: policy, rule: spec.rule, nItems: world.dataset.itemCount)
-            var values = [Double](repeating: 0, count: fresh.count)
-            for (k, c) in fresh.enumerated() {
-                var v = 0.0
-                for (j, item) in c.candidates.enumerated() where piFresh[k][j] > 0 {
-                    v += piFresh[k][j] * behaviour.playProbability(user: c.user, item: Int(item), day: 0)
-                }
-                values[k] = v
-            }
-            let truth = ABAnalysis.meanEstimate(values)
-            let z = Normal.quantile(0.975)
-            targetsOut.append(OPETarget(policy: "\(spec.name) [\(spec.type), \(spec.rule.description)]",
-                                        trueValue: truth.mean, trueCiLow: truth.mean - z * truth.standardError,
-                                        trueCiHigh: truth.mean + z * truth.standardError, estimates: estimates))
+        let session = try OPESession(config: config, world: world)
+        let (logSize, estimates) = session.estimates(logSeed: config.seed)
+        let targetsOut = config.targets.indices.map { t -> OPETarget in
+            let spec = config.targets[t], truth = session.truth[t]
+            return OPETarget(policy: "\(spec.name) [\(spec.type), \(spec.rule.description)]", trueValue: truth.mean,
+                             trueCiLow: truth.ciLow, trueCiHigh: truth.ciHigh, estimates: estimates[t])
         }
         let configHash = SHA256.hexDigest(configText)
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText, seed: config.seed,
@@ -212,7 +174,7 @@ public enum OPERunner {
         let runId = ResultsStore.runId(kind: "ope", configHash: configHash, datasetHash: world.dataset.contentHash, seed: config.seed)
         return OPEResults(runId: runId, name: config.name, provenance: provenance,
                           loggingPolicy: "\(config.logging.name) [\(config.logging.type), \(config.logging.rule.description)]",
-                          logSize: logged.count, targets: targetsOut)
+                          logSize: logSize, targets: targetsOut)
     }
 
     static func order(_ e: String) -> Int { ["replay", "ips", "snips", "dm", "dr"].firstIndex(of: e) ?? 9 }
@@ -325,6 +287,69 @@ public enum OPERunner {
             }
         }
         return out
+    }
+}
+
+/// Fitted policies and each target's true value, reusable across log seeds (the validation reruns only the logs).
+public final class OPESession {
+    public let config: OPEConfig
+    let world: LoadedWorld
+    let logger: any Recommender
+    let targets: [any Recommender]
+    let sampler: AliasTable
+    /// Per target: its on-policy value on `trueVisits` fresh contexts (exact expected play rate per context).
+    public let truth: [MetricSummary]
+
+    public init(config: OPEConfig, world: LoadedWorld) throws {
+        self.config = config
+        self.world = world
+        let behaviour = world.behaviour
+        let train = TrainingSet(dataset: world.dataset, feedback: .implicit)
+        func make(_ spec: PolicySpec) throws -> any Recommender {
+            if spec.type == OracleRecommender.typeName {
+                try spec.parameters.rejectUnknown(allowed: [], owner: "oracle")
+                return OracleRecommender(world: behaviour)
+            }
+            let r = try StrategyRegistry.make(type: spec.type, parameters: spec.parameters)
+            try r.fit(train, context: FitContext(seed: config.seed &+ StableHash.fnv1a64(spec.name)))
+            return r
+        }
+        logger = try make(config.logging)
+        targets = try config.targets.map { try make($0) }
+        let visitWeights = (0..<world.dataset.userCount).map { max(behaviour.visitProbability(user: $0, day: 0), 0) }
+        guard visitWeights.reduce(0, +) > 0 else { throw RecLabError.data("no user ever visits in this world") }
+        sampler = AliasTable(weights: visitWeights)
+        let fresh = OPERunner.contexts(count: config.trueVisits, seed: config.seed, stream: 2, sampler: sampler, world: world,
+                                       logger: logger, loggingRule: config.logging.rule, candidates: config.candidates,
+                                       drawAction: false)
+        let z = Normal.quantile(0.975)
+        truth = config.targets.indices.map { [targets] t in
+            let pi = OPERunner.policyProbabilities(fresh, policy: targets[t], rule: config.targets[t].rule,
+                                                   nItems: world.dataset.itemCount)
+            let values = fresh.indices.map { k -> Double in
+                var v = 0.0
+                for (j, item) in fresh[k].candidates.enumerated() where pi[k][j] > 0 {
+                    v += pi[k][j] * behaviour.playProbability(user: fresh[k].user, item: Int(item), day: 0)
+                }
+                return v
+            }
+            let e = ABAnalysis.meanEstimate(values)
+            return MetricSummary(mean: e.mean, ciLow: e.mean - z * e.standardError, ciHigh: e.mean + z * e.standardError, n: e.n)
+        }
+    }
+
+    /// Logs `config.visits` visits with the given seed and estimates every target from them.
+    public func estimates(logSeed: UInt64) -> (logSize: Int, perTarget: [[OPEEstimate]]) {
+        let logged = OPERunner.contexts(count: config.visits, seed: logSeed, stream: 1, sampler: sampler, world: world,
+                                        logger: logger, loggingRule: config.logging.rule, candidates: config.candidates,
+                                        drawAction: true)
+        let out = config.targets.indices.map { t -> [OPEEstimate] in
+            let pi = OPERunner.policyProbabilities(logged, policy: targets[t], rule: config.targets[t].rule,
+                                                   nItems: world.dataset.itemCount)
+            return OPERunner.estimate(logged, pi: pi, seed: logSeed &+ UInt64(t))
+                .sorted { OPERunner.order($0.estimator) < OPERunner.order($1.estimator) }
+        }
+        return (logged.count, out)
     }
 }
 

@@ -7,7 +7,8 @@ public enum RowKind: String, Sendable, CaseIterable {
     case topPicks = "top-picks"
     /// Titles most co-watched (cosine over the arm's training data) with the user's latest play.
     case becauseYouWatched = "because-you-watched"
-    /// Most played titles of the arm's last seven days (historical popularity before any log exists).
+    /// Most played titles of the arm's last seven days (historical popularity before any log exists),
+    /// refreshed whenever the arm's models are retrained.
     case trending
     /// The user's n-th favourite genre (n = how many genre rows came before), ranked by the arm's strategy.
     case genre

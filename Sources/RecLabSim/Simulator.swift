@@ -54,6 +54,8 @@ public struct SimulationResult: Sendable {
     public let log: ImpressionLog
     /// Visits simulated, pre-period included.
     public let totalVisits: Int
+    /// Wall-clock seconds spent (re)fitting strategies and their row sources (for benchmarks; never in ab.json).
+    public var fitSeconds: Double = 0
 
     /// The same per-user outcomes under another assignment. Valid only when outcomes do not depend on the
     /// arm, i.e. an A/A test without retraining (each user's page and behaviour are then identical in every
@@ -62,7 +64,7 @@ public struct SimulationResult: Sendable {
     public func reassigned(_ newAssignment: [Int]) -> SimulationResult {
         precondition(newAssignment.count == assignment.count && !assignment.contains(-1))
         return SimulationResult(armNames: armNames, assignment: newAssignment, experiment: experiment, pre: pre,
-                                daily: [], exposure: exposure, log: ImpressionLog(), totalVisits: totalVisits)
+                                daily: [], exposure: exposure, log: ImpressionLog(), totalVisits: totalVisits, fitSeconds: fitSeconds)
     }
 }
 
@@ -174,7 +176,10 @@ public final class ABSimulator {
         var log = ImpressionLog()
         var totalVisits = 0
 
+        var fitSeconds = 0.0
         func fitModel(_ spec: ArmSpec, armIndex: Int, day: Int, extra: [InteractionRecord]) throws -> ArmModel {
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer { fitSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
             let rec = try makeStrategy(spec)
             let ds: Dataset
             if extra.isEmpty {
@@ -223,15 +228,17 @@ public final class ABSimulator {
                 preModel!.trending = trending(prePlays, today: day)
             } else {
                 let refit = expDay == 0 || (s.retrainEvery > 0 && expDay % s.retrainEvery == 0)
+                // Trending is refreshed with the models (the same batch job): with `retrain_every: 0` nothing
+                // learned from the experiment's logs reaches the page, so arms running one strategy stay identical.
                 if refit {
                     models = try (0..<nArms).map { a in
                         let extra = s.trainingScope == .arm ? sharedLog + armLog[a] : sharedLog + armLog.flatMap { $0 }
                         return try fitModel(s.arms[a], armIndex: a, day: day, extra: extra)
                     }
-                }
-                for a in 0..<nArms {
-                    let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
-                    models[a].trending = trending(plays, today: day)
+                    for a in 0..<nArms {
+                        let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
+                        models[a].trending = trending(plays, today: day)
+                    }
                 }
             }
             // Holdout users and the pre-period are served by the control's model.
@@ -325,7 +332,7 @@ public final class ABSimulator {
         }
         progress?.finish()
         return SimulationResult(armNames: s.arms.map(\.name), assignment: assignment, experiment: experiment, pre: pre,
-                                daily: daily, exposure: exposure, log: log, totalVisits: totalVisits)
+                                daily: daily, exposure: exposure, log: log, totalVisits: totalVisits, fitSeconds: fitSeconds)
     }
 
     /// For each item, the `keep` items most co-watched with it by cosine similarity of binary user vectors

@@ -50,6 +50,9 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
             throw RecLabError.config("ease needs a dense \(n) × \(n) matrix (\(4 * n * n / 1_000_000) MB) for the \(n) items with training data, above max_items = \(maxItems); raise max_items or use item-knn",
                                      key: "max_items")
         }
+        // Three steps of very different length; the reporter shows which one is running on long fits.
+        let progress = context.showProgress ? ProgressReporter("ease fit (Gram, Cholesky, inverse) n=\(n)", total: 3, interval: 0) : nil
+        defer { progress?.finish() }
         var g = [Float](repeating: 0, count: n * n)
         let userVals = binarize ? [Float](repeating: 1, count: byUser.nonZeroCount) : byUser.values
         let itemVals = binarize ? [Float](repeating: 1, count: byItem.nonZeroCount) : byItem.values
@@ -72,6 +75,7 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
                 }
             }
         }
+        progress?.advance()
         if n > 0 {
             // Row-major symmetric = column-major symmetric; "U" in LAPACK's column-major terms is the row-major
             // lower triangle.
@@ -82,7 +86,9 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
             guard info == 0 else {
                 throw RecLabError.data("ease: XᵀX + λI is not positive definite (LAPACK spotrf info \(info)); increase lambda")
             }
+            progress?.advance()
             g.withUnsafeMutableBufferPointer { spotri_(&uplo, &dim, $0.baseAddress, &dim, &info) }
+            progress?.advance()
             guard info == 0 else {
                 throw RecLabError.data("ease: inverting XᵀX + λI failed (LAPACK spotri info \(info)); increase lambda")
             }

@@ -15,7 +15,7 @@ struct Reclab: ParsableCommand {
         subcommands: [
             ImportCommand.self, GenerateCommand.self, InspectCommand.self,
             StrategiesCommand.self, RunCommand.self, RunsCommand.self,
-            SimulateCommand.self, OpeCommand.self,
+            SimulateCommand.self, OpeCommand.self, ValidateCommand.self,
             ReportCommand.self, CheckCommand.self, BaselineCommand.self,
         ]
     )

@@ -169,3 +169,37 @@ final class SimulationTests: XCTestCase {
         XCTAssertNotEqual(r0.exposure[1], r1.exposure[1], "retraining had no effect")
     }
 }
+
+final class HoldoutAndScopeTests: XCTestCase {
+    func testHoldoutUsersAreServedButNotAnalysed() throws {
+        let world = SimulationTests.world
+        var s = SimulationSettings(seed: 3, days: 3, retrainEvery: 0, salt: "h", holdout: 0.3,
+                                   page: PageLayout(rows: [.topPicks, .trending], slots: 5),
+                                   arms: [ArmSpec(name: "a", type: "toy-popular"), ArmSpec(name: "b", type: "toy-random")])
+        s.keepLog = true
+        let r = try Toy.simulator(world: world, settings: s).run()
+        let held = r.assignment.filter { $0 == -1 }.count
+        XCTAssertEqual(Double(held) / 400, 0.3, accuracy: 0.07)
+        // Held-out users visit (their impressions are logged with arm -1) but have no experiment totals.
+        XCTAssertTrue(r.log.arm.contains(-1))
+        for (u, a) in r.assignment.enumerated() where a == -1 { XCTAssertEqual(r.experiment[u], UserTotals()) }
+        let out = ABAnalysis.analyse(r, settings: s, analysis: AnalysisSettings())
+        XCTAssertEqual(out.arms.map(\.users).reduce(0, +), ABAnalysis.analysedUsers(r).map(\.count).reduce(0, +))
+        XCTAssertEqual(out.srm.observed.values.reduce(0, +), out.arms.map(\.users).reduce(0, +))
+    }
+
+    func testSharedTrainingDataMakesIdenticalArmsIndistinguishable() throws {
+        // Two arms with the same strategy, retrained daily. With `shared` data both arms train on all logs, so
+        // every user's outcome is the same whatever the assignment; with `arm` data each arm learns from its
+        // own users' plays, and reshuffling users changes outcomes (the feedback loop is per arm).
+        let world = SimulationTests.world
+        func run(_ scope: TrainingScope, salt: String) throws -> [UserTotals] {
+            try Toy.simulator(world: world, settings: SimulationSettings(
+                seed: 4, days: 4, retrainEvery: 1, trainingScope: scope, salt: salt,
+                page: PageLayout(rows: [.topPicks, .becauseYouWatched, .trending], slots: 5),
+                arms: [ArmSpec(name: "a", type: "toy-popular"), ArmSpec(name: "b", type: "toy-popular")])).run().experiment
+        }
+        XCTAssertEqual(try run(.shared, salt: "x"), try run(.shared, salt: "y"))
+        XCTAssertNotEqual(try run(.arm, salt: "x"), try run(.arm, salt: "y"))
+    }
+}

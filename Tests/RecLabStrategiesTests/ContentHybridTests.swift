@@ -108,3 +108,20 @@ final class HybridTests: XCTestCase {
         }
     }
 }
+
+final class HybridWithFactorBaseTests: XCTestCase {
+    /// The hybrid passes `base.*` parameters to a factor model and stays deterministic per seed.
+    func testImplicitALSBaseWithPrefixedParameters() throws {
+        let train = StrategyTestData.train(.implicit, withContent: true)
+        let params: [String: ParamValue] = ["base": .string("implicit-als"), "base.factors": .int(3), "base.iterations": .int(4),
+                                            "base.regularization": .double(0.1), "min_user_interactions": .int(2)]
+        let a = try StrategyTestData.fitted("hybrid", params, train: train, seed: 3)
+        let b = try StrategyTestData.fitted("hybrid", params, train: train, seed: 3)
+        for u in 0..<5 { XCTAssertEqual(StrategyTestData.scores(a, user: u), StrategyTestData.scores(b, user: u)) }
+        for s in StrategyTestData.scores(a, user: 0) { XCTAssertTrue(s >= 0 && s <= 1, "blend of [0, 1] scores") }
+        XCTAssertEqual(Set(StrategyTestData.ranking(a, user: 0, train: train)), [3, 4])
+        XCTAssertThrowsError(try StrategyRegistry.make(type: "hybrid", parameters: Parameters(["base": .string("implicit-als"), "base.factors": .string("many")]))) {
+            XCTAssertEqual(($0 as? RecLabError)?.key, "base.factors")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import RecLabCore
+import RecLabSim
+
+/// `reclab validate`: repeated-seed checks of the A/B statistics and the OPE estimators.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check the A/B simulation and OPE over many seeds: A/A false positives, planted effects, SRM, OPE coverage.",
+        discussion: """
+            CHECK is one of:
+              aa       every arm runs the control's strategy; the share of significant comparisons (raw p < alpha)
+                       per metric is the false-positive rate, which should be close to alpha (3-7% at 0.05).
+              planted  the control against an oracle ranking by true affinity; the share of seeds where the
+                       oracle's lift is significant and positive is the detection rate.
+              srm      one A/A simulation reassigned with many salts: how often a correct assignment is flagged
+                       (about the threshold) and how often one that lost --skew of the treatment's users is.
+              ope      independent logs of an OPE config: how often each estimator's 95% interval covers the
+                       target's true value, with its mean estimate and mean absolute error (DM's bias shows here).
+            CONFIG is an A/B config (aa, planted, srm) or an OPE config (ope). Run in a release build for the
+            full figures, e.g.: reclab validate aa experiments/ab-tiny.yaml --seeds 200
+            """
+    )
+
+    @Argument(help: "aa, planted, srm or ope.")
+    var check: String
+
+    @Argument(help: "A/B config (aa, planted, srm) or OPE config (ope).")
+    var config: String
+
+    @Option(name: .long, help: "Number of seeds (simulations, salts or logs).")
+    var seeds: Int = 200
+
+    @Flag(name: .long, help: "Keep the config's retraining cadence (default: no retraining, which is much faster).")
+    var retrain = false
+
+    @Option(name: .long, help: "srm: share of the treatment's users lost in the skewed case.")
+    var skew: Double = 0.1
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard ["aa", "planted", "srm", "ope"].contains(check) else {
+            throw ValidationError("unknown check '\(check)'; expected aa, planted, srm or ope")
+        }
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard skew > 0 && skew < 1 else { throw ValidationError("--skew must be in (0, 1)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            common.apply()
+            let progress = ProgressReporter.isEnabled ? ProgressReporter("validate \(check)", total: seeds) : nil
+            if check == "ope" {
+                let (ope, _) = try OPEConfig.load(path: config)
+                let world = try SimWorlds.load(ope.dataset)
+                let r = try Validation.ope(config: ope, world: world, seeds: seeds, progress: progress)
+                print("OPE validation '\(ope.name)' (\(world.kind) world): \(r.seeds) independent logs of \(ope.visits) visits")
+                for t in r.targets {
+                    print("\n\(t.name): " + String(format: "true value %.4f", t.truth))
+                    print("  estimator  coverage of 95% CI   mean estimate   bias      mean |error|")
+                    for e in t.estimators {
+                        print("  " + e.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                              + String(format: " %4d/%-4d (%5.1f%%)    %.4f          %+.4f   %.4f", e.covered, r.seeds,
+                                       100 * Double(e.covered) / Double(r.seeds), e.mean, e.mean - t.truth, e.meanAbsError))
+                    }
+                }
+                return
+            }
+            let (ab, _) = try ABConfig.load(path: config)
+            let world = try SimWorlds.load(ab.dataset)
+            switch check {
+            case "srm":
+                let r = try Validation.srm(config: ab, world: world, seeds: seeds, skew: skew)
+                print("SRM validation '\(ab.name)' (\(world.kind) world, " + String(format: "%.0f analysed users per run, threshold %g):",
+                             r.meanUsers, ab.analysis.srmThreshold))
+                print(String(format: "  correct assignment flagged in %d of %d salts (%.1f%%)", r.flaggedCorrect, r.seeds,
+                             100 * Double(r.flaggedCorrect) / Double(r.seeds)))
+                print(String(format: "  treatment losing %.0f%% of its users flagged in %d of %d salts (%.1f%%)", 100 * r.skew,
+                             r.flaggedSkewed, r.seeds, 100 * Double(r.flaggedSkewed) / Double(r.seeds)))
+            default:
+                let isAA = check == "aa"
+                let r = isAA ? try Validation.aa(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress)
+                             : try Validation.planted(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress)
+                let control = ab.simulation.arms[ab.simulation.control]
+                print((isAA ? "A/A validation" : "Planted-effect validation") + " '\(ab.name)' (\(world.kind) world): "
+                      + "\(control.type) vs \(isAA ? control.type : "oracle"), \(r.seeds) seeds, \(ab.simulation.days) days, "
+                      + (retrain ? "retraining every \(ab.simulation.retrainEvery) days" : "no retraining")
+                      + String(format: ", alpha %g", ab.analysis.alpha))
+                print("  metric                  " + (isAA ? "false positives (raw p < alpha)" : "significant (raw p)   of which positive"))
+                for m in ABAnalysis.metrics.map(\.name) {
+                    let n = r.significant[m, default: 0]
+                    var line = "  " + m.padding(toLength: 24, withPad: " ", startingAt: 0)
+                        + String(format: "%4d/%-4d (%5.1f%%)", n, r.seeds, 100 * r.rate(m))
+                    if !isAA { line += String(format: "   %4d", r.positive[m, default: 0]) }
+                    print(line)
+                }
+                print(String(format: "  runs with any Holm-significant comparison: %d/%d (%.1f%%)", r.anyHolmSignificant, r.seeds,
+                             100 * Double(r.anyHolmSignificant) / Double(r.seeds)))
+            }
+        }
+    }
+}
