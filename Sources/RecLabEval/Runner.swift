@@ -27,7 +27,7 @@ public enum ExperimentRunner {
                                      file: config.configPath, key: "relevance")
         }
         let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
-        let metrics = config.metrics.sorted()
+        let metrics = config.metrics          // config order: the table and documents follow it
         let userSpecs = metrics.filter { $0.base.scope == .perUser }
         let catalogueSpecs = metrics.filter { $0.base.scope == .catalogue }
         let ratingSpecs = metrics.filter { $0.base.scope == .rating }

@@ -304,18 +304,22 @@ public enum SyntheticGenerator {
                         candidateFirst = [Float](repeating: 0, count: looks * 2)
                     }
                     for j in 0..<looks {
-                        let source = rng.nextDouble()
+                        // One 64-bit draw gives the source (top 16 bits), an index (middle 32 bits, scaled
+                        // by multiply-shift) and the alias coin (low 16 bits): a third of the generator calls.
+                        let r = rng.next()
+                        let source = Double(r >> 48) * 0x1p-16
+                        let index = (r >> 16) & 0xFFFF_FFFF, coin = Float(r & 0xFFFF) * 0x1p-16
                         let item: Int
                         if source < newShare && recentHi > recentLo {
-                            item = BYREL.buffer[recentLo + rng.nextInt(recentHi - recentLo)]
+                            item = BYREL.buffer[recentLo + Int((index &* UInt64(recentHi - recentLo)) >> 32)]
                         } else if source < genreCut && g > 0 {
-                            let x = rng.nextDouble() * genreTotal
+                            let x = Double(index) * 0x1p-32 * genreTotal
                             var genre = 0
                             while genre < g - 1 && genreCumulative[genre] <= x { genre += 1 }
                             let lo = genreOffsets.buffer[genre]
-                            item = Int(genreItemsFlat.buffer[genreItemAlias.sample(&rng, offset: lo, count: genreOffsets.buffer[genre + 1] - lo)])
+                            item = Int(genreItemsFlat.buffer[genreItemAlias.sample(rng.next(), offset: lo, count: genreOffsets.buffer[genre + 1] - lo)])
                         } else {
-                            item = popularityAlias.sample(&rng, offset: 0, count: n)
+                            item = popularityAlias.sample(index: index, coin: coin, offset: 0, count: n)
                         }
                         candidates[j] = item
                     }
@@ -425,11 +429,19 @@ struct FlatAlias: @unchecked Sendable {
         entries = UnsafeBuffer(all)
     }
 
+    /// A draw from table `offset ..< offset + count` given 32 random bits for the slot and a uniform
+    /// coin in [0, 1) (16-bit resolution: acceptance probabilities are off by at most 2^-16).
     @inline(__always)
-    func sample(_ rng: inout SeededRandom, offset: Int, count: Int) -> Int {
-        let i = offset + rng.nextInt(count)
+    func sample(index: UInt64, coin: Float, offset: Int, count: Int) -> Int {
+        let i = offset + Int((index &* UInt64(count)) >> 32)
         let e = entries.buffer[i]
-        return rng.nextFloat() < e.probability ? i : offset + Int(e.alias)
+        return coin < e.probability ? i : offset + Int(e.alias)
+    }
+
+    /// The same from one 64-bit random word.
+    @inline(__always)
+    func sample(_ random: UInt64, offset: Int, count: Int) -> Int {
+        sample(index: random >> 32, coin: Float(random & 0xFFFF) * 0x1p-16, offset: offset, count: count)
     }
 
     func free() { entries.free() }

@@ -61,7 +61,7 @@ func benchImport() throws {
         print("  \(name): \(rows) rows (\(result.report.ratingsRead) ratings), hash \(hash.prefix(12))")
         line("parse only", parse, rate: true)
         for (phase, seconds) in phases {
-            print("      " + phase.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%7.1f ms wall (last run)", seconds * 1e3))
+            print("      " + phase.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%7.1f ms wall (last run)", seconds * 1e3))
         }
         line("content hash", hashing, note: "(runs beside the inserts in a store write)")
         line("store write", write, note: "(SQLite inserts + hash on a 2nd thread)")

@@ -205,6 +205,10 @@ final class MalformedInputTests: XCTestCase {
         assertInputError("latest-empty-ratings", file: "ratings.csv", line: 1, contains: "the file is empty")
     }
 
+    func testDatFormatColumnCount() {
+        assertInputError("ml1m-wrong-columns", file: "ratings.dat", line: 2, contains: "wrong column count: expected 4 fields (userId, movieId, rating, timestamp), found 3")
+    }
+
     func testLineNumbersCountPhysicalLinesInsideQuotedFields() {
         assertInputError("latest-multiline-title", file: "movies.csv", line: 5, contains: "column 'movieId': 'x' is not an integer")
     }
