@@ -63,6 +63,7 @@ public enum ExperimentRunner {
                     let kind = spec.feedback ?? defaultFeedback
                     if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: dataset, rows: fold.train, feedback: kind) }
                     let model = try makeStrategy(spec)
+                    log("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
                     let fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
                     var result = FoldStrategyResult()
                     let evalSeconds = timed {
