@@ -28,4 +28,10 @@ if [ "${1:-}" = "--update" ]; then
     exit 0
 fi
 "$BIN" report "$WORK/run" --out reports/ci --quiet || echo "gate: warning: could not write reports/ci (the gate itself still runs)" >&2
-"$BIN" check "$WORK/run/metrics.json" --baseline "$BASELINE"
+status=0
+"$BIN" check "$WORK/run/metrics.json" --baseline "$BASELINE" || status=$?
+if [ "$status" = 1 ]; then
+    echo "gate: if the change of these numbers is deliberate (a strategy, metric or generator change), accept it with" >&2
+    echo "gate:   scripts/ci-gate.sh --update   and commit $BASELINE saying why." >&2
+fi
+exit "$status"

@@ -164,6 +164,11 @@ public enum ChartBuilder {
             set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
             """
         if logX { commands += "\nset logscale x" }
+        // Non-negative data whose padding would dip below zero: start the axis at zero instead.
+        let allY = series.flatMap { $0.points.flatMap { [$0.y, $0.low, $0.high] } }.filter(\.isFinite)
+        if let minY = allY.min(), let maxY = allY.max(), minY >= 0, minY - 0.05 * (maxY - minY) < 0 {
+            commands += "\nset yrange [0:*]"
+        }
         // Whole-number x (days): whole-number tics, every one while there are few.
         if integerX && xtics == nil && !logX { commands += xRange <= 20 ? "\nset xtics 1" : "\nset format x '%.0f'" }
         if let xtics {

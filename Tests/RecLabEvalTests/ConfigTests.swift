@@ -154,4 +154,16 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(r.key, "repeats")
         XCTAssertTrue(r.message.contains("randomised split"))
     }
+
+    func testInlineSyntheticDatasetIsValidatedWithLines() throws {
+        let ok = try ExperimentConfig.parse(text: yaml().replacingOccurrences(of: "  store: \(store)", with: "  synthetic: {users: 20, movies: 10, days: 3}"),
+                                            path: "exp.yaml", validate: validate)
+        XCTAssertEqual(ok.dataset, .synthetic(path: nil))
+        let e = try XCTUnwrap(parseError(yaml().replacingOccurrences(of: "  store: \(store)", with: "  synthetic:\n    users: 20\n    userz: 3")))
+        XCTAssertEqual(e.line, 6)
+        XCTAssertEqual(e.key, "dataset.synthetic.userz")
+        let two = try XCTUnwrap(parseError(yaml().replacingOccurrences(of: "  store: \(store)", with: "  store: \(store)\n  movielens: x")))
+        XCTAssertTrue(two.message.contains("exactly one of"))
+        XCTAssertEqual(two.key, "dataset")
+    }
 }

@@ -193,6 +193,23 @@ final class RunnerTests: XCTestCase {
         // Per-fold rows are present alongside the overall ones.
         XCTAssertFalse(a.document.results.filter { $0.fold != nil }.isEmpty)
     }
+
+    func testRepeatsRerunRandomSplitsWithDerivedSeeds() throws {
+        var c = try config(metrics: ["hit@3"])
+        c.split = SplitSpec(method: .holdout(testFraction: 0.4))
+        c.relevance = .implicit
+        c.repeats = 3
+        let out = try run(c)
+        XCTAssertEqual(out.document.split.folds, 3)
+        XCTAssertEqual(out.document.split.parameters["repeats"], "3")
+        XCTAssertEqual(Set(out.document.results.compactMap(\.fold)), [0, 1, 2])
+        // Repeat 0 uses the config's seed itself: its fold equals a single run's split.
+        c.repeats = 1
+        let single = try run(c)
+        let fold0 = out.document.results.filter { $0.fold == 0 }.map(\.mean)
+        let one = single.document.results.filter { $0.fold == nil }.map(\.mean)
+        XCTAssertEqual(fold0, one)
+    }
 }
 
 enum ResultFilesTestHelper {
