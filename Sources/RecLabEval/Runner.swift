@@ -27,7 +27,7 @@ public enum ExperimentRunner {
                                      file: config.configPath, key: "relevance")
         }
         let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
-        let metrics = config.metrics.sorted()
+        let metrics = config.metrics          // config order: the table and documents follow it
         let userSpecs = metrics.filter { $0.base.scope == .perUser }
         let catalogueSpecs = metrics.filter { $0.base.scope == .catalogue }
         let ratingSpecs = metrics.filter { $0.base.scope == .rating }
@@ -63,6 +63,7 @@ public enum ExperimentRunner {
                     let kind = spec.feedback ?? defaultFeedback
                     if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: dataset, rows: fold.train, feedback: kind) }
                     let model = try makeStrategy(spec)
+                    log("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
                     let fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
                     var result = FoldStrategyResult()
                     let evalSeconds = timed {

@@ -10,13 +10,13 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run an offline experiment: fit strategies on training folds, rank the full catalogue, compute metrics.",
         discussion: """
-            CONFIG is an experiment file such as experiments/tiny.yaml (see the README, "Offline experiments").
-            The whole config is checked before any work: unknown keys, wrong types, unknown strategies or metrics
-            and bad parameters are reported with file, line and key.
+            CONFIG is an experiment file such as experiments/tiny.yaml (see the README, "Offline experiments"). \
+            The whole config is checked before any work: unknown keys, wrong types, unknown strategies or metrics \
+            and bad parameters are reported with file, line and key, and nothing is written.
 
-            Writes DIR/metrics.json (the result document reports and `reclab check` read) and DIR/metrics.csv
-            (strategy, metric, fold, mean, ci_low, ci_high, n_users), prints a strategy x metric table, and
-            records the run with its provenance in a results store: --results DB when given, else
+            Writes DIR/metrics.json (the result document `reclab report` and `reclab check` read) and \
+            DIR/metrics.csv (strategy, metric, fold, mean, ci_low, ci_high, n_users), prints a strategy x metric \
+            table, and records the run with its provenance in a results store: --results DB when given, else \
             DIR/results.sqlite. DIR defaults to reports/runs/<name>.
 
             Example: reclab run experiments/tiny.yaml --out /tmp/tiny

@@ -10,8 +10,9 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List and show experiment runs recorded in a results store.",
         discussion: """
-            Without --results, reads every reports/runs/*/results.sqlite (where `reclab run` records by default)
+            Without --results, reads every reports/runs/*/results.sqlite (where `reclab run` records by default) \
             and reports/*/results.sqlite (for example the demo's).
+
             Examples: reclab runs list; reclab runs show offline-1a2b3c --results results.sqlite
             """,
         subcommands: [List.self, Show.self]

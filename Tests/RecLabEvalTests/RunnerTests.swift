@@ -210,6 +210,27 @@ final class RunnerTests: XCTestCase {
         let one = single.document.results.filter { $0.fold == nil }.map(\.mean)
         XCTAssertEqual(fold0, one)
     }
+
+    /// The issue's top-N protocol on real data against an independent implementation: most-popular on
+    /// ml-latest-small, per-user temporal 20% split, relevant = rating >= 4. The reference values come from
+    /// Tests/Oracles/most_popular_oracle.py (plain Python over the CSV files).
+    func testMostPopularOnMLLatestSmallMatchesIndependentOracle() throws {
+        let folder = try TestSupport.sharedDataset("ml-latest-small")
+        let text = """
+            name: oracle
+            dataset: {movielens: \(folder.path)}
+            split: {method: user-temporal, fraction: 0.2}
+            relevance: 4.0
+            strategies: [{name: pop, type: most-popular}]
+            metrics: [ndcg@10, recall@10]
+            """
+        let c = try ExperimentConfig.parse(text: text, path: nil)
+        let out = try ExperimentRunner.run(c, dataset: try ExperimentRunner.loadDataset(c))
+        XCTAssertEqual(out.document.excludedUsers, 18)
+        XCTAssertEqual(try value(out, "pop", "ndcg@10").nUsers, 592)
+        XCTAssertEqual(try value(out, "pop", "ndcg@10").mean, 0.0743136689083231, accuracy: 1e-12)
+        XCTAssertEqual(try value(out, "pop", "recall@10").mean, 0.04957833662173643, accuracy: 1e-12)
+    }
 }
 
 enum ResultFilesTestHelper {

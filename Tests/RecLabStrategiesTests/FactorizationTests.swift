@@ -267,6 +267,39 @@ final class FactorizationTests: XCTestCase {
         }
     }
 
+    /// The stratified SGD schedule partitions the ratings: every entry is in exactly one block, the block
+    /// of its user's and its item's strata; strata are balanced; an epoch visits every block once.
+    func testStratifiedScheduleBlocksPartitionTheRatings() {
+        let p = Self.planted(users: 50, items: 30)
+        let m = TrainingSet(dataset: p.dataset, rows: p.trainRows, feedback: .explicit).byUser
+        var rng = SeededRandom(seed: 8)
+        let schedule = StratifiedSchedule(m, strata: 4, rng: &rng)
+        var seen = [Int](repeating: 0, count: m.nonZeroCount)
+        for a in 0..<4 {
+            for b in 0..<4 {
+                for e in schedule.blocks[a * 4 + b] {
+                    seen[Int(e)] += 1
+                    XCTAssertEqual(Int(schedule.userBlock[Int(schedule.rowOf[Int(e)])]), a)
+                    XCTAssertEqual(Int(schedule.itemBlock[Int(m.columns[Int(e)])]), b)
+                }
+            }
+        }
+        XCTAssertEqual(seen, [Int](repeating: 1, count: m.nonZeroCount))
+        // Balanced strata: block sizes differ by at most one user / item.
+        for blocks in [schedule.userBlock, schedule.itemBlock] {
+            let sizes = (0..<4).map { s in blocks.filter { $0 == s }.count }
+            XCTAssertLessThanOrEqual(sizes.max()! - sizes.min()!, 1)
+        }
+        // An epoch visits each block exactly once.
+        var visits = [Int](repeating: 0, count: 16)
+        let lock = NSLock()   // the blocks of a sub-epoch run concurrently
+        var epochRandom = SeededRandom(seed: 1)
+        schedule.runEpoch(seed: 1, epoch: 0, rng: &epochRandom) { a, b, _, _ in
+            lock.lock(); visits[a * 4 + b] += 1; lock.unlock()
+        }
+        XCTAssertEqual(visits, [Int](repeating: 1, count: 16))
+    }
+
     // MARK: parameters
 
     func testParameterErrorsNameTheKey() {
