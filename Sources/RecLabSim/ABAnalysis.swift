@@ -53,6 +53,11 @@ public enum ABAnalysis {
         ABMetric(name: "visits_per_user", kind: .perUser({ $0.visits })),
     ]
 
+    /// Metrics CUPED applies to (the per-user ones).
+    public static var cupedMetrics: [String] {
+        metrics.compactMap { m in if case .perUser = m.kind { return m.name } else { return nil } }
+    }
+
     /// The users analysed in each arm: assigned to it and visiting at least once during the experiment
     /// (visiting does not depend on the arm, so this trigger keeps the comparison unbiased).
     public static func analysedUsers(_ r: SimulationResult) -> [[Int]] {

@@ -37,7 +37,7 @@ public enum ABRunner {
         let card = DatasetCards.card(world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
                                     seed: config.simulation.seed, reclabVersion: RecLabVersion.string,
-                                    gitCommit: nil, createdAt: nil, dataset: card)
+                                    gitCommit: RecLabVersion.gitCommit(), createdAt: nil, dataset: card)
         let runId = ResultsStore.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
                                        seed: config.simulation.seed)
         let doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,

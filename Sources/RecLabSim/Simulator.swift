@@ -242,6 +242,8 @@ public final class ABSimulator {
                 }
             }
             // Holdout users and the pre-period are served by the control's model.
+            // Titles not yet released today (checked once per day, not per visit).
+            let unavailable: [Int32] = (0..<Int32(nItems)).filter { !world.isAvailable(item: Int($0), day: day) }
             let servingModels: [ArmModel] = isPre ? [ArmModel](repeating: preModel!, count: nArms) : models
             let holdoutModel = isPre ? preModel! : models[control]
 
@@ -262,7 +264,8 @@ public final class ABSimulator {
                                 let model = a >= 0 ? servingModels[a] : holdoutModel
                                 let epsilon = (!isPre && a >= 0) ? s.arms[a].epsilon : 0
                                 var ctx = VisitContext(user: u, day: day, nItems: nItems, nGenres: nGenres, page: s.page,
-                                                       epsilon: epsilon, genreItems: genreItems, itemGenres: itemGenres)
+                                                       epsilon: epsilon, genreItems: genreItems, itemGenres: itemGenres,
+                                                       unavailable: unavailable)
                                 let visit = scores.withUnsafeMutableBufferPointer { sb in
                                     shownStamp.withUnsafeMutableBufferPointer { st in
                                         ctx.simulate(model: model, world: world, scores: sb, shownStamp: st,
@@ -388,6 +391,7 @@ struct VisitContext {
     let epsilon: Double
     let genreItems: [[Int32]]
     let itemGenres: [[Int32]]
+    let unavailable: [Int32]
 
     mutating func simulate(model: ABSimulator.ArmModel, world: any UserBehaviour, scores: UnsafeMutableBufferPointer<Float>,
                            shownStamp: UnsafeMutableBufferPointer<Int32>, watched: inout [Int32], lastPlayed: inout Int32,
@@ -396,7 +400,7 @@ struct VisitContext {
         let stamp = Int32(truncatingIfNeeded: day &* 1_000_003 &+ user)
         model.recommender.score(user: user, into: scores)
         for i in watched { scores[Int(i)] = -.infinity }
-        for i in 0..<nItems where !world.isAvailable(item: i, day: day) { scores[i] = -.infinity }
+        for i in unavailable { scores[Int(i)] = -.infinity }
         for i in 0..<nItems where !scores[i].isFinite && scores[i] != -.infinity { scores[i] = -.infinity }
         @inline(__always) func available(_ i: Int32) -> Bool { scores[Int(i)] != -.infinity && shownStamp[Int(i)] != stamp }
 

@@ -52,6 +52,12 @@ public enum Validation {
                 table.significant[c.metric, default: 0] += 1
                 if c.lift > 0 { table.positive[c.metric, default: 0] += 1 }
             }
+            for cu in out.cuped ?? [] {
+                for c in cu.comparisons where c.pValue < config.analysis.alpha {
+                    table.significant["cuped:" + c.metric, default: 0] += 1
+                    if c.lift > 0 { table.positive["cuped:" + c.metric, default: 0] += 1 }
+                }
+            }
             if out.comparisons.contains(where: \.significant) { table.anyHolmSignificant += 1 }
             progress?.advance()
         }

@@ -88,10 +88,11 @@ struct ValidateCommand: ParsableCommand {
                       + "\(control.type) vs \(isAA ? control.type : "oracle"), \(r.seeds) seeds, \(ab.simulation.days) days, "
                       + (retrain ? "retraining every \(ab.simulation.retrainEvery) days" : "no retraining")
                       + String(format: ", alpha %g", ab.analysis.alpha))
-                print("  metric                  " + (isAA ? "false positives (raw p < alpha)" : "significant (raw p)   of which positive"))
-                for m in ABAnalysis.metrics.map(\.name) {
+                print("  metric                        " + (isAA ? "false positives (raw p < alpha)" : "significant (raw p)   of which positive"))
+                let cupedNames = ab.analysis.cuped ? ABAnalysis.cupedMetrics.map { "cuped:" + $0 } : []
+                for m in ABAnalysis.metrics.map(\.name) + cupedNames {
                     let n = r.significant[m, default: 0]
-                    var line = "  " + m.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    var line = "  " + m.padding(toLength: 30, withPad: " ", startingAt: 0)
                         + String(format: "%4d/%-4d (%5.1f%%)", n, r.seeds, 100 * r.rate(m))
                     if !isAA { line += String(format: "   %4d", r.positive[m, default: 0]) }
                     print(line)
