@@ -202,6 +202,16 @@ public enum SyntheticGenerator {
         let hourAlias = AliasTable(weights: hourWeights)
         let start = c.startTimestamp, dayLength: Int64 = 86_400
         let recentWindow = Int64(3 * c.noveltyDays * 86_400)
+        // Poisson(browse) by inversion of a tabulated CDF: one uniform per visit instead of ~browse of them.
+        var browseCDF: [Double] = []
+        do {
+            var term = Foundation.exp(-c.browse), total = term, k = 0.0
+            browseCDF.append(total)
+            while total < 1 - 1e-12 && browseCDF.count < 10_000 {
+                k += 1; term *= c.browse / k; total += term
+                browseCDF.append(total)
+            }
+        }
 
         // Hot per-item data packed into one 128-byte-aligned record per title, so a look at a title touches
         // two cache lines instead of one in each of eight arrays: line A holds the factors (up to 16),
@@ -294,7 +304,10 @@ public enum SyntheticGenerator {
                     // Titles released within the recent window and by the end of today.
                     let recentLo = lowerBound(sortedRelease, dayStart - recentWindow)
                     let recentHi = lowerBound(sortedRelease, dayEnd)
-                    let looks = max(1, rng.nextPoisson(mean: c.browse))
+                    let u01 = rng.nextDouble()
+                    var looks = 0
+                    while looks < browseCDF.count - 1 && browseCDF[looks] <= u01 { looks += 1 }
+                    looks = max(1, looks)
                     var plays = 0
                     // Phase 1: draw every title looked at during the visit and load its two record lines.
                     // The loads do not depend on each other, so the CPU overlaps their cache misses.
