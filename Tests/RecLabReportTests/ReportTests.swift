@@ -97,6 +97,7 @@ final class ReportTableTests: XCTestCase {
         XCTAssertTrue(t.latex.contains("als[f=64], \"big\" \\#1 \\textasciitilde{} \\$\\textasciicircum{}\\textbackslash{} & 0.5000 \\\\"), t.latex)
         XCTAssertTrue(t.latex.contains("\\toprule") && t.latex.contains("\\midrule") && t.latex.contains("\\bottomrule"))
         XCTAssertTrue(t.latex.contains("\\begin{tabular}{lr}"))
+        XCTAssertEqual(LaTeX.escape("a − b ≥ 4 ▼ rmse ↓"), "a $-$ b $\\geq$ 4 $\\downarrow$ rmse $\\downarrow$")
         XCTAssertEqual(t.csv, "name,x\r\n\"als[f=64], \"\"big\"\" #1 ~ $^\\\",0.5\r\n")
         XCTAssertEqual(parseCSV(t.csv)[1][0], "als[f=64], \"big\" #1 ~ $^\\")
     }
