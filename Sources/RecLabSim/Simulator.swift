@@ -80,6 +80,7 @@ public struct DailyArmAggregate: Sendable {
     public var userPlays: [Double] = []
     public var userMinutes: [Double] = []
     public var userCompletion: [Double] = []
+    public var userNovelty: [Double] = []
     public var exposure: [Int]
 }
 
@@ -345,6 +346,7 @@ public final class ABSimulator {
                         d.visits += 1; d.impressions += v.items.count; d.plays += v.plays.count
                         d.userImpressions.append(t.impressions); d.userPlays.append(t.plays)
                         d.userMinutes.append(t.watchMinutes); d.userCompletion.append(t.completion)
+                        d.userNovelty.append(t.novelty)
                         for item in v.items { d.exposure[Int(item)] += 1; exposure[a][Int(item)] += 1 }
                         dayAgg[a] = d
                     }

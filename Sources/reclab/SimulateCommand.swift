@@ -37,6 +37,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Results store to record the run in (default: <out>/results.sqlite).")
     var results: String?
 
+    @Flag(name: .long, help: "Also write DIR/impressions.csv: every impression with its logging propensity (large).")
+    var log = false
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -51,7 +54,7 @@ struct SimulateCommand: ParsableCommand {
                 printError("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
             }
             let output = try ABRunner.run(config: ab, configText: text, configPath: config, world: world,
-                                          progress: ProgressReporter.isEnabled)
+                                          progress: ProgressReporter.isEnabled, keepLog: log)
             try ABRunner.write(output, outDir: dir, resultsPath: storePath)
             print(ABRunner.table(output.document))
             if !output.document.srm.ok {
