@@ -52,6 +52,8 @@ public struct Chart: Sendable {
 public enum GnuplotStyle {
     /// Okabe-Ito, ordered so the first colours are the most distinct on white (yellow last).
     public static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"]
+    /// For filled bars: the palette without black.
+    public static let barPalette = palette.filter { $0 != "#000000" }
 
     static var preamble: String {
         var lines = [
@@ -135,8 +137,10 @@ public enum ChartBuilder {
             let c = 2 + 3 * s
             let source = s == 0 ? "DATA" : "''"
             let xtic = s == 0 ? ":xtic(1)" : ""
-            return "\(source) using \(c):\(c + 1):\(c + 2)\(xtic) title \(GnuplotStyle.quote(series[s])) lc rgb '\(GnuplotStyle.colour(s))'" +
-                (s >= GnuplotStyle.palette.count ? " fill pattern \(s / GnuplotStyle.palette.count + 1)" : "")
+            // Bars skip black (its error bars would vanish); beyond seven series the colours repeat hatched.
+            let colours = GnuplotStyle.barPalette
+            return "\(source) using \(c):\(c + 1):\(c + 2)\(xtic) title \(GnuplotStyle.quote(series[s])) lt 1 lc rgb '\(colours[s % colours.count])'" +
+                (s >= colours.count ? " fill pattern \(s / colours.count + 3)" : "")
         }
         commands += "\nplot " + clauses.joined(separator: ", \\\n     ")
         return Chart(name: name, title: title, data: data, commands: commands)

@@ -5,6 +5,8 @@ import RecLabStore
 
 /// The report of an offline evaluation (metrics.json).
 enum OfflineReport {
+    /// Most strategies one chart shows.
+    static let maxChartSeries = 10
     /// Ranking-accuracy metrics (values in 0...1, higher is better), charted together per k.
     static let accuracyBases: Set<String> = ["precision", "recall", "ndcg", "map", "mrr", "hit"]
     /// Beyond-accuracy metrics in 0...1, charted together per k.
@@ -94,6 +96,20 @@ enum OfflineReport {
         c.table(strategyTable)
 
         // Metric tables: one per cutoff (rating metrics apart).
+        // Charts stay readable with at most `maxChartSeries` strategies: large grids chart their best by the
+        // quality metric (tables keep them all).
+        var charted = strategies
+        var chartNote = ""
+        if strategies.count > maxChartSeries, let quality = qualityMetric(metrics, rows: rows) {
+            let lower = rows.first { $0.metric == quality }?.lowerIsBetter ?? false
+            let ranked = strategies.filter { result($0, quality)?.mean.isFinite == true }
+                .sorted { lower ? result($0, quality)!.mean < result($1, quality)!.mean : result($0, quality)!.mean > result($1, quality)!.mean }
+            let keep = Set(ranked.prefix(maxChartSeries))
+            charted = strategies.filter(keep.contains)
+            chartNote = ", best \(charted.count) of \(strategies.count) by \(quality)"
+            c.line("> Charts show the best \(charted.count) of \(strategies.count) strategies by \(quality); the tables list all.")
+            c.line()
+        }
         c.heading(2, "Metrics")
         c.line("Mean [95% CI] per strategy; the best value per metric in bold.")
         c.line()
@@ -118,7 +134,7 @@ enum OfflineReport {
                 for (i, r) in cands where r.mean == bestValue { table.emphasise(row: i, column: col + 1) }
             }
             c.table(table)
-            if g.k == nil || g.k == mainK { chartGroup(g, strategies: strategies, result: result, into: &c) }
+            if g.k == nil || g.k == mainK { chartGroup(g, strategies: charted, note: chartNote, result: result, into: &c) }
         }
 
         // Metric against k.
@@ -133,12 +149,12 @@ enum OfflineReport {
             c.heading(3, "Metrics against the cutoff k")
             for base in kBases {
                 let ks = Set(byBase[base]!.compactMap(\.k)).sorted()
-                let series = strategies.map { s in
+                let series = charted.map { s in
                     Series(name: s, points: ks.compactMap { k in
                         byBase[base]!.first { $0.strategy == s && $0.k == k }.map { (Double(k), $0.mean, $0.ciLow, $0.ciHigh) }
                     })
                 }.filter { !$0.points.isEmpty }
-                c.chart(ChartBuilder.lines(name: "\(base)-by-k", title: "\(base) against the cutoff k (95% CI)", xlabel: "cutoff k (list length)",
+                c.chart(ChartBuilder.lines(name: "\(base)-by-k", title: "\(base) against the cutoff k (95% CI)\(chartNote)", xlabel: "cutoff k (list length)",
                                            ylabel: MetricUnits.label(base), series: series, xtics: ks.map(Double.init),
                                            logX: (ks.last ?? 1) / max(ks.first ?? 1, 1) >= 8))
             }
@@ -147,13 +163,13 @@ enum OfflineReport {
         // Quality against fit time.
         if let quality = qualityMetric(metrics, rows: rows), c.drawsCharts, d.strategies.count > 1 {
             c.heading(3, "Quality against fit time")
-            let points = d.strategies.compactMap { s -> (String, Double, Double, Double, Double)? in
+            let points = d.strategies.filter { charted.contains($0.name) }.compactMap { s -> (String, Double, Double, Double, Double)? in
                 guard let r = result(s.name, quality) else { return nil }
                 return (s.name, max(s.fitSeconds, 0.001), r.mean, r.ciLow, r.ciHigh)
             }
             let times = points.map(\.1)
             let logX = (times.max() ?? 1) / max(times.min() ?? 1, 0.001) >= 20
-            c.chart(ChartBuilder.labelledScatter(name: "quality-vs-fit-time", title: "\(quality) against fit time per strategy",
+            c.chart(ChartBuilder.labelledScatter(name: "quality-vs-fit-time", title: "\(quality) against fit time per strategy\(chartNote)",
                                                  xlabel: "fit time (seconds\(logX ? ", log scale" : ""); below 1 ms shown at 1 ms)",
                                                  ylabel: MetricUnits.label(quality),
                                                  points: points.map { ($0.0, $0.1, $0.2, $0.3, $0.4) }, logX: logX))
@@ -173,7 +189,8 @@ enum OfflineReport {
                                    .number(e.counts.isEmpty ? .nan : Double(covered) / Double(e.counts.count)), .number(Inequality.gini(e.counts))])
             }
             c.table(table)
-            c.chart(ChartBuilder.lorenz(name: "exposure-lorenz", title: "Exposure concentration: Lorenz curves of \(k) recommendations", exposures: exposed))
+            c.chart(ChartBuilder.lorenz(name: "exposure-lorenz", title: "Exposure concentration: Lorenz curves of \(k) recommendations",
+                                        exposures: exposed.filter { charted.contains($0.name) }))
         }
 
         // Significance.
@@ -237,7 +254,7 @@ enum OfflineReport {
     }
 
     /// Bar charts of a group: metrics sharing a unit drawn together, others alone.
-    static func chartGroup(_ g: MetricGroup, strategies: [String], result: (String, String) -> MetricResult?, into c: inout ReportContent) {
+    static func chartGroup(_ g: MetricGroup, strategies: [String], note: String, result: (String, String) -> MetricResult?, into c: inout ReportContent) {
         guard c.drawsCharts else { return }
         func base(_ m: String) -> String { result(strategies.first { result($0, m) != nil } ?? "", m)?.base ?? m }
         var bundles: [(name: String, title: String, ylabel: String, metrics: [String])] = []
@@ -259,7 +276,7 @@ enum OfflineReport {
             let values = strategies.map { s in b.metrics.map { m in result(s, m).map { BarValue(mean: $0.mean, low: $0.ciLow, high: $0.ciHigh) } } }
             let present = strategies.indices.filter { values[$0].contains { $0 != nil } }
             guard !present.isEmpty else { continue }
-            c.chart(ChartBuilder.groupedBars(name: b.name, title: b.title, ylabel: b.ylabel, groups: b.metrics,
+            c.chart(ChartBuilder.groupedBars(name: b.name, title: b.title + note, ylabel: b.ylabel, groups: b.metrics,
                                              series: present.map { strategies[$0] }, values: present.map { values[$0] }))
         }
     }

@@ -130,7 +130,8 @@ public struct ReportTable: Equatable, Sendable {
 }
 
 public enum LaTeX {
-    /// Escapes the ten characters special to LaTeX text mode.
+    /// Escapes the ten characters special to LaTeX text mode, and writes the few non-ASCII symbols RecLab's
+    /// tables use as math-mode commands.
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.count)
@@ -146,6 +147,15 @@ public enum LaTeX {
             case "}": out += "\\}"
             case "~": out += "\\textasciitilde{}"
             case "^": out += "\\textasciicircum{}"
+            // Symbols RecLab's tables use, in math mode so plain pdflatex needs no Unicode set-up.
+            case "−": out += "$-$"
+            case "≥": out += "$\\geq$"
+            case "≤": out += "$\\leq$"
+            case "×": out += "$\\times$"
+            case "²": out += "$^2$"
+            case "·": out += "$\\cdot$"
+            case "▲", "↑": out += "$\\uparrow$"
+            case "▼", "↓": out += "$\\downarrow$"
             default: out.append(ch)
             }
         }

@@ -192,6 +192,7 @@ public enum ABAnalysis {
             ms["plays_per_visit"] = meanEstimate(d.userPlays).summary
             ms["watch_minutes_per_user"] = meanEstimate(d.userMinutes).summary
             ms["completion_rate"] = ratioEstimate(d.userCompletion, d.userPlays).summary
+            ms["novelty"] = ratioEstimate(d.userNovelty, d.userImpressions).summary
             return DailyArmMetrics(day: d.day, arm: names[d.arm], visits: d.visits, impressions: d.impressions, plays: d.plays,
                                    metrics: ms, gini: Exposure.gini(d.exposure), coverage: Exposure.coverage(d.exposure))
         }

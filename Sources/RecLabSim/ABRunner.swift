@@ -22,14 +22,17 @@ public struct ABRunOutput {
     public var csv: String
     public var userValues: [UserMetricValues]
     public var totalVisits: Int
+    /// Every impression with its logging propensity (kept only when asked for: it is large).
+    public var log: ImpressionLog?
 }
 
 /// Runs an A/B config end to end: world, simulation, statistics, documents.
 public enum ABRunner {
     public static func run(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
-                           progress: Bool = false) throws -> ABRunOutput {
-        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour,
-                                  settings: config.simulation)
+                           progress: Bool = false, keepLog: Bool = false) throws -> ABRunOutput {
+        var settings = config.simulation
+        settings.keepLog = keepLog
+        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
         let reporter = progress ? ProgressReporter("simulate", total: config.simulation.preDays + config.simulation.days) : nil
         let result = try sim.run(progress: reporter)
         let analysis = ABAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
@@ -48,7 +51,8 @@ public enum ABRunner {
         let values = analysis.userValues.map {
             UserMetricValues(subject: $0.arm, metric: $0.metric, fold: nil, users: $0.users, values: $0.values)
         }
-        return ABRunOutput(document: doc, json: json, csv: csv(doc), userValues: values, totalVisits: result.totalVisits)
+        return ABRunOutput(document: doc, json: json, csv: csv(doc), userValues: values, totalVisits: result.totalVisits,
+                           log: keepLog ? result.log : nil)
     }
 
     /// One row per arm x metric (kind `arm`), then one per comparison (kind `comparison`, CUPED ones `cuped`).
@@ -67,6 +71,19 @@ public enum ABRunner {
         for c in d.comparisons { add("comparison", c) }
         for cu in d.cuped ?? [] { for c in cu.comparisons { add("cuped", c) } }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The impression log: day (0-based from the first simulated day, pre-period first), user and item (dense
+    /// indices), arm (empty for the pre-period and holdout), row, slot, propensity, played, watch minutes.
+    public static func impressionsCSV(_ log: ImpressionLog, arms: [String]) -> String {
+        var out = "day,user,arm,item_index,row,slot,propensity,played,watch_minutes\n"
+        out.reserveCapacity(log.count * 40)
+        for k in 0..<log.count {
+            let arm = log.arm[k] >= 0 ? arms[Int(log.arm[k])] : ""
+            out += "\(log.day[k]),\(log.user[k]),\(arm),\(log.item[k]),\(log.row[k]),\(log.slot[k]),"
+            out += String(format: "%.6g", Double(log.propensity[k])) + ",\(log.played[k] ? 1 : 0)," + String(format: "%.2f", Double(log.watchMinutes[k])) + "\n"
+        }
+        return out
     }
 
     /// Summary metric rows for the results store.
@@ -114,6 +131,10 @@ public enum ABRunner {
         try OutputFiles.ensureDirectory(outDir)
         try OutputFiles.atomicWrite(output.json, to: (outDir as NSString).appendingPathComponent("ab.json"))
         try OutputFiles.atomicWrite(Data(output.csv.utf8), to: (outDir as NSString).appendingPathComponent("ab.csv"))
+        if let log = output.log {
+            try OutputFiles.atomicWrite(Data(impressionsCSV(log, arms: output.document.arms.map(\.name)).utf8),
+                                        to: (outDir as NSString).appendingPathComponent("impressions.csv"))
+        }
         let store = try ResultsStore(path: resultsPath)
         let d = output.document
         try store.record(id: d.runId, kind: "ab", name: d.name, provenance: d.provenance, document: output.json,

@@ -80,6 +80,7 @@ public struct DailyArmAggregate: Sendable {
     public var userPlays: [Double] = []
     public var userMinutes: [Double] = []
     public var userCompletion: [Double] = []
+    public var userNovelty: [Double] = []
     public var exposure: [Int]
 }
 
@@ -177,25 +178,45 @@ public final class ABSimulator {
         var totalVisits = 0
 
         var fitSeconds = 0.0
-        func fitModel(_ spec: ArmSpec, armIndex: Int, day: Int, extra: [InteractionRecord]) throws -> ArmModel {
+        func timed<T>(_ body: () throws -> T) rethrows -> T {
             let started = DispatchTime.now().uptimeNanoseconds
             defer { fitSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-            let rec = try makeStrategy(spec)
-            let ds: Dataset
-            if extra.isEmpty {
-                ds = dataset
-            } else {
+            return try body()
+        }
+        func fitModel(_ spec: ArmSpec, day: Int, train: TrainingSet) throws -> ArmModel {
+            try timed {
+                let rec = try makeStrategy(spec)
+                try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
+                let model = ArmModel(recommender: rec)
+                if s.page.rows.contains(.becauseYouWatched) {
+                    model.neighbours = Self.coWatched(train: train, keep: s.page.slots * 2)
+                }
+                return model
+            }
+        }
+        /// Each arm's training view: history, the pre-period and (scope `arm`) its own users' plays or (scope
+        /// `shared`) every arm's. One dataset holds all logs; arms select rows from it, so the dense data is
+        /// built once per refit instead of once per arm. Experiment-period rows belong to their user's arm.
+        func trainingSets() -> [TrainingSet] {
+            timed {
+                let all = sharedLog + armLog.flatMap { $0 }
                 var c = content
-                c.interactions.append(contentsOf: extra)
-                ds = Dataset(content: c, contentHash: dataset.contentHash)
+                c.interactions.append(contentsOf: all)
+                let master = all.isEmpty ? dataset : Dataset(content: c, contentHash: dataset.contentHash)
+                if s.trainingScope == .shared || armLog.allSatisfy(\.isEmpty) {
+                    let t = TrainingSet(dataset: master, feedback: .implicit)
+                    return [TrainingSet](repeating: t, count: nArms)
+                }
+                let sharedEnd = baseTime + Int64(s.preDays) * 86_400
+                return (0..<nArms).map { a in
+                    var rows: [Int32] = []
+                    rows.reserveCapacity(master.interactionCount)
+                    for k in 0..<master.interactionCount where master.timestamps[k] < sharedEnd || assignment[Int(master.users[k])] == a {
+                        rows.append(Int32(k))
+                    }
+                    return TrainingSet(dataset: master, rows: rows, feedback: .implicit)
+                }
             }
-            let train = TrainingSet(dataset: ds, feedback: .implicit)
-            try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
-            let model = ArmModel(recommender: rec)
-            if s.page.rows.contains(.becauseYouWatched) {
-                model.neighbours = Self.coWatched(train: train, keep: s.page.slots * 2)
-            }
-            return model
         }
         func trending(_ plays: [(day: Int, item: Int32)], today: Int) -> [Int32] {
             var counts = [Int](repeating: 0, count: nItems)
@@ -224,17 +245,17 @@ public final class ABSimulator {
             let expDay = day - s.preDays
             // (Re)fit.
             if isPre {
-                if preModel == nil { preModel = try fitModel(s.arms[control], armIndex: control, day: day, extra: []) }
+                if preModel == nil {
+                    preModel = try fitModel(s.arms[control], day: day, train: TrainingSet(dataset: dataset, feedback: .implicit))
+                }
                 preModel!.trending = trending(prePlays, today: day)
             } else {
                 let refit = expDay == 0 || (s.retrainEvery > 0 && expDay % s.retrainEvery == 0)
                 // Trending is refreshed with the models (the same batch job): with `retrain_every: 0` nothing
                 // learned from the experiment's logs reaches the page, so arms running one strategy stay identical.
                 if refit {
-                    models = try (0..<nArms).map { a in
-                        let extra = s.trainingScope == .arm ? sharedLog + armLog[a] : sharedLog + armLog.flatMap { $0 }
-                        return try fitModel(s.arms[a], armIndex: a, day: day, extra: extra)
-                    }
+                    let trains = trainingSets()
+                    models = try (0..<nArms).map { a in try fitModel(s.arms[a], day: day, train: trains[a]) }
                     for a in 0..<nArms {
                         let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
                         models[a].trending = trending(plays, today: day)
@@ -325,6 +346,7 @@ public final class ABSimulator {
                         d.visits += 1; d.impressions += v.items.count; d.plays += v.plays.count
                         d.userImpressions.append(t.impressions); d.userPlays.append(t.plays)
                         d.userMinutes.append(t.watchMinutes); d.userCompletion.append(t.completion)
+                        d.userNovelty.append(t.novelty)
                         for item in v.items { d.exposure[Int(item)] += 1; exposure[a][Int(item)] += 1 }
                         dayAgg[a] = d
                     }

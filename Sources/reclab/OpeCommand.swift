@@ -10,12 +10,12 @@ struct OpeCommand: ParsableCommand {
         commandName: "ope",
         abstract: "Off-policy evaluation: estimate target policies from a logging policy's logs (replay, IPS, SNIPS, DM, DR).",
         discussion: """
-            CONFIG is a YAML file such as experiments/ope-demo.yaml: the world (dataset), the logging policy
-            (a strategy with epsilon-greedy or softmax exploration, so every action has a known propensity), the
-            target policies (greedy, epsilon-greedy or softmax over a strategy's scores; `oracle` ranks by the
+            CONFIG is a YAML file such as experiments/ope-demo.yaml: the world (dataset), the logging policy \
+            (a strategy with epsilon-greedy or softmax exploration, so every action has a known propensity), the \
+            target policies (greedy, epsilon-greedy or softmax over a strategy's scores; `oracle` ranks by the \
             true affinity), `visits` logged, `candidates` per visit and `true_visits` for the on-policy truth.
 
-            Prints each target's true value beside every estimate with its 95% interval and bias, writes
+            Prints each target's true value beside every estimate with its 95% interval and bias, writes \
             DIR/ope.json and records the run in DIR/results.sqlite (or --results). DIR defaults to reports/ope/<name>.
 
             Example: reclab ope experiments/ope-demo.yaml --out /tmp/ope

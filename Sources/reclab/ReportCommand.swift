@@ -10,10 +10,13 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             RUN is an output folder of `reclab run` or `reclab simulate` (or the metrics.json / ab.json / ope.json \
             in it), or a run id (or unique prefix) in the results store given with --results.
+
             Writes DIR/report.md (self-contained Markdown: what was run, headline, metric tables, A/B lifts and \
             SRM verdict, charts), DIR/tables/ (each table as .md, .csv and .tex) and DIR/charts/ (each chart as \
             .png and .svg with the .gp script and .dat data that redraw it: `cd DIR/charts && gnuplot NAME.gp`).
+
             Charts need gnuplot (on PATH, or the binary named by RECLAB_GNUPLOT); --no-charts skips them.
+
             With --previous RUN the report becomes a sprint review: a "Since last sprint" section lists the change \
             of every strategy (or arm) and metric, flagging improvements and regressions.
 

@@ -10,18 +10,18 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate an A/B test: users hashed into arms, daily visits to a home page filled by each arm's strategy.",
         discussion: """
-            CONFIG is a YAML file such as experiments/ab-demo.yaml (see the README, "A/B simulation and off-policy
-            evaluation"). It names the world (dataset: store / synthetic / movielens; imported data gets a
-            semi-synthetic ground truth), the arms (name, strategy, params, weight, one `control: true`), the days,
+            CONFIG is a YAML file such as experiments/ab-demo.yaml (see the README, "A/B simulation and off-policy \
+            evaluation"). It names the world (dataset: store / synthetic / movielens; imported data gets a \
+            semi-synthetic ground truth), the arms (name, strategy, params, weight, one `control: true`), the days, \
             the retraining cadence and the page layout. The whole config is checked before any work.
 
-            Each simulated day every user visits with the world's probability, sees rows x slots of titles, examines
-            them with position bias and plays by true affinity; strategies retrain on the logged plays every
+            Each simulated day every user visits with the world's probability, sees rows x slots of titles, examines \
+            them with position bias and plays by true affinity; strategies retrain on the logged plays every \
             `retrain_every` days (the feedback loop).
 
-            Writes DIR/ab.json (arms, comparisons with Holm-adjusted p-values, SRM, power, CUPED, daily metrics;
-            byte-identical for the same config and seed) and DIR/ab.csv, prints a table, and records the run in a
-            results store (--results DB, else DIR/results.sqlite). DIR defaults to reports/ab/<name>.
+            Writes DIR/ab.json (arms, comparisons with Holm-adjusted p-values, SRM, power, CUPED, daily metrics; \
+            byte-identical for the same config and seed) and DIR/ab.csv, prints a table, and records the run in a \
+            results store (--results DB, else DIR/results.sqlite). DIR defaults to reports/ab/<name>. \
             A sample ratio mismatch is reported loudly on stderr and in the outputs.
 
             Example: reclab simulate experiments/ab-tiny.yaml --out /tmp/ab
@@ -37,6 +37,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Results store to record the run in (default: <out>/results.sqlite).")
     var results: String?
 
+    @Flag(name: .long, help: "Also write DIR/impressions.csv: every impression with its logging propensity (large).")
+    var log = false
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -51,7 +54,7 @@ struct SimulateCommand: ParsableCommand {
                 printError("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
             }
             let output = try ABRunner.run(config: ab, configText: text, configPath: config, world: world,
-                                          progress: ProgressReporter.isEnabled)
+                                          progress: ProgressReporter.isEnabled, keepLog: log)
             try ABRunner.write(output, outDir: dir, resultsPath: storePath)
             print(ABRunner.table(output.document))
             if !output.document.srm.ok {

@@ -10,16 +10,21 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check the A/B simulation and OPE over many seeds: A/A false positives, planted effects, SRM, OPE coverage.",
         discussion: """
             CHECK is one of:
-              aa       every arm runs the control's strategy; the share of significant comparisons (raw p < alpha)
-                       per metric is the false-positive rate, which should be close to alpha (3-7% at 0.05).
-              planted  the control against an oracle ranking by true affinity; the share of seeds where the
-                       oracle's lift is significant and positive is the detection rate.
-              srm      one A/A simulation reassigned with many salts: how often a correct assignment is flagged
-                       (about the threshold) and how often one that lost --skew of the treatment's users is.
-              ope      independent logs of an OPE config: how often each estimator's 95% interval covers the
-                       target's true value, with its mean estimate and mean absolute error (DM's bias shows here).
-            CONFIG is an A/B config (aa, planted, srm) or an OPE config (ope). Run in a release build for the
-            full figures, e.g.: reclab validate aa experiments/ab-tiny.yaml --seeds 200
+              aa       every arm runs the control's strategy; the share of
+                       significant comparisons (raw p < alpha) per metric is the
+                       false-positive rate, which should be close to alpha.
+              planted  the control against an oracle ranking by true affinity;
+                       the share of seeds with a significant positive lift.
+              srm      one A/A simulation reassigned with many salts: how often
+                       a correct assignment is flagged, and how often one that
+                       lost --skew of the treatment's users is.
+              ope      independent logs of an OPE config: how often each
+                       estimator's 95% interval covers the true value, its mean
+                       and mean absolute error (DM's bias shows here).
+
+            CONFIG is an A/B config (aa, planted, srm) or an OPE config (ope). \
+            Run in a release build for the full figures, for example: \
+            reclab validate aa experiments/ab-tiny.yaml --seeds 200
             """
     )
 

@@ -97,6 +97,7 @@ final class ReportTableTests: XCTestCase {
         XCTAssertTrue(t.latex.contains("als[f=64], \"big\" \\#1 \\textasciitilde{} \\$\\textasciicircum{}\\textbackslash{} & 0.5000 \\\\"), t.latex)
         XCTAssertTrue(t.latex.contains("\\toprule") && t.latex.contains("\\midrule") && t.latex.contains("\\bottomrule"))
         XCTAssertTrue(t.latex.contains("\\begin{tabular}{lr}"))
+        XCTAssertEqual(LaTeX.escape("a − b ≥ 4 ▼ rmse ↓"), "a $-$ b $\\geq$ 4 $\\downarrow$ rmse $\\downarrow$")
         XCTAssertEqual(t.csv, "name,x\r\n\"als[f=64], \"\"big\"\" #1 ~ $^\\\",0.5\r\n")
         XCTAssertEqual(parseCSV(t.csv)[1][0], "als[f=64], \"big\" #1 ~ $^\\")
     }
@@ -273,5 +274,29 @@ final class ChartTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("report.md").path))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0 != "fake-gnuplot" }
         XCTAssertEqual(leftovers, [], "no staging folder or partial report left behind")
+    }
+}
+
+final class LargeGridTests: XCTestCase {
+    /// A 16-strategy grid: tables keep all of them, charts the best ten by ndcg@10.
+    func testChartsOfLargeGridsShowTheBestTen() throws {
+        var doc = Fixtures.offline()
+        let base = doc.results, runs = doc.strategies
+        for i in 1...3 {
+            doc.strategies += runs.map { var r = $0; r.name += "[v=\(i)]"; return r }
+            doc.results += base.map { var r = $0; r.strategy += "[v=\(i)]"; r.mean *= 1 + 0.01 * Double(i); return r }
+        }
+        XCTAssertEqual(doc.strategies.count, 16)
+        let content = try Report.build(.offline(doc), charts: true)
+        XCTAssertEqual(csvRecords(try XCTUnwrap(content.tables.first { $0.slug == "metrics-k10" })).count, 16)
+        let bars = try XCTUnwrap(content.charts.first { $0.name == "bars-accuracy-k10" })
+        XCTAssertTrue(bars.title.hasSuffix(", best 10 of 16 by ndcg@10"), bars.title)
+        let ndcgRow = try XCTUnwrap(bars.data.split(separator: "\n").first { $0.hasPrefix("\"ndcg@10\"") })
+        XCTAssertEqual(ndcgRow.split(separator: " ").count, 1 + 3 * 10)
+        // The ten kept are the best: every ease and item-knn variant (ndcg 0.11 and 0.088 x up to 1.03) and the
+        // two best biased-mf variants (0.066 x 1.03, x 1.02) beat every most-popular variant (at most 0.0605 x 1.03).
+        XCTAssertFalse(bars.script.contains("'most-popular"), bars.script)
+        XCTAssertTrue(bars.script.contains("'biased-mf[v=3]'") && !bars.script.contains("'biased-mf'"), bars.script)
+        XCTAssertTrue(content.markdown.contains("Charts show the best 10 of 16 strategies by ndcg@10"))
     }
 }

@@ -62,6 +62,24 @@ final class ReportCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: missing.appendingPathComponent("charts").path))
     }
 
+    func testReportOfARunIdInTheResultsStore() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let db = dir.appendingPathComponent("results.sqlite").path
+        let doc = Self.offline()
+        let store = try ResultsStore(path: db)
+        try store.record(id: doc.runId, kind: "offline", name: doc.name, provenance: doc.provenance,
+                         document: try ResultJSON.encoder().encode(doc), metrics: [], userValues: [])
+        let out = dir.appendingPathComponent("r")
+        let r = try TestSupport.runReclab(["report", "offline-cli", "--results", db, "--out", out.path, "--no-charts"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("`offline-cli000000000`"), md)
+        // Without --results an unknown name is a usage error that says how to look ids up.
+        let bad = try TestSupport.runReclab(["report", "offline-cli", "--out", out.path, "--no-charts"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("pass --results DB"), bad.stderr)
+    }
+
     func testSprintReviewFromTheCommandLine() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         try write(Self.offline(), dir.appendingPathComponent("before/metrics.json"))

@@ -11,7 +11,7 @@ final class SimCLITests: XCTestCase {
         let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
         let r1 = try TestSupport.runReclab(["simulate", "experiments/ab-tiny.yaml", "--out", a.path, "--quiet"], currentDirectory: root)
         XCTAssertEqual(r1.status, 0, r1.stderr)
-        let r2 = try TestSupport.runReclab(["simulate", "experiments/ab-tiny.yaml", "--out", b.path, "--quiet",
+        let r2 = try TestSupport.runReclab(["simulate", "experiments/ab-tiny.yaml", "--out", b.path, "--quiet", "--log",
                                             "--results", dir.appendingPathComponent("other.sqlite").path], currentDirectory: root)
         XCTAssertEqual(r2.status, 0, r2.stderr)
         let json1 = try Data(contentsOf: a.appendingPathComponent("ab.json"))
@@ -41,6 +41,16 @@ final class SimCLITests: XCTestCase {
         for arm in doc.arms {
             XCTAssertEqual(doc.daily.filter { $0.arm == arm.name }.map(\.impressions).reduce(0, +), arm.exposure.reduce(0, +))
         }
+
+        // The impression log (second run only): plays of the experiment days add up to the daily plays, and the
+        // deterministic rankings log propensity 1.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: a.appendingPathComponent("impressions.csv").path))
+        let log = try String(contentsOf: b.appendingPathComponent("impressions.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.first, "day,user,arm,item_index,row,slot,propensity,played,watch_minutes")
+        let rows = log.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(rows.filter { !$0[2].isEmpty }.count, doc.daily.map(\.impressions).reduce(0, +))
+        XCTAssertEqual(rows.filter { !$0[2].isEmpty && $0[7] == "1" }.count, doc.daily.map(\.plays).reduce(0, +))
+        XCTAssertTrue(rows.allSatisfy { $0[6] == "1" })
 
         let csv = try String(contentsOf: a.appendingPathComponent("ab.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.first, "kind,arm,metric,mean,ci_low,ci_high,n,lift,rel_lift,p_value,p_adjusted,significant,method")
