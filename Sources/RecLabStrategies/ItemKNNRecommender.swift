@@ -30,64 +30,46 @@ public final class ItemKNNRecommender: Recommender, @unchecked Sendable {
         ParameterDoc("damping", "5", "damping of the baseline used to centre rating predictions"),
     ]
 
-    private let options: SimilarityOptions
-    private let damping: Float
-    private var neighbours = NeighbourLists(start: [0], items: [], weights: [])
-    private var train: TrainingSet?
-    private var popularity: [Float] = []
-    private var maxPopularity: Float = 0
-    private var baseline: BaselinePredictor?
+    private var state: NeighbourhoodState
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: ["similarity", "k", "candidates", "shrink", "min_support", "binarize", "damping"],
-                                     owner: Self.typeName)
-        options = try parameters.similarityOptions(defaultK: 20, defaultShrink: 10)
-        damping = Float(try parameters.double("damping", default: 5, range: 0...1e9))
+        state = try NeighbourhoodState(parameters: parameters, owner: Self.typeName, defaultK: 20, defaultBinarize: true)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         let progress = context.showProgress ? ProgressReporter("item-knn similarities", total: train.itemCount) : nil
-        neighbours = SparseSimilarity.neighbours(rows: train.byItem, cols: train.byUser, options: options, progress: progress)
-        popularity = itemInteractionCounts(train)
-        maxPopularity = popularity.max() ?? 0
-        baseline = train.feedback == .explicit ? BaselinePredictor(train: train, itemDamping: damping, userDamping: damping) : nil
-        self.train = train
+        state.fit(train, rows: train.byItem, cols: train.byUser, progress: progress)
     }
 
     /// The `k` neighbours of `item` used for ranking, best first (for inspection and tests).
     public func neighbours(of item: Int) -> [(item: Int, similarity: Float)] {
-        rankingRange(item).map { (Int(neighbours.items[$0]), neighbours.weights[$0]) }
+        state.rankingNeighbours(of: item).map { (item: $0.0, similarity: $0.1) }
     }
 
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
-        guard let train else { requireFitted(false, Self.typeName); return }
+        guard let train = state.train else { requireFitted(false, Self.typeName); return }
         let r = train.byUser.range(ofRow: user)
-        if r.isEmpty { copyScores(popularity, into: scores); return }
+        if r.isEmpty { copyScores(state.popularity, into: scores); return }
         for j in 0..<scores.count { scores[j] = 0 }
-        neighbours.items.withUnsafeBufferPointer { nItems in
-            neighbours.weights.withUnsafeBufferPointer { nWeights in
+        state.neighbours.items.withUnsafeBufferPointer { nItems in
+            state.neighbours.weights.withUnsafeBufferPointer { nWeights in
                 for k in r {
                     let i = Int(train.byUser.columns[k])
-                    for m in rankingRange(i) { scores[Int(nItems[m])] += nWeights[m] }
+                    for m in state.rankingRange(i) { scores[Int(nItems[m])] += nWeights[m] }
                 }
             }
         }
-        fillUnreachedByPopularity(scores, popularity: popularity, maxPopularity: maxPopularity)
+        fillUnreachedByPopularity(scores, popularity: state.popularity, maxPopularity: state.maxPopularity)
     }
 
-    /// The first k of the stored neighbours.
-    @inline(__always) private func rankingRange(_ i: Int) -> Range<Int> {
-        let r = neighbours.range(i)
-        return r.lowerBound..<min(r.upperBound, r.lowerBound + options.neighbours)
-    }
-
-    public var predictsRatings: Bool { train?.feedback == .explicit }
+    public var predictsRatings: Bool { state.train?.feedback == .explicit }
 
     public func predict(user: Int, item: Int) -> Float? {
-        guard let train, let baseline else { return nil }
+        guard let train = state.train, let baseline = state.baseline else { return nil }
         let row = train.byUser
+        let neighbours = state.neighbours
         var num: Float = 0, den: Float = 0, used = 0
-        for m in neighbours.range(item) where used < options.neighbours {
+        for m in neighbours.range(item) where used < state.options.neighbours {
             let i = neighbours.items[m]
             if let rating = row.value(row: user, column: i) {
                 let s = neighbours.weights[m]

@@ -31,64 +31,46 @@ public final class UserKNNRecommender: Recommender, @unchecked Sendable {
         ParameterDoc("damping", "5", "damping of the baseline used to centre rating predictions"),
     ]
 
-    private let options: SimilarityOptions
-    private let damping: Float
-    private var neighbours = NeighbourLists(start: [0], items: [], weights: [])
-    private var train: TrainingSet?
-    private var popularity: [Float] = []
-    private var maxPopularity: Float = 0
-    private var baseline: BaselinePredictor?
+    private var state: NeighbourhoodState
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: ["similarity", "k", "candidates", "shrink", "min_support", "binarize", "damping"],
-                                     owner: Self.typeName)
-        options = try parameters.similarityOptions(defaultK: 30, defaultShrink: 10, defaultBinarize: false)
-        damping = Float(try parameters.double("damping", default: 5, range: 0...1e9))
+        state = try NeighbourhoodState(parameters: parameters, owner: Self.typeName, defaultK: 30, defaultBinarize: false)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         let progress = context.showProgress ? ProgressReporter("user-knn similarities", total: train.userCount) : nil
-        neighbours = SparseSimilarity.neighbours(rows: train.byUser, cols: train.byItem, options: options, progress: progress)
-        popularity = itemInteractionCounts(train)
-        maxPopularity = popularity.max() ?? 0
-        baseline = train.feedback == .explicit ? BaselinePredictor(train: train, itemDamping: damping, userDamping: damping) : nil
-        self.train = train
+        state.fit(train, rows: train.byUser, cols: train.byItem, progress: progress)
     }
 
     /// The `k` neighbours of `user` used for ranking, best first (for inspection and tests).
     public func neighbours(of user: Int) -> [(user: Int, similarity: Float)] {
-        rankingRange(user).map { (Int(neighbours.items[$0]), neighbours.weights[$0]) }
+        state.rankingNeighbours(of: user).map { (user: $0.0, similarity: $0.1) }
     }
 
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
-        guard let train else { requireFitted(false, Self.typeName); return }
+        guard let train = state.train else { requireFitted(false, Self.typeName); return }
         let byUser = train.byUser
-        if byUser.count(ofRow: user) == 0 { copyScores(popularity, into: scores); return }
+        if byUser.count(ofRow: user) == 0 { copyScores(state.popularity, into: scores); return }
         for j in 0..<scores.count { scores[j] = 0 }
-        let binarize = options.binarize
+        let binarize = state.options.binarize
         byUser.columns.withUnsafeBufferPointer { cols in
             byUser.values.withUnsafeBufferPointer { vals in
-                for m in rankingRange(user) {
-                    let v = Int(neighbours.items[m]), s = neighbours.weights[m]
+                for m in state.rankingRange(user) {
+                    let v = Int(state.neighbours.items[m]), s = state.neighbours.weights[m]
                     for k in byUser.range(ofRow: v) { scores[Int(cols[k])] += binarize ? s : s * vals[k] }
                 }
             }
         }
-        fillUnreachedByPopularity(scores, popularity: popularity, maxPopularity: maxPopularity)
+        fillUnreachedByPopularity(scores, popularity: state.popularity, maxPopularity: state.maxPopularity)
     }
 
-    /// The first k of the stored neighbours.
-    @inline(__always) private func rankingRange(_ u: Int) -> Range<Int> {
-        let r = neighbours.range(u)
-        return r.lowerBound..<min(r.upperBound, r.lowerBound + options.neighbours)
-    }
-
-    public var predictsRatings: Bool { train?.feedback == .explicit }
+    public var predictsRatings: Bool { state.train?.feedback == .explicit }
 
     public func predict(user: Int, item: Int) -> Float? {
-        guard let train, let baseline else { return nil }
+        guard let train = state.train, let baseline = state.baseline else { return nil }
+        let neighbours = state.neighbours
         var num: Float = 0, den: Float = 0, used = 0
-        for m in neighbours.range(user) where used < options.neighbours {
+        for m in neighbours.range(user) where used < state.options.neighbours {
             let v = Int(neighbours.items[m])
             if let rating = train.byUser.value(row: v, column: Int32(item)) {
                 let s = neighbours.weights[m]
