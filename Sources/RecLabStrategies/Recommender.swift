@@ -75,23 +75,7 @@ public enum TopK {
     /// are deterministic. O(n log k) with a size-k min-heap.
     public static func select(scores: UnsafeBufferPointer<Float>, k: Int, excluded: ArraySlice<Int32> = []) -> [ScoredItem] {
         guard k > 0 else { return [] }
-        var heap = [ScoredItem]()
-        heap.reserveCapacity(k)
-        // "a worse than b": lower score, or equal score and higher index.
-        @inline(__always) func worse(_ a: ScoredItem, _ b: ScoredItem) -> Bool {
-            a.score < b.score || (a.score == b.score && a.item > b.item)
-        }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && worse(heap[l], heap[m]) { m = l }
-                if r < heap.count && worse(heap[r], heap[m]) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m); i = m
-            }
-        }
+        var heap = TopKHeap(capacity: k)
         var ex = excluded.startIndex
         for i in 0..<scores.count {
             let item = Int32(i)
@@ -99,21 +83,53 @@ public enum TopK {
             if ex < excluded.endIndex && excluded[ex] == item { continue }
             let s = scores[i]
             guard s.isFinite else { continue }
-            let candidate = ScoredItem(item: item, score: s)
-            if heap.count < k {
-                heap.append(candidate)
-                var c = heap.count - 1
-                while c > 0 {
-                    let p = (c - 1) / 2
-                    if worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
-                }
-            } else if worse(heap[0], candidate) {
-                heap[0] = candidate
-                siftDown(0)
+            heap.offer(item: item, score: s)
+        }
+        return heap.sortedBestFirst()
+    }
+}
+
+/// Bounded min-heap keeping the `capacity` best candidates: higher score first, ties to the lower item
+/// index. Used for top-k rankings (`TopK.select`) and top-k neighbour lists. O(log capacity) per offer.
+struct TopKHeap {
+    private var heap: [ScoredItem] = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity; heap.reserveCapacity(capacity) }
+
+    mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
+
+    /// a ranks below b: lower score, or equal score and higher index.
+    @inline(__always) private static func worse(_ a: ScoredItem, _ b: ScoredItem) -> Bool {
+        a.score < b.score || (a.score == b.score && a.item > b.item)
+    }
+
+    @inline(__always)
+    mutating func offer(item: Int32, score: Float) {
+        guard capacity > 0 else { return }
+        let e = ScoredItem(item: item, score: score)
+        if heap.count < capacity {
+            heap.append(e)
+            var c = heap.count - 1
+            while c > 0 {
+                let p = (c - 1) / 2
+                if Self.worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
+            }
+        } else if Self.worse(heap[0], e) {
+            heap[0] = e
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && Self.worse(heap[l], heap[m]) { m = l }
+                if r < heap.count && Self.worse(heap[r], heap[m]) { m = r }
+                if m == i { break }
+                heap.swapAt(i, m); i = m
             }
         }
-        return heap.sorted { worse($1, $0) }
     }
+
+    func sortedBestFirst() -> [ScoredItem] { heap.sorted { Self.worse($1, $0) } }
 }
 
 extension Recommender {

@@ -76,14 +76,14 @@ struct NeighbourLists: Sendable {
                     let si = si, sw = sw, cnt = cnt
                     Parallel.forEachChunk(rows, minChunk: 16) { chunk in
                         var scratch = makeScratch()
-                        var heap = NeighbourHeap(capacity: slot)
+                        var heap = TopKHeap(capacity: slot)
                         for row in chunk {
                             heap.removeAll()
-                            compute(row, &scratch) { j, s in heap.offer(item: j, weight: s) }
+                            compute(row, &scratch) { j, s in heap.offer(item: j, score: s) }
                             let best = heap.sortedBestFirst()
                             cnt[row] = best.count
                             for (n, e) in best.enumerated() {
-                                si[row * slot + n] = e.item; sw[row * slot + n] = e.weight
+                                si[row * slot + n] = e.item; sw[row * slot + n] = e.score
                             }
                         }
                         progress?.advance(by: chunk.count)
@@ -103,48 +103,6 @@ struct NeighbourLists: Sendable {
         }
         return NeighbourLists(start: start, items: items, weights: weights)
     }
-}
-
-/// Bounded min-heap keeping the `capacity` best (weight, then lower index) candidates. O(log capacity) per offer.
-struct NeighbourHeap {
-    struct Entry { var item: Int32; var weight: Float }
-    private var heap: [Entry] = []
-    let capacity: Int
-
-    init(capacity: Int) { self.capacity = capacity; heap.reserveCapacity(capacity) }
-
-    mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
-
-    /// a ranks below b.
-    @inline(__always) private static func worse(_ a: Entry, _ b: Entry) -> Bool {
-        a.weight < b.weight || (a.weight == b.weight && a.item > b.item)
-    }
-
-    mutating func offer(item: Int32, weight: Float) {
-        guard capacity > 0 else { return }
-        let e = Entry(item: item, weight: weight)
-        if heap.count < capacity {
-            heap.append(e)
-            var c = heap.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                if Self.worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
-            }
-        } else if Self.worse(heap[0], e) {
-            heap[0] = e
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && Self.worse(heap[l], heap[m]) { m = l }
-                if r < heap.count && Self.worse(heap[r], heap[m]) { m = r }
-                if m == i { break }
-                heap.swapAt(i, m); i = m
-            }
-        }
-    }
-
-    func sortedBestFirst() -> [Entry] { heap.sorted { Self.worse($1, $0) } }
 }
 
 /// Scores for items a neighbourhood model did not reach: they go below every reached item (scores > 0),
