@@ -15,14 +15,23 @@ public struct ReportContent: Sendable {
 
     mutating func line(_ s: String = "") { markdown += s + "\n" }
 
+    /// `name`, or `name-2`, `name-3`, ... when taken (two metrics whose names slug alike).
+    private func unique(_ name: String, taken: Set<String>) -> String {
+        guard taken.contains(name) else { return name }
+        var i = 2
+        while taken.contains("\(name)-\(i)") { i += 1 }
+        return "\(name)-\(i)"
+    }
+
     mutating func heading(_ level: Int, _ s: String) {
         if !markdown.isEmpty && !markdown.hasSuffix("\n\n") { markdown += "\n" }
         markdown += String(repeating: "#", count: level) + " " + s + "\n\n"
     }
 
     /// Adds a table to tables/ and, when `inline`, prints it in the report with links to its files.
-    mutating func table(_ t: ReportTable, inline: Bool = true) {
-        precondition(!tables.contains { $0.slug == t.slug }, "duplicate table slug \(t.slug)")
+    mutating func table(_ table: ReportTable, inline: Bool = true) {
+        var t = table
+        t.slug = unique(t.slug, taken: Set(tables.map(\.slug)))
         tables.append(t)
         let links = "[CSV](tables/\(t.slug).csv) · [LaTeX](tables/\(t.slug).tex) · [Markdown](tables/\(t.slug).md)"
         if inline {
@@ -36,9 +45,10 @@ public struct ReportContent: Sendable {
     }
 
     /// Adds a chart and embeds it (PNG, with a link to the SVG and to the script that redraws it).
-    mutating func chart(_ c: Chart) {
+    mutating func chart(_ chart: Chart) {
         guard drawsCharts else { return }
-        precondition(!charts.contains { $0.name == c.name }, "duplicate chart name \(c.name)")
+        var c = chart
+        c.name = unique(c.name, taken: Set(charts.map(\.name)))
         charts.append(c)
         line("![\(c.title)](charts/\(c.name).png)")
         line()
