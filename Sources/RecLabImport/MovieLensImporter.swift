@@ -106,7 +106,7 @@ struct FormatReader {
         let bytes = try source.read(name)
         return try bytes.withUnsafeBufferPointer { buf in
             if utf8 { try UTF8Check.validate(buf, file: display) }
-            var reader = RecordReader(file: display, bytes: buf, separator: separator)
+            var reader = RecordReader(file: display, bytes: buf, separator: separator, requireFinalNewline: true)
             return try body(&reader)
         }
     }
@@ -116,8 +116,25 @@ struct FormatReader {
         guard try reader.next(into: &fields) else { throw reader.error("the file is empty", line: 1) }
         let got = fields.map { reader.text($0, .utf8) }
         guard got == columns else {
-            throw reader.error("unexpected header '\(got.joined(separator: ","))'; expected '\(columns.joined(separator: ","))'")
+            throw reader.error("unexpected header '\(Self.visible(got.joined(separator: ",")))'; expected '\(columns.joined(separator: ","))'")
         }
+    }
+
+    /// `text` with control characters written as escapes (a stray `\r` would otherwise make two equal-looking
+    /// headers in an error message), cut to 80 characters (a file with old-Mac `\r` line ends is one long line).
+    static func visible(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if out.unicodeScalars.count >= 80 { out += "..."; break }
+            switch scalar {
+            case "\r": out += "\\r"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Reads the next record and checks its field count. Nil at the end of the file.
@@ -125,9 +142,6 @@ struct FormatReader {
     private mutating func nextRecord(_ reader: inout RecordReader, expect count: Int, columns: String) throws -> Bool {
         guard try reader.next(into: &fields) else { return false }
         if fields.count != count {
-            if fields.count < count && reader.lastRecordUnterminated {
-                throw reader.error("truncated line: expected \(count) fields (\(columns)), found \(fields.count)")
-            }
             throw reader.error("wrong column count: expected \(count) fields (\(columns)), found \(fields.count)")
         }
         records += 1
@@ -180,8 +194,7 @@ struct FormatReader {
                     fields.removeLast(fields.count - 4)
                 }
                 if fields.count != 4 {
-                    let kind = fields.count < 4 && reader.lastRecordUnterminated ? "truncated line" : "wrong column count"
-                    throw reader.error("\(kind): expected 4 fields (\(columns)), found \(fields.count)")
+                    throw reader.error("wrong column count: expected 4 fields (\(columns)), found \(fields.count)")
                 }
                 records += 1
                 let userId = try reader.id(fields[0], column: "userId")
@@ -254,8 +267,7 @@ struct FormatReader {
                     fields.removeLast(fields.count - 3)
                 }
                 if fields.count != 3 {
-                    let kind = reader.lastRecordUnterminated ? "truncated line" : "wrong column count"
-                    throw reader.error("\(kind): expected 3 fields (movieId::title::genres), found \(fields.count)")
+                    throw reader.error("wrong column count: expected 3 fields (movieId::title::genres), found \(fields.count)")
                 }
                 records += 1
                 let id = try reader.id(fields[0], column: "movieId")

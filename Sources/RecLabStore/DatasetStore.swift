@@ -195,6 +195,12 @@ public enum DatasetStore {
         guard (try? db.tableExists("dataset_info")) == true else {
             throw RecLabError.io("not a RecLab dataset store (no dataset_info table)", file: path)
         }
+        // Every store shares the migrations, so a results store (`reclab run --results`) has the dataset
+        // tables too, empty; without this it would read as a dataset with no users.
+        guard try db.scalarInt("SELECT count(*) FROM dataset_info WHERE key = 'content_hash'") == 1 else {
+            throw RecLabError.io("holds no dataset (no content_hash in dataset_info; a results store?); "
+                                 + "make a dataset store with 'reclab import' or 'reclab generate'", file: path)
+        }
         return db
     }
 

@@ -14,6 +14,10 @@ struct InspectCommand: ParsableCommand {
             whatever the order of the imported files.
             --json prints the same figures as one JSON object (keys users, movies, ratings, tags, events, \
             content_hash, ...).
+
+            Examples:
+              reclab inspect mls.sqlite
+              reclab inspect mls.sqlite --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["ratings"])'
             """)
 
     @Argument(help: "Dataset store (written by 'reclab import' or 'reclab generate').")

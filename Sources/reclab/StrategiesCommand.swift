@@ -7,7 +7,18 @@ struct StrategiesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strategies",
         abstract: "List the recommendation strategies, their parameters and defaults.",
-        discussion: "Use the type names and parameter names shown here in the `strategies:` list of an experiment config."
+        discussion: """
+            Use the type names and parameter names shown here in the `strategies:` list of an experiment config; \
+            a parameter left out takes the default shown, and a list of values is a grid.
+
+            Examples:
+              reclab strategies              # every strategy
+              reclab strategies item-knn     # one strategy's parameters
+
+            In an experiment config:
+              strategies:
+                - {name: knn, type: item-knn, params: {k: [20, 50], similarity: cosine}}
+            """
     )
 
     @Argument(help: "Show only this strategy type.")

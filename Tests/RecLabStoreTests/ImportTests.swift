@@ -168,7 +168,10 @@ final class MalformedInputTests: XCTestCase {
     }
 
     func testTruncatedLine() {
-        assertInputError("latest-truncated", file: "ratings.csv", line: 3, contains: "truncated line: expected 4 fields")
+        assertInputError("latest-truncated", file: "ratings.csv", line: 3, contains: "truncated line: the file ends inside this line")
+        // Cut inside the last value: the line still has 4 well-formed fields (timestamp 96498 instead of
+        // 964982703), so only the missing final line break shows the truncation.
+        assertInputError("latest-truncated-value", file: "ratings.csv", line: 3, contains: "truncated line: the file ends inside this line")
     }
 
     func testWrongColumnCount() {
@@ -215,6 +218,8 @@ final class MalformedInputTests: XCTestCase {
 
     func testUnexpectedHeaderBlankLineDuplicateMovieUnknownUser() {
         assertInputError("latest-bad-header", file: "ratings.csv", line: 1, contains: "unexpected header 'user,movie,rating,timestamp'; expected 'userId,movieId,rating,timestamp'")
+        // A stray carriage return (\r\r\n line ends) is shown as \r, not as an invisible difference.
+        assertInputError("latest-header-cr", file: "ratings.csv", line: 1, contains: "unexpected header 'userId,movieId,rating,timestamp\\r'; expected")
         assertInputError("latest-blank-line", file: "ratings.csv", line: 3, contains: "blank line inside the data")
         assertInputError("latest-duplicate-movie", file: "movies.csv", line: 4, contains: "duplicate movie id 1 (first listed on line 2)")
         assertInputError("ml100k-unknown-user", file: "u.data", line: 3, contains: "unknown user id 944 (not in the users file)")

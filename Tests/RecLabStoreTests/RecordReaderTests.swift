@@ -29,6 +29,27 @@ final class RecordReaderTests: XCTestCase {
         }
     }
 
+    func testFinalLineBreakRequiredWhenAsked() throws {
+        func read(_ text: String, strict: Bool) throws -> Int {
+            let bytes = Array(text.utf8)
+            return try bytes.withUnsafeBufferPointer { buf in
+                var reader = RecordReader(file: "t", bytes: buf, separator: .byte(0x09), requireFinalNewline: strict)
+                var fields: [FieldSpan] = []
+                var n = 0
+                while try reader.next(into: &fields) { n += 1 }
+                return n
+            }
+        }
+        XCTAssertEqual(try read("1\t2\n3\t4", strict: false), 2)
+        XCTAssertEqual(try read("1\t2\n3\t4\n", strict: true), 2)
+        XCTAssertEqual(try read("1\t2\r\n3\t4\r\n\n", strict: true), 2, "CRLF and trailing blank lines are terminated")
+        XCTAssertThrowsError(try read("1\t2\n3\t4", strict: true)) { e in
+            let e = e as! RecLabError
+            XCTAssertEqual(e.line, 2)
+            XCTAssertTrue(e.message.hasPrefix("truncated line"), e.message)
+        }
+    }
+
     func testSeparatedFormats() throws {
         XCTAssertEqual(try records("1::Heat: The Movie (1995)::Action|Crime\n", .doubleColon), [["1", "Heat: The Movie (1995)", "Action|Crime"]])
         XCTAssertEqual(try records("196\t242\t3\t881250949\n", .byte(0x09)), [["196", "242", "3", "881250949"]])

@@ -46,4 +46,19 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertEqual(try store.userValues(runId: id, subject: "s", metric: "ndcg@10").map(\.value), [0.4, 0.6])
         XCTAssertThrowsError(try store.document(id: "nope"))
     }
+
+    /// A results store shares the migrations, so it has empty dataset tables: reading it as a dataset must
+    /// fail with a clear error, not describe an empty dataset.
+    func testResultsStoreIsNotReadAsAnEmptyDataset() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let path = dir.appendingPathComponent("r.sqlite").path
+        _ = try ResultsStore(path: path)
+        for read in [{ _ = try DatasetStore.load(path: path) }, { _ = try DatasetInspection.compute(path: path) }] {
+            XCTAssertThrowsError(try read()) { error in
+                let e = error as? RecLabError
+                XCTAssertEqual(e?.file, path)
+                XCTAssertTrue(e?.message.contains("holds no dataset") == true, "\(error)")
+            }
+        }
+    }
 }

@@ -108,6 +108,29 @@ final class DataCLITests: XCTestCase {
         XCTAssertNotNil(try Data(contentsOf: URL(fileURLWithPath: kept)).range(of: Data("technician".utf8)))
     }
 
+    /// Help that teaches: each of these subcommands shows a runnable example of itself.
+    func testHelpShowsExamples() throws {
+        for command in ["import", "inspect", "strategies"] {
+            let r = try TestSupport.runReclab([command, "--help"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("Example"), "\(command) --help has no example")
+            XCTAssertTrue(r.stdout.contains("reclab \(command) "), "\(command) --help shows no command line of itself")
+        }
+    }
+
+    /// A results store is not a dataset: inspect says so instead of describing an empty dataset.
+    func testInspectResultsStoreFails() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let results = dir.appendingPathComponent("results.sqlite").path
+        let run = try TestSupport.runReclab(["run", "experiments/tiny.yaml", "--out", dir.appendingPathComponent("out").path,
+                                             "--results", results, "-q"], currentDirectory: TestSupport.packageRoot)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let r = try TestSupport.runReclab(["inspect", results])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("holds no dataset"), r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
     func testInspectMissingStore() throws {
         let r = try TestSupport.runReclab(["inspect", "/nonexistent/x.sqlite"])
         XCTAssertEqual(r.status, 1)
