@@ -4,7 +4,8 @@ import Foundation
 /// seeded through SplitMix64. Fast, 256-bit state, and identical on every platform, which is what
 /// reproducible experiments need (the system generator is neither seedable nor stable).
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    // Usable from inlinable code so the hot draws inline across modules (generator and simulator loops).
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
         var sm = seed
@@ -29,10 +30,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         self.init(seed: seed, stream: StableHash.fnv1a64(stream))
     }
 
-    @inline(__always)
-    private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always)
+    static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -43,15 +44,15 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Uniform in [0, 1) as Float with 24 random bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1.0p-24 }
 
     /// Uniform integer in 0..<n (Lemire's nearly divisionless method).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func nextInt(_ n: Int) -> Int {
         precondition(n > 0)
         let bound = UInt64(n)

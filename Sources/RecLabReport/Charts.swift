@@ -146,6 +146,33 @@ public enum ChartBuilder {
         return Chart(name: name, title: title, data: data, commands: commands)
     }
 
+    /// One bar per item (strategy) with its CI, each in its series colour (the same colours as the grouped
+    /// bars, so a strategy keeps its colour across charts); labels on the x axis.
+    public static func bars(name: String, title: String, ylabel: String, items: [(label: String, value: BarValue, series: Int)]) -> Chart {
+        var data = "# x label mean low high colour\n"
+        for (i, item) in items.enumerated() {
+            let colour = GnuplotStyle.barPalette[item.series % GnuplotStyle.barPalette.count]
+            let rgb = Int(colour.dropFirst(), radix: 16) ?? 0
+            data += "\(i) \(GnuplotStyle.dataLabel(item.label)) \(GnuplotStyle.value(item.value.mean)) \(GnuplotStyle.value(item.value.low)) \(GnuplotStyle.value(item.value.high)) \(rgb)\n"
+        }
+        let values = items.flatMap { [$0.value.mean, $0.value.low] }.filter(\.isFinite)
+        let longLabels = items.contains { $0.label.count > 12 }
+        var commands = """
+            set ylabel \(GnuplotStyle.quote(ylabel))
+            set style fill solid 0.85 border rgb '#333333'
+            set boxwidth 0.7
+            set xtics scale 0\(longLabels ? " rotate by -25 left" : "")
+            set xrange [-0.6:\(Double(items.count) - 0.4)]
+            """
+        if values.allSatisfy({ $0 >= 0 }) { commands += "\nset yrange [0:*]" }
+        commands += """
+
+            plot DATA using 1:3:6:xtic(2) with boxes lc rgb variable notitle, \\
+                 '' using 1:3:4:5 with yerrorbars lc rgb '#222222' pt 0 lw 1.5 notitle
+            """
+        return Chart(name: name, title: title, data: data, commands: commands)
+    }
+
     /// Lines with points and CI error bars, one series per line, x numeric.
     public static func lines(name: String, title: String, xlabel: String, ylabel: String, series: [Series],
                              xtics: [Double]? = nil, logX: Bool = false, errorBars: Bool = true) -> Chart {

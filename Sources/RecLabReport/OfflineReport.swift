@@ -276,6 +276,12 @@ enum OfflineReport {
             let values = strategies.map { s in b.metrics.map { m in result(s, m).map { BarValue(mean: $0.mean, low: $0.ciLow, high: $0.ciHigh) } } }
             let present = strategies.indices.filter { values[$0].contains { $0 != nil } }
             guard !present.isEmpty else { continue }
+            if b.metrics.count == 1 {
+                // One metric: strategies along the x axis, each in its usual colour.
+                c.chart(ChartBuilder.bars(name: b.name, title: b.title + note, ylabel: b.ylabel,
+                                          items: present.map { (strategies[$0], values[$0][0]!, $0) }))
+                continue
+            }
             c.chart(ChartBuilder.groupedBars(name: b.name, title: b.title + note, ylabel: b.ylabel, groups: b.metrics,
                                              series: present.map { strategies[$0] }, values: present.map { values[$0] }))
         }

@@ -232,7 +232,7 @@ enum MetricUnits {
         switch base.lowercased() {
         case "rmse", "mae": return "\(metric) (rating points, lower is better)"
         case "novelty": return "\(metric) (mean self-information, bits)"
-        case "popularity": return "\(metric) (mean training interactions of recommended movies)"
+        case "popularity": return "\(metric) (interactions per recommended movie)"
         case "gini": return "Gini of exposure (0 = equal, 1 = concentrated)"
         case "coverage": return "\(metric) (share of the catalogue, 0-1)"
         case "ctr": return "CTR (plays per impression)"

@@ -68,15 +68,16 @@ public enum TestSupport {
         p.standardError = err
         try p.run()
         // Read both pipes concurrently so a full pipe cannot block the child.
-        var errData = Data()
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let errData = Collected()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
         return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+                             stderr: String(decoding: errData.data, as: UTF8.self))
     }
 
     /// A small hand-made dataset: `users` users, `movies` movies, the given (user, movie, rating, time)
