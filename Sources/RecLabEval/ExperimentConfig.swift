@@ -130,10 +130,17 @@ public struct ExperimentConfig {
                                 configHash: SHA256.hexDigest(text))
     }
 
-    static func parseDataset(_ node: ConfigNode) throws -> (DatasetSource, ConfigNode?) {
+    /// Reads a `dataset:` block: exactly one of `store: FILE.sqlite`, `movielens: FOLDER` (with optional
+    /// `format`) or `synthetic: CONFIG.yaml | {inline config}`. Returns the source and, for synthetic data,
+    /// the world config node. `extraKeys` lets another config kind (simulation) read keys of its own
+    /// before unknown keys are rejected.
+    public static func parseDataset(_ node: ConfigNode, extraKeys: (ConfigMap) throws -> Void = { _ in }) throws
+        -> (DatasetSource, ConfigNode?)
+    {
         let m = try node.map()
         let store = m.optional("store"), movielens = m.optional("movielens"), synthetic = m.optional("synthetic")
         let format = m.optional("format")
+        try extraKeys(m)
         try m.finish()
         let given = [store, movielens, synthetic].compactMap { $0 }
         guard given.count == 1 else {
@@ -149,8 +156,10 @@ public struct ExperimentConfig {
             let path = try movielens.string()
             guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
             let fmt = try format?.string() ?? "auto"
-            let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
-            guard formats.contains(fmt) else { throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", "))") }
+            guard fmt == "auto" || MovieLensFormat(name: fmt) != nil else {
+                let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
+                throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", ")) (or ml-latest-small, ml-20m, ml-25m, ml-32m)")
+            }
             return (.movielens(path: path, format: fmt), nil)
         }
         let s = synthetic!

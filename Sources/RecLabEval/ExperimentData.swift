@@ -14,7 +14,7 @@ extension ExperimentRunner {
         case .movielens(let path, let format):
             // Same pseudonymisation key as `reclab import`, so predefined split files match users.
             let options = ImportOptions(pseudonymizer: try Pseudonymizer.fromEnvironment())
-            let result = try MovieLensImporter.load(path: path, format: format == "auto" ? nil : MovieLensFormat(rawValue: format),
+            let result = try MovieLensImporter.load(path: path, format: format == "auto" ? nil : MovieLensFormat(name: format),
                                                     options: options)
             return Dataset(content: result.content)
         case .synthetic:

@@ -81,41 +81,11 @@ public struct DatasetBlock: Sendable {
 
     static func read(_ root: ConfigMap, defaultSeed: UInt64) throws -> DatasetBlock {
         let node = try root.required("dataset")
-        let m = try node.map()
-        let store = m.optional("store"), movielens = m.optional("movielens"), synthetic = m.optional("synthetic")
-        let format = m.optional("format")
-        let seedNode = m.optional("world_seed")
+        var seedNode: ConfigNode?
+        let (source, world) = try ExperimentConfig.parseDataset(node) { m in seedNode = m.optional("world_seed") }
         let worldSeed = try seedNode?.int() ?? Int(defaultSeed)
         guard worldSeed >= 0 else { throw seedNode!.error("world_seed must be non-negative") }
-        try m.finish()
-        let given = [store, movielens, synthetic].compactMap { $0 }
-        guard given.count == 1 else {
-            throw node.error("give exactly one of 'store: FILE.sqlite', 'movielens: FOLDER' or 'synthetic: CONFIG.yaml or {inline config}'")
-        }
-        if let f = format, movielens == nil { throw f.error("'format' applies only to 'movielens'") }
-        if let store {
-            let path = try store.string()
-            guard FileManager.default.fileExists(atPath: path) else { throw store.error("dataset store '\(path)' not found") }
-            return DatasetBlock(source: .store(path: path), syntheticNode: nil, worldSeed: UInt64(worldSeed))
-        }
-        if let movielens {
-            let path = try movielens.string()
-            guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
-            let fmt = try format?.string() ?? "auto"
-            let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
-            guard formats.contains(fmt) else { throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", "))") }
-            return DatasetBlock(source: .movielens(path: path, format: fmt), syntheticNode: nil, worldSeed: UInt64(worldSeed))
-        }
-        let s = synthetic!
-        if case .mapping = s.value {
-            _ = try SyntheticConfig.parse(node: s)
-            return DatasetBlock(source: .synthetic(path: nil), syntheticNode: s, worldSeed: UInt64(worldSeed))
-        }
-        let path = try s.string()
-        guard FileManager.default.fileExists(atPath: path) else { throw s.error("synthetic config '\(path)' not found") }
-        let loaded = try ConfigNode.load(path: path)
-        _ = try SyntheticConfig.parse(node: loaded)
-        return DatasetBlock(source: .synthetic(path: path), syntheticNode: loaded, worldSeed: UInt64(worldSeed))
+        return DatasetBlock(source: source, syntheticNode: world, worldSeed: UInt64(worldSeed))
     }
 }
 

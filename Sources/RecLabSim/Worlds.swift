@@ -48,7 +48,7 @@ public enum SimWorlds {
         case .movielens(let path, let format):
             let pseudonymizer = try Pseudonymizer.fromEnvironment()
             if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
-            let fmt = format == "auto" ? nil : MovieLensFormat(rawValue: format)
+            let fmt = format == "auto" ? nil : MovieLensFormat(name: format)
             content = try MovieLensImporter.load(path: path, format: fmt, options: ImportOptions(pseudonymizer: pseudonymizer)).content
         }
         let dataset = Dataset(content: content, contentHash: hash)
