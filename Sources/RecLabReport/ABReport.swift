@@ -235,7 +235,8 @@ enum OPEReport {
         if !forest.isEmpty {
             c.chart(ChartBuilder.forest(name: "ope-estimates", title: "Off-policy estimates and on-policy truth (95% CI)",
                                         xlabel: "policy value (reward per impression)", rows: forest.map { ($0.0, $0.1, $0.2, $0.3, $0.4) },
-                                        reference: d.targets.first?.trueValue ?? 0, highlightTitle: "estimate", otherTitle: "true value (on-policy)"))
+                                        reference: d.targets.count == 1 ? d.targets[0].trueValue : nil,
+                                        highlightTitle: "estimate", otherTitle: "true value (on-policy)"))
         }
     }
 }

@@ -232,7 +232,7 @@ public enum ChartBuilder {
     /// rows flagged `highlight` drawn in colour, the others in grey.
     public static func forest(name: String, title: String, xlabel: String,
                               rows: [(label: String, value: Double, low: Double, high: Double, highlight: Bool)],
-                              reference: Double = 0, highlightTitle: String, otherTitle: String) -> Chart {
+                              reference: Double? = 0, highlightTitle: String, otherTitle: String) -> Chart {
         var data = "# row label value low high highlighted\n"
         let n = rows.count
         for (i, r) in rows.enumerated() {
@@ -246,7 +246,7 @@ public enum ChartBuilder {
             set grid xtics ytics lc rgb '#e5e5e5'
             set key outside below center horizontal samplen 1 spacing 1.3 height 1
             set bmargin 7
-            set arrow from \(GnuplotStyle.value(reference)), graph 0 to \(GnuplotStyle.value(reference)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
+            \(reference.map { "set arrow from \(GnuplotStyle.value($0)), graph 0 to \(GnuplotStyle.value($0)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'" } ?? "")
             plot DATA using ($6 == 1 ? $3 : NaN):1:4:5:ytic(2) with xerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' title \(GnuplotStyle.quote(highlightTitle)), \\
                  '' using ($6 == 0 ? $3 : NaN):1:4:5 with xerrorbars pt 6 ps 1.8 lw 2 lc rgb '#888888' title \(GnuplotStyle.quote(otherTitle))
             """
