@@ -22,6 +22,12 @@ public final class SQLiteDatabase {
         }
         handle = db
         sqlite3_busy_timeout(db, 5000)
+        // Opening is lazy: a file that is not a database fails only at its first read, with a bare
+        // "file is not a database" beside some unrelated SQL. Probe now and say what the file is not.
+        if sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", nil, nil, nil) == SQLITE_NOTADB {
+            throw RecLabError.io("not an SQLite database (RecLab stores are the SQLite files written by "
+                                 + "reclab import, generate, run and simulate)", file: path)
+        }
         try execute("PRAGMA foreign_keys = ON")
     }
 

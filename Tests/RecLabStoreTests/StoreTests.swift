@@ -47,6 +47,22 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertThrowsError(try store.document(id: "nope"))
     }
 
+    /// A file that is not SQLite is named as such when opened, as a dataset or as a results store, and
+    /// is left untouched.
+    func testNonSQLiteFileIsReportedAsSuch() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let path = dir.appendingPathComponent("notes.sqlite").path
+        let text = Data(String(repeating: "not a database, just some notes\n", count: 10).utf8)
+        try text.write(to: URL(fileURLWithPath: path))
+        for open in [{ _ = try ResultsStore(path: path) }, { _ = try DatasetStore.load(path: path) },
+                     { _ = try SQLiteDatabase(path: path) }] {
+            XCTAssertThrowsError(try open()) { error in
+                XCTAssertTrue((error as? RecLabError)?.message.hasPrefix("not an SQLite database") == true, "\(error)")
+            }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), text)
+    }
+
     /// A results store shares the migrations, so it has empty dataset tables: reading it as a dataset must
     /// fail with a clear error, not describe an empty dataset.
     func testResultsStoreIsNotReadAsAnEmptyDataset() throws {
