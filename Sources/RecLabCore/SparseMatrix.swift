@@ -21,9 +21,7 @@ public struct SparseMatrix: Sendable {
     public init(rowCount: Int, columnCount: Int, rows: [Int32], cols: [Int32], vals: [Float],
                 combine: (Float, Float) -> Float = { _, new in new }) {
         precondition(rows.count == cols.count && cols.count == vals.count)
-        var counts = [Int](repeating: 0, count: rowCount + 1)
-        for r in rows { counts[Int(r) + 1] += 1 }
-        for r in 0..<rowCount { counts[r + 1] += counts[r] }
+        let counts = Self.bucketStarts(rows, bucketCount: rowCount)
         var next = counts
         var c = [Int32](repeating: 0, count: rows.count)
         var v = [Float](repeating: 0, count: rows.count)
@@ -71,9 +69,7 @@ public struct SparseMatrix: Sendable {
 
     /// The transpose in O(nnz + columns); rows of the result stay sorted.
     public func transposed() -> SparseMatrix {
-        var start = [Int](repeating: 0, count: columnCount + 1)
-        for c in columns { start[Int(c) + 1] += 1 }
-        for c in 0..<columnCount { start[c + 1] += start[c] }
+        let start = Self.bucketStarts(columns, bucketCount: columnCount)
         var next = start
         var tc = [Int32](repeating: 0, count: columns.count)
         var tv = [Float](repeating: 0, count: columns.count)
@@ -85,6 +81,15 @@ public struct SparseMatrix: Sendable {
             }
         }
         return SparseMatrix(rowCount: columnCount, columnCount: rowCount, rowStart: start, columns: tc, values: tv)
+    }
+
+    /// Where each bucket of a counting sort starts: element b + 1 minus element b is how many `keys` equal b
+    /// (keys in 0..<bucketCount); the last element is keys.count. O(keys + buckets).
+    private static func bucketStarts(_ keys: [Int32], bucketCount: Int) -> [Int] {
+        var start = [Int](repeating: 0, count: bucketCount + 1)
+        for key in keys { start[Int(key) + 1] += 1 }
+        for b in 0..<bucketCount { start[b + 1] += start[b] }
+        return start
     }
 
     /// Same pattern with every value replaced.

@@ -118,6 +118,35 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(t.count(ofRow: 1), 0)
     }
 
+    /// Random triplets (with repeats, empty rows and columns) against a dense oracle: the CSR holds the
+    /// summed values in sorted columns, and its transpose is the dense transpose.
+    func testTripletsAndTransposeMatchDenseOracle() {
+        var rng = SeededRandom(seed: 5)
+        for _ in 0..<50 {
+            let nr = 1 + rng.nextInt(7), nc = 1 + rng.nextInt(7), n = rng.nextInt(30)
+            var rows: [Int32] = [], cols: [Int32] = [], vals: [Float] = []
+            var dense = [[Float?]](repeating: [Float?](repeating: nil, count: nc), count: nr)
+            for _ in 0..<n {
+                let r = rng.nextInt(nr), c = rng.nextInt(nc), v = Float(1 + rng.nextInt(9))
+                rows.append(Int32(r)); cols.append(Int32(c)); vals.append(v)
+                dense[r][c] = (dense[r][c] ?? 0) + v
+            }
+            let m = SparseMatrix(rowCount: nr, columnCount: nc, rows: rows, cols: cols, vals: vals, combine: +)
+            let t = m.transposed()
+            XCTAssertEqual(m.nonZeroCount, dense.joined().compactMap { $0 }.count)
+            XCTAssertEqual(t.nonZeroCount, m.nonZeroCount)
+            for r in 0..<nr {
+                let cs = Array(m.columns[m.range(ofRow: r)])
+                XCTAssertEqual(cs, cs.sorted())
+                for c in 0..<nc {
+                    XCTAssertEqual(m.value(row: r, column: Int32(c)), dense[r][c])
+                    XCTAssertEqual(t.value(row: c, column: Int32(r)), dense[r][c])
+                }
+            }
+            XCTAssertEqual(t.rowStart.last, t.nonZeroCount)
+        }
+    }
+
     func testTrainingSetExplicitAndImplicit() {
         var content = TestSupport.tinyContent(users: 2, movies: 3, ratings: [(1, 1, 4, 10), (1, 2, 2, 20), (2, 2, 5, 5), (1, 1, 3, 30)])
         content.interactions.append(InteractionRecord(userId: 2, movieId: 3, timestamp: 40, watchSeconds: 100, completion: 0.5))
