@@ -16,9 +16,12 @@ public enum TestSupport {
 
     /// `../shared/datasets/NAME` beside the package; skips the test with a clear message when absent.
     public static func sharedDataset(_ name: String) throws -> URL {
-        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/\(name)")
+        // RECLAB_SHARED_DATASETS points elsewhere, for checkouts that do not sit beside `shared/` (git worktrees).
+        let root = ProcessInfo.processInfo.environment["RECLAB_SHARED_DATASETS"].map { URL(fileURLWithPath: $0) }
+            ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets")
+        let url = root.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("needs ../shared/datasets/\(name) beside the package (not present here)")
+            throw XCTSkip("needs \(url.path) (../shared/datasets beside the package, or set RECLAB_SHARED_DATASETS)")
         }
         return url
     }
