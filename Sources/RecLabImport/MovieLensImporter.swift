@@ -111,6 +111,17 @@ struct FormatReader {
         }
     }
 
+    /// For an unquoted record of `count` fields whose next-to-last field (`text`, a title or a tag) may itself
+    /// hold the separator: joins the pieces of that field back into one, so the record has `count` fields.
+    /// Records of `count` or fewer fields are left alone (the caller reports a wrong count).
+    static func rejoinText(_ fields: inout [FieldSpan], at text: Int, count: Int) {
+        precondition(text == count - 2, "only the next-to-last field can be re-joined unambiguously")
+        guard fields.count > count else { return }
+        fields[text].end = fields[fields.count - 2].end
+        fields[text + 1] = fields[fields.count - 1]
+        fields.removeLast(fields.count - count)
+    }
+
     /// Checks a CSV header against the expected column names.
     private mutating func expectHeader(_ reader: inout RecordReader, _ columns: [String]) throws {
         guard try reader.next(into: &fields) else { throw reader.error("the file is empty", line: 1) }
@@ -188,11 +199,7 @@ struct FormatReader {
             while true {
                 guard try reader.next(into: &fields) else { break }
                 // A `::` file's tag may itself hold `::`: user and movie are the first fields, time the last.
-                if case .doubleColon = separator, fields.count > 4 {
-                    fields[2].end = fields[fields.count - 2].end
-                    fields[3] = fields[fields.count - 1]
-                    fields.removeLast(fields.count - 4)
-                }
+                if case .doubleColon = separator { Self.rejoinText(&fields, at: 2, count: 4) }
                 if fields.count != 4 {
                     throw reader.error("wrong column count: expected 4 fields (\(columns)), found \(fields.count)")
                 }
@@ -261,11 +268,7 @@ struct FormatReader {
             while true {
                 guard try reader.next(into: &fields) else { break }
                 // A title may hold `::`; the id is the first field and the genres the last.
-                if fields.count > 3 {
-                    fields[1].end = fields[fields.count - 2].end
-                    fields[2] = fields[fields.count - 1]
-                    fields.removeLast(fields.count - 3)
-                }
+                Self.rejoinText(&fields, at: 1, count: 3)
                 if fields.count != 3 {
                     throw reader.error("wrong column count: expected 3 fields (movieId::title::genres), found \(fields.count)")
                 }

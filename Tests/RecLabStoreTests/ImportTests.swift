@@ -110,7 +110,10 @@ final class MovieLensImportTests: XCTestCase {
         XCTAssertEqual(m10.report.format, .ml10m)
         XCTAssertEqual(m10.content.users.count, 3, "users from ratings (1, 5) and tags (5, 8)")
         XCTAssertEqual(m10.content.interactions.compactMap(\.rating).sorted(), [0.5, 3, 4.5])
-        XCTAssertEqual(m10.content.tags.map(\.tag).sorted(), ["board game", "pixar"])
+        XCTAssertEqual(m10.content.tags.map(\.tag).sorted(), ["board game", "pixar", "see::also"], "a tag may hold '::'")
+        XCTAssertEqual(m10.content.movies.map(\.title), ["Toy Story (1995)", "Jumanji (1995)", "Face::Off (1997)"], "so may a title")
+        XCTAssertEqual(m10.content.movies[2].genres, ["Action", "Thriller"])
+        XCTAssertEqual(m10.content.movies[2].year, 1997)
         // An explicit format that does not match the files says what is missing.
         XCTAssertThrowsError(try load("ml10m-ok", format: .ml1m)) { e in
             XCTAssertTrue((e as! RecLabError).message.contains("missing users.dat"), "\(e)")
