@@ -16,14 +16,9 @@ public enum DatasetStore {
     /// INSERTs (`rowsPerStatement` rows per step). Complexity O(N) inserts into append-only tables.
     @discardableResult
     public static func write(_ content: DatasetContent, to path: String, force: Bool) throws -> String {
+        try checkOutput(path, force: force)
         let fm = FileManager.default
-        if fm.fileExists(atPath: path) && !force {
-            throw RecLabError.io("output file already exists; pass --force to replace it", file: path)
-        }
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty && !fm.fileExists(atPath: dir) {
-            throw RecLabError.io("output folder does not exist", file: dir)
-        }
         try checkReferences(content)
         let temp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).partial-\(getpid())"
         try? fm.removeItem(atPath: temp)
@@ -55,6 +50,24 @@ public enum DatasetStore {
             throw error
         }
         return hash.value
+    }
+
+    /// Checks that `path` can receive a store, so commands can refuse before any work: not a folder, not an
+    /// existing file unless `force`, in a folder that exists.
+    public static func checkOutput(_ path: String, force: Bool) throws {
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isFolder) {
+            if isFolder.boolValue {
+                throw RecLabError.io("is a folder; the output must name the store file to write, for example "
+                                     + "\((path as NSString).appendingPathComponent("dataset.sqlite"))", file: path)
+            }
+            if !force { throw RecLabError.io("output file already exists; pass --force to replace it", file: path) }
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty && !fm.fileExists(atPath: dir) {
+            throw RecLabError.io("output folder does not exist", file: dir)
+        }
     }
 
     /// Every interaction and tag must name a user and a movie of the content; ids must be unique.

@@ -55,14 +55,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         common.apply()
         try reportingErrors {
-            // Check the output before any work.
-            if FileManager.default.fileExists(atPath: out) && !force {
-                throw RecLabError.io("output file already exists; pass --force to replace it", file: out)
-            }
-            let folder = (out as NSString).deletingLastPathComponent
-            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
-                throw RecLabError.io("the folder of --out does not exist", file: folder)
-            }
+            try DatasetStore.checkOutput(out, force: force)   // before any work
             let pseudonymizer = try Pseudonymizer.fromEnvironment()
             if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
 

@@ -47,6 +47,19 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertThrowsError(try store.document(id: "nope"))
     }
 
+    /// An output path that is a folder is refused before any work, with or without force, and the folder
+    /// is left as it was (it used to fail only at the final rename, with "errno 21").
+    func testOutputFolderIsRefused() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let content = TestSupport.tinyContent(users: 1, movies: 1, ratings: [(1, 1, 3, 1)])
+        for force in [false, true] {
+            XCTAssertThrowsError(try DatasetStore.write(content, to: dir.path, force: force)) { error in
+                XCTAssertTrue((error as? RecLabError)?.message.hasPrefix("is a folder") == true, "\(error)")
+            }
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
+    }
+
     /// A file that is not SQLite is named as such when opened, as a dataset or as a results store, and
     /// is left untouched.
     func testNonSQLiteFileIsReportedAsSuch() throws {

@@ -76,6 +76,19 @@ final class DataCLITests: XCTestCase {
         XCTAssertEqual(leftovers, [], "no temporary file left behind")
     }
 
+    /// --out naming a folder is refused up front (even with --force), before the input is read: a malformed
+    /// input is not reported, the folder's error is.
+    func testOutputFolderIsRefusedBeforeWork() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        for extra in [[], ["--force"]] {
+            let r = try TestSupport.runReclab(["import", fixtures.appendingPathComponent("latest-truncated").path, "--out", dir.path, "-q"] + extra,
+                                              environment: key)
+            XCTAssertEqual(r.status, 1)
+            XCTAssertTrue(r.stderr.contains("\(dir.path): is a folder; the output must name the store file"), r.stderr)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
+    }
+
     func testMalformedInputFailsWithLocationAndWritesNothing() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let db = dir.appendingPathComponent("d.sqlite").path
