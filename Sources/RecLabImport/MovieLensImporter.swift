@@ -209,6 +209,8 @@ struct FormatReader {
                 let time = try reader.integer(fields[3], column: "timestamp")
                 let movie = try builder.movie(movieId, reader: reader, field: "movieId")
                 let user = try builder.user(userId, reader: reader)
+                // MovieLens has no empty tags; one would become an empty term for the content strategy.
+                if fields[2].count == 0 { throw reader.error("column 'tag' is empty") }
                 builder.addTag(user: user, movie: movie, time: time, tag: reader.text(fields[2], encoding), line: reader.line)
             }
         }

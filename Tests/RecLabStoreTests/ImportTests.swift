@@ -201,6 +201,7 @@ final class MalformedInputTests: XCTestCase {
     func testUnknownMovieInRatingsAndTags() {
         assertInputError("latest-unknown-movie", file: "ratings.csv", line: 3, contains: "unknown movie id 99")
         assertInputError("latest-unknown-movie-tag", file: "tags.csv", line: 3, contains: "unknown movie id 42")
+        assertInputError("latest-empty-tag", file: "tags.csv", line: 3, contains: "column 'tag' is empty")
     }
 
     func testInvalidUTF8() {
