@@ -15,7 +15,7 @@ enum ABReport {
 
     static func srmBanner(_ srm: SRMResult) -> String {
         "> **⚠️ SAMPLE RATIO MISMATCH: SRM CHECK FAILED.** The users assigned to the arms do not match the configured weights " +
-        "(chi² = \(NumberFormat.short(srm.chi2)), p = \(NumberFormat.p(srm.pValue)) < \(NumberFormat.p(srm.threshold))). " +
+        "(chi² = \(NumberFormat.short(srm.chi2)), \(NumberFormat.pEquals(srm.pValue)) < \(NumberFormat.p(srm.threshold))). " +
         "The assignment is broken; do not trust the lifts below until it is fixed."
     }
 
@@ -46,7 +46,7 @@ enum ABReport {
             if best != d.control {
                 if let cmp = d.comparisons.first(where: { $0.metric == m && $0.arm == best }) {
                     lift = "\(NumberFormat.percent(cmp.relLift)) [\(NumberFormat.percent(cmp.relCiLow)), \(NumberFormat.percent(cmp.relCiHigh))]"
-                    verdict = (cmp.significant ? "yes" : "no") + " (p = \(NumberFormat.p(cmp.pAdjusted)))"
+                    verdict = (cmp.significant ? "yes" : "no") + " (\(NumberFormat.pEquals(cmp.pAdjusted)))"
                 } else {
                     verdict = "not tested"
                 }
@@ -72,7 +72,7 @@ enum ABReport {
         // Sample ratio mismatch.
         c.heading(2, "Sample ratio mismatch (SRM)")
         if d.srm.ok {
-            c.line("SRM check passed: chi² = \(NumberFormat.short(d.srm.chi2)), p = \(NumberFormat.p(d.srm.pValue)) (fails below \(NumberFormat.p(d.srm.threshold))).")
+            c.line("SRM check passed: chi² = \(NumberFormat.short(d.srm.chi2)), \(NumberFormat.pEquals(d.srm.pValue)) (fails below \(NumberFormat.p(d.srm.threshold))).")
         } else {
             c.line(srmBanner(d.srm))
         }

@@ -198,7 +198,7 @@ public enum ChartBuilder {
         // Non-negative data whose padding would dip below zero: start the axis at zero instead.
         let allY = series.flatMap { $0.points.flatMap { [$0.y, $0.low, $0.high] } }.filter(\.isFinite)
         if let minY = allY.min(), let maxY = allY.max(), minY >= 0, minY - 0.05 * (maxY - minY) < 0 {
-            commands += "\nset yrange [0:*]"
+            commands += "\nset yrange [0:*]\nset offsets graph 0.03, graph 0.03, graph 0.05, 0"
         }
         // Whole-number x (days): whole-number tics, every one while there are few.
         if integerX && xtics == nil && !logX { commands += xRange <= 20 ? "\nset xtics 1" : "\nset format x '%.0f'" }
@@ -285,7 +285,8 @@ public enum ChartBuilder {
             set offsets graph 0.08, graph 0.25, graph 0.1, graph 0.1
             """
         if logX { commands += "\nset logscale x" }
-        if ys.allSatisfy({ $0 >= 0 }) { commands += "\nset yrange [0:*]" }
+        // Non-negative values: the axis starts at zero (no bottom padding below it).
+        if ys.allSatisfy({ $0 >= 0 }) { commands += "\nset yrange [0:*]\nset offsets graph 0.08, graph 0.25, graph 0.1, 0" }
         commands += """
 
             plot DATA using 1:2:3:4 with yerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' notitle, \\

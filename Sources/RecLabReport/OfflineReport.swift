@@ -62,7 +62,7 @@ enum OfflineReport {
             if let runner {
                 difference = .number(best.mean - runner.mean)
                 if let cmp = d.comparisons.first(where: { $0.metric == m && Set([$0.a, $0.b]) == Set([best.strategy, runner.strategy]) }) {
-                    verdict = (cmp.significant ? "yes" : "no") + " (p = \(NumberFormat.p(cmp.pAdjusted)))"
+                    verdict = (cmp.significant ? "yes" : "no") + " (\(NumberFormat.pEquals(cmp.pAdjusted)))"
                 } else {
                     verdict = "not tested"
                 }

@@ -222,6 +222,8 @@ enum MetricUnits {
         case "visits_per_user": return "Visits per user"
         case "watch_minutes_per_user": return "Watch minutes per user"
         case "completion_rate": return "Completion rate"
+        case "novelty": return "Novelty"
+        case "coverage": return "Coverage"
         default: return metric
         }
     }

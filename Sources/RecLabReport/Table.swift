@@ -198,6 +198,11 @@ public enum NumberFormat {
         return (signed && p >= 0 ? "+" : "") + s + "%"
     }
 
+    /// `p = 0.012`, or `p < 1e-300` when the value underflowed to zero.
+    public static func pEquals(_ x: Double) -> String {
+        x == 0 ? "p < 1e-300" : "p = " + p(x)
+    }
+
     /// p-values: scientific below 0.001.
     public static func p(_ x: Double) -> String {
         if x.isNaN { return "n/a" }
