@@ -1,4 +1,5 @@
 import Foundation
+import RecLabCore
 
 // The documents `reclab run` (metrics.json), `reclab simulate` (ab.json) and `reclab ope` (ope.json) write.
 // One set of Codable types serves the writers (Eval, Sim), the results store, reports and the
@@ -365,7 +366,23 @@ public enum ResultJSON {
 
     /// The `kind` field of a result document (`offline`, `ab`, `ope`), or nil if it is not one.
     public static func kind(of data: Data) -> String? {
-        struct Kind: Decodable { var kind: String }
-        return try? JSONDecoder().decode(Kind.self, from: data).kind
+        try? documentKind(of: data, source: "")
+    }
+
+    /// The `kind` field of a result document, or an input error naming `source` that tells a file that is
+    /// not JSON (empty, truncated: with the parser's own message) from JSON that is not a result document.
+    public static func documentKind(of data: Data, source: String) throws -> String {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            throw RecLabError.input(data.isEmpty ? "the file is empty; expected a result document (metrics.json, ab.json or ope.json)"
+                                    : "invalid JSON (truncated or edited by hand?): \(detail)", file: source)
+        }
+        guard let kind = (object as? [String: Any])?["kind"] as? String else {
+            throw RecLabError.input("not a RecLab result document (no \"kind\" field; expected metrics.json, ab.json or ope.json)", file: source)
+        }
+        return kind
     }
 }

@@ -47,6 +47,24 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertThrowsError(try store.document(id: "nope"))
     }
 
+    /// A result document's kind; a truncated file is called invalid JSON, not "no kind field".
+    func testResultDocumentKindNamesTheProblem() throws {
+        let full = Data(#"{"kind": "offline", "name": "x", "strategies": []}"#.utf8)
+        XCTAssertEqual(try ResultJSON.documentKind(of: full, source: "m.json"), "offline")
+        XCTAssertEqual(ResultJSON.kind(of: full), "offline")
+        func message(_ data: Data) -> String {
+            do { _ = try ResultJSON.documentKind(of: data, source: "m.json"); return "" } catch {
+                XCTAssertEqual((error as? RecLabError)?.file, "m.json")
+                return (error as? RecLabError)?.message ?? "\(error)"
+            }
+        }
+        XCTAssertTrue(message(full.prefix(20)).hasPrefix("invalid JSON"), message(full.prefix(20)))
+        XCTAssertTrue(message(Data()).hasPrefix("the file is empty"))
+        XCTAssertTrue(message(Data(#"{"name": "x"}"#.utf8)).hasPrefix("not a RecLab result document"))
+        XCTAssertTrue(message(Data("[1, 2]".utf8)).hasPrefix("not a RecLab result document"))
+        XCTAssertNil(ResultJSON.kind(of: full.prefix(20)))
+    }
+
     /// An output path that is a folder is refused before any work, with or without force, and the folder
     /// is left as it was (it used to fail only at the final rename, with "errno 21").
     func testOutputFolderIsRefused() throws {
