@@ -64,7 +64,14 @@ public enum ExperimentRunner {
                     if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: dataset, rows: fold.train, feedback: kind) }
                     let model = try makeStrategy(spec)
                     log("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
-                    let fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
+                    let fitSeconds: Double
+                    do {
+                        fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
+                    } catch var e as RecLabError {
+                        // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
+                        e.message = "strategy '\(spec.name)' (\(spec.type)) cannot be fitted \(label): \(e.message)"
+                        throw e.located(file: config.configPath, line: spec.line)
+                    }
                     var result = FoldStrategyResult()
                     let evalSeconds = timed {
                         if listK > 0 {

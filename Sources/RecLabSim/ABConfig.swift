@@ -101,7 +101,12 @@ func validateStrategy(type: String, parameters: Parameters, node: ConfigNode) th
         } else {
             _ = try StrategyRegistry.make(type: type, parameters: parameters)
         }
-    } catch let e as RecLabError {
+    } catch var e as RecLabError {
+        // A parameter error names the bare parameter; give its full path (`arms[1].params.lambda`).
+        if let key = e.key, parameters.values[key] != nil {
+            let owner = node.path.split(separator: ".").dropLast().joined(separator: ".")
+            e.key = owner.isEmpty ? "params.\(key)" : "\(owner).params.\(key)"
+        }
         throw e.located(file: node.file, line: node.line)
     }
 }

@@ -128,17 +128,18 @@ public enum ABRunner {
     /// Writes DIR/ab.json and DIR/ab.csv (each through a temporary file and a rename, so a failed run
     /// leaves no partial file) and records the run in the results store.
     public static func write(_ output: ABRunOutput, outDir: String, resultsPath: String) throws {
+        // The store first: if it cannot be written, no result files are left behind either.
         try OutputFiles.ensureDirectory(outDir)
+        let store = try ResultsStore(path: resultsPath)
+        let d = output.document
+        try store.record(id: d.runId, kind: "ab", name: d.name, provenance: d.provenance, document: output.json,
+                         metrics: metricRows(d), userValues: output.userValues)
         try OutputFiles.atomicWrite(output.json, to: (outDir as NSString).appendingPathComponent("ab.json"))
         try OutputFiles.atomicWrite(Data(output.csv.utf8), to: (outDir as NSString).appendingPathComponent("ab.csv"))
         if let log = output.log {
             try OutputFiles.atomicWrite(Data(impressionsCSV(log, arms: output.document.arms.map(\.name)).utf8),
                                         to: (outDir as NSString).appendingPathComponent("impressions.csv"))
         }
-        let store = try ResultsStore(path: resultsPath)
-        let d = output.document
-        try store.record(id: d.runId, kind: "ab", name: d.name, provenance: d.provenance, document: output.json,
-                         metrics: metricRows(d), userValues: output.userValues)
     }
 }
 

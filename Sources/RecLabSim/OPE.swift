@@ -358,7 +358,6 @@ extension OPERunner {
     public static func write(_ r: OPEResults, outDir: String, resultsPath: String) throws {
         let json = try ResultJSON.encoder().encode(r)
         try OutputFiles.ensureDirectory(outDir)
-        try OutputFiles.atomicWrite(json, to: (outDir as NSString).appendingPathComponent("ope.json"))
         var rows: [RunMetricRow] = []
         for t in r.targets {
             rows.append(RunMetricRow(subject: t.policy, metric: "true", fold: nil,
@@ -370,5 +369,7 @@ extension OPERunner {
         }
         let store = try ResultsStore(path: resultsPath)
         try store.record(id: r.runId, kind: "ope", name: r.name, provenance: r.provenance, document: json, metrics: rows, userValues: [])
+        // Written after the store, so a failed record leaves no result file behind.
+        try OutputFiles.atomicWrite(json, to: (outDir as NSString).appendingPathComponent("ope.json"))
     }
 }

@@ -48,6 +48,27 @@ public final class ResultsStore {
         try Migrations.migrate(db)
     }
 
+    /// Opens an existing store for reading only (listing runs must not write a schema into a file).
+    public init(readingFrom path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("results store not found", file: path) }
+        db = try SQLiteDatabase(path: path, create: false, readOnly: true)
+        guard try db.tableExists("runs") else { throw RecLabError.io("not a RecLab results store (no runs table)", file: path) }
+    }
+
+    /// Checks, before an experiment does any work, that a store can be created or opened at `path`
+    /// (its folder exists, and it is not a folder), so a bad `--results` fails up front.
+    public static func checkLocation(_ path: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { throw RecLabError.io("the results store path is a folder", file: path) }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent) {
+            throw RecLabError.io("the folder of the results store does not exist", file: parent)
+        }
+    }
+
     /// Deterministic run id: the same config, data and seed give the same id, so recording a rerun
     /// replaces the earlier record instead of piling up copies.
     public static func runId(kind: String, configHash: String, datasetHash: String, seed: UInt64) -> String {

@@ -58,9 +58,7 @@ struct GenerateCommand: ParsableCommand {
             try cfg.validate()
             let seed = seed ?? cfg.seed
             // Refuse early, before spending time generating.
-            if FileManager.default.fileExists(atPath: out) && !force {
-                throw RecLabError.io("output file already exists; pass --force to replace it", file: out)
-            }
+            try DatasetStore.checkOutput(out, force: force)
             let progress = ProgressReporter("generate", total: cfg.users)
             let content = SyntheticGenerator.generate(cfg, seed: seed, progress: progress)
             progress.finish()

@@ -37,6 +37,7 @@ struct OpeCommand: ParsableCommand {
         try reportingErrors {
             common.apply()
             let (ope, text) = try OPEConfig.load(path: config)
+            if let results { try ResultsStore.checkLocation(results) }
             let dir = out ?? "reports/ope/\(ope.name)"
             let storePath = results ?? (dir as NSString).appendingPathComponent("results.sqlite")
             if ProgressReporter.isEnabled { printError("[ope] \(ope.name): loading the world") }

@@ -38,6 +38,7 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             common.apply()
             let experiment = try ExperimentConfig.load(path: config)
+            if let results { try ResultsStore.checkLocation(results) }
             let dir = URL(fileURLWithPath: out ?? "reports/runs/\(experiment.name)")
             let storePath = results ?? dir.appendingPathComponent("results.sqlite").path
             let log: (String) -> Void = { line in if ProgressReporter.isEnabled { printError(line) } }
@@ -45,11 +46,13 @@ struct RunCommand: ParsableCommand {
             let dataset = try ExperimentRunner.loadDataset(experiment)
             log("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions")
             let output = try ExperimentRunner.run(experiment, dataset: dataset, log: log)
-            try ResultFiles.write(output.document, to: dir)
+            // The store first: if it cannot be written, no result files are left behind either.
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let store = try ResultsStore(path: storePath)
             try store.record(id: output.document.runId, kind: "offline", name: output.document.name,
                              provenance: output.document.provenance, document: try ResultJSON.encoder().encode(output.document),
                              metrics: output.metricRows, userValues: output.userValues)
+            try ResultFiles.write(output.document, to: dir)
             print(ResultFiles.table(output.document))
             print("")
             print("run \(output.document.runId): \(dir.path)/metrics.json, metrics.csv; recorded in \(storePath)")

@@ -46,7 +46,7 @@ struct RunsCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 var rows: [(RunSummary, String)] = []
-                for path in try store.stores() { rows += try ResultsStore(path: path).runs().map { ($0, path) } }
+                for path in try store.stores() { rows += try ResultsStore(readingFrom: path).runs().map { ($0, path) } }
                 rows.sort { $0.0.recordedAt > $1.0.recordedAt }
                 print("id                   kind     recorded              name                 dataset          seed  store")
                 for (r, path) in rows {
@@ -68,7 +68,7 @@ struct RunsCommand: ParsableCommand {
             try reportingErrors {
                 var found: (id: String, kind: String, data: Data)?
                 for path in try store.stores() {
-                    if let doc = try? ResultsStore(path: path).document(id: id) { found = doc; break }
+                    if let doc = try? ResultsStore(readingFrom: path).document(id: id) { found = doc; break }
                 }
                 guard let doc = found else { throw RecLabError.usage("no run '\(id)' in the results store(s)") }
                 guard doc.kind == "offline" else {

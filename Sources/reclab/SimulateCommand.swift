@@ -46,6 +46,7 @@ struct SimulateCommand: ParsableCommand {
         try reportingErrors {
             common.apply()
             let (ab, text) = try ABConfig.load(path: config)
+            if let results { try ResultsStore.checkLocation(results) }
             let dir = out ?? "reports/ab/\(ab.name)"
             let storePath = results ?? (dir as NSString).appendingPathComponent("results.sqlite")
             if ProgressReporter.isEnabled { printError("[simulate] \(ab.name): loading the world") }
