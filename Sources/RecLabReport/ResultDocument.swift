@@ -51,9 +51,8 @@ public enum ResultDocument: Sendable {
 
     /// Decodes a metrics.json / ab.json / ope.json; `source` names the file in errors.
     public static func decode(_ data: Data, source: String) throws -> ResultDocument {
-        guard let kind = ResultJSON.kind(of: data) else {
-            throw RecLabError.input("not a RecLab result document (no \"kind\" field; expected metrics.json, ab.json or ope.json)", file: source)
-        }
+        // Tells empty or truncated JSON from JSON that is not a result document.
+        let kind = try ResultJSON.documentKind(of: data, source: source)
         let decoder = ResultJSON.decoder()
         do {
             switch kind {

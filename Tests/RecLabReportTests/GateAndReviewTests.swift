@@ -158,6 +158,11 @@ final class RegressionGateTests: XCTestCase {
         try "not json".write(to: garbage, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ResultDocument.load(path: garbage.path)) { error in
             XCTAssertTrue("\(error)".hasPrefix(garbage.path), "\(error)")
+            XCTAssertTrue("\(error)".contains("invalid JSON"), "\(error)")
+        }
+        try "{\"name\": \"x\"}".write(to: garbage, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ResultDocument.load(path: garbage.path)) { error in
+            XCTAssertTrue("\(error)".contains("not a RecLab result document"), "\(error)")
         }
         try "{\"kind\": \"offline\", \"run_id\": \"x\"}".write(to: garbage, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ResultDocument.load(path: dir.path)) { error in
