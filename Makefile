@@ -7,7 +7,7 @@ RELEASE_BIN := .build/release
 all: build
 
 deps:
-	@scripts/ensure-deps.sh
+	@.ci/ensure-deps.sh
 
 build: deps
 	$(SWIFT) build -c release
@@ -16,11 +16,11 @@ test: deps
 	$(SWIFT) test
 
 demo: build
-	scripts/demo.sh
+	.ci/demo.sh
 
 # The regression gate CI runs after the tests: tiny experiment vs reports/baseline/ci.json.
 gate: deps
-	scripts/ci-gate.sh
+	.ci/gate.sh
 
 bench: build
 	$(RELEASE_BIN)/reclab-bench all

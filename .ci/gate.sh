@@ -7,7 +7,7 @@
 # the tiny experiment takes a few seconds even unoptimised. Also writes the run's report to reports/ci/
 # (the GitHub workflow keeps it as an artifact).
 #
-# To accept a deliberate change of the numbers: scripts/ci-gate.sh --update (rewrites the baseline; commit it).
+# To accept a deliberate change of the numbers: .ci/gate.sh --update (rewrites the baseline; commit it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${RECLAB_GATE_CONFIG:-experiments/tiny.yaml}
@@ -32,6 +32,6 @@ status=0
 "$BIN" check "$WORK/run/metrics.json" --baseline "$BASELINE" || status=$?
 if [ "$status" = 1 ]; then
     echo "gate: if the change of these numbers is deliberate (a strategy, metric or generator change), accept it with" >&2
-    echo "gate:   scripts/ci-gate.sh --update   and commit $BASELINE saying why." >&2
+    echo "gate:   .ci/gate.sh --update   and commit $BASELINE saying why." >&2
 fi
 exit "$status"
