@@ -163,15 +163,8 @@ public enum ExperimentRunner {
 
     /// The dataset card of a result document.
     public static func datasetCard(_ d: Dataset, synthetic: Bool) -> DatasetCard {
-        var hist: [String: Int] = [:]
-        for r in d.ratings where !r.isNaN { hist[String(format: "%.1f", Double(r)), default: 0] += 1 }
-        var perItem = [Int](repeating: 0, count: d.itemCount)
-        for i in d.items { perItem[Int(i)] += 1 }
         let lower = d.source.lowercased()
-        return DatasetCard(name: d.name, source: d.source, contentHash: d.contentHash, users: d.userCount, movies: d.itemCount,
-                           interactions: d.interactionCount, ratings: d.ratingCount, ratingHistogram: hist,
-                           interactionsPerMovie: perItem.filter { $0 > 0 }.sorted(by: >),
-                           synthetic: synthetic || lower.contains("synthetic") || lower.contains("generate"))
+        return DatasetCard(summarizing: d, synthetic: synthetic || lower.contains("synthetic") || lower.contains("generate"))
     }
 
     /// Full-ranking evaluation of one fitted model on one fold, as `run` does it (all users with a relevant

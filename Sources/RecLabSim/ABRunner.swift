@@ -37,7 +37,7 @@ public enum ABRunner {
         let result = try sim.run(progress: reporter)
         let analysis = ABAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
         let configHash = SHA256.hexDigest(configText)
-        let card = DatasetCards.card(world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
+        let card = DatasetCard(summarizing: world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
                                     seed: config.simulation.seed, reclabVersion: RecLabVersion.string,
                                     gitCommit: RecLabVersion.gitCommit(), createdAt: nil, dataset: card)
@@ -157,15 +157,3 @@ enum OutputFiles {
     }
 }
 
-/// The dataset summary result documents carry.
-public enum DatasetCards {
-    public static func card(_ d: Dataset, synthetic: Bool) -> DatasetCard {
-        var histogram: [String: Int] = [:]
-        for r in d.ratings where !r.isNaN { histogram[String(format: "%.1f", r), default: 0] += 1 }
-        var perMovie = [Int](repeating: 0, count: d.itemCount)
-        for i in d.items { perMovie[Int(i)] += 1 }
-        return DatasetCard(name: d.name, source: d.source, contentHash: d.contentHash, users: d.userCount, movies: d.itemCount,
-                           interactions: d.interactionCount, ratings: d.ratingCount, ratingHistogram: histogram,
-                           interactionsPerMovie: perMovie.filter { $0 > 0 }.sorted(by: >), synthetic: synthetic)
-    }
-}

@@ -170,7 +170,7 @@ public enum OPERunner {
         let configHash = SHA256.hexDigest(configText)
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText, seed: config.seed,
                                     reclabVersion: RecLabVersion.string, gitCommit: RecLabVersion.gitCommit(), createdAt: nil,
-                                    dataset: DatasetCards.card(world.dataset, synthetic: true))
+                                    dataset: DatasetCard(summarizing: world.dataset, synthetic: true))
         let runId = ResultsStore.runId(kind: "ope", configHash: configHash, datasetHash: world.dataset.contentHash, seed: config.seed)
         return OPEResults(runId: runId, name: config.name, provenance: provenance,
                           loggingPolicy: "\(config.logging.name) [\(config.logging.type), \(config.logging.rule.description)]",

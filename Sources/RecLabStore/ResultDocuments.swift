@@ -50,6 +50,20 @@ public struct DatasetCard: Codable, Sendable, Equatable {
     }
 }
 
+extension DatasetCard {
+    /// The card of an in-memory dataset: counts, rating histogram (ratings to one decimal) and the long
+    /// tail of interactions per movie. O(interactions + movies log movies).
+    public init(summarizing d: Dataset, synthetic: Bool) {
+        var histogram: [String: Int] = [:]
+        for r in d.ratings where !r.isNaN { histogram[String(format: "%.1f", Double(r)), default: 0] += 1 }
+        var perMovie = [Int](repeating: 0, count: d.itemCount)
+        for i in d.items { perMovie[Int(i)] += 1 }
+        self.init(name: d.name, source: d.source, contentHash: d.contentHash, users: d.userCount, movies: d.itemCount,
+                  interactions: d.interactionCount, ratings: d.ratingCount, ratingHistogram: histogram,
+                  interactionsPerMovie: perMovie.filter { $0 > 0 }.sorted(by: >), synthetic: synthetic)
+    }
+}
+
 /// A metric's mean over users with its 95% confidence interval.
 public struct MetricSummary: Codable, Sendable, Equatable {
     public var mean: Double
