@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what RecLab needs from Debian when run as root; otherwise says exactly what to install.
-# Needs: a Swift 6 toolchain, gnuplot (charts), libsqlite3-dev (store), libopenblas-dev (BLAS/LAPACK).
+# Needs: a Swift 6 toolchain, gnuplot (charts), libsqlite3-dev (store), libopenblas-dev (BLAS/LAPACK),
+# unzip (importing zipped MovieLens archives) and zip (the tests build a small archive).
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,8 @@ command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 { [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || [ -e /usr/include/aarch64-linux-gnu/cblas.h ]; } \
     || missing+=(libopenblas-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+command -v zip >/dev/null 2>&1 || missing+=(zip)
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
