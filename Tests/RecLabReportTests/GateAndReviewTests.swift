@@ -95,6 +95,11 @@ final class RegressionGateTests: XCTestCase {
         let lenient = try Baseline.from(.offline(Fixtures.offline()), metricTolerances: ["ndcg@10": .relative(0.1)])
         XCTAssertTrue(try gate(worse, baseline: lenient).passed)
         XCTAssertFalse(try gate(worse, perMetric: ["ndcg@10": .relative(0.01)], baseline: lenient).passed)
+        // An override for a metric the baseline does not track is a typo, not a silent no-op.
+        XCTAssertThrowsError(try gate(worse, perMetric: ["ndgc": .relative(0.1)])) { error in
+            XCTAssertEqual((error as? RecLabError)?.kind, .usage)
+            XCTAssertTrue("\(error)".contains("'ndgc'"), "\(error)")
+        }
     }
 
     func testDirectionLowerIsBetterForRMSE() throws {
