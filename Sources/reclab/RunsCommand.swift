@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RecLabCore
 import RecLabEval
+import RecLabSim
 import RecLabStore
 
 /// `reclab runs`: what the results stores hold.
@@ -48,18 +49,20 @@ struct RunsCommand: ParsableCommand {
                 var rows: [(RunSummary, String)] = []
                 for path in try store.stores() { rows += try ResultsStore(readingFrom: path).runs().map { ($0, path) } }
                 rows.sort { $0.0.recordedAt > $1.0.recordedAt }
-                print("id                   kind     recorded              name                 dataset          seed  store")
-                for (r, path) in rows {
-                    print([r.id.padding(toLength: 20, withPad: " ", startingAt: 0), r.kind.padding(toLength: 8, withPad: " ", startingAt: 0),
-                           r.recordedAt.padding(toLength: 21, withPad: " ", startingAt: 0), r.name.padding(toLength: 20, withPad: " ", startingAt: 0),
-                           r.datasetName.padding(toLength: 16, withPad: " ", startingAt: 0), String(r.seed), path].joined(separator: " "))
+                // Columns as wide as their longest entry: ids and names are never cut.
+                let table = [["id", "kind", "recorded", "name", "dataset", "seed", "store"]]
+                    + rows.map { r, path in [r.id, r.kind, r.recordedAt, r.name, r.datasetName, String(r.seed), path] }
+                let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max() ?? 0 }
+                for row in table {
+                    let cells = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                    print(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
                 }
             }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a run's provenance and metric table.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a run's provenance and its table (offline metrics, A/B lifts or OPE estimates).")
         @Argument(help: "Run id (or a unique prefix).")
         var id: String
         @OptionGroup var store: StoreOption
@@ -71,29 +74,55 @@ struct RunsCommand: ParsableCommand {
                     if let doc = try? ResultsStore(readingFrom: path).document(id: id) { found = doc; break }
                 }
                 guard let doc = found else { throw RecLabError.usage("no run '\(id)' in the results store(s)") }
-                guard doc.kind == "offline" else {
+                switch doc.kind {
+                case "offline":
+                    let d = try decode(OfflineResults.self, doc)
+                    printProvenance(d.runId, d.name, d.provenance)
+                    print("split      \(d.split.method) \(describe(d.split.parameters)), \(d.split.folds) fold(s)")
+                    print("relevance  \(d.relevanceThreshold.map { "rating >= \($0)" } ?? "any test interaction")")
+                    for s in d.strategies { print("strategy   \(s.name): \(s.type)\(parenthesised(s.parameters))") }
+                    print("")
+                    print(ResultFiles.table(d))
+                case "ab":
+                    let d = try decode(ABResults.self, doc)
+                    printProvenance(d.runId, d.name, d.provenance)
+                    for a in d.arms {
+                        print("arm        \(a.name): \(a.strategy)\(parenthesised(a.parameters)), weight \(a.weight)\(a.name == d.control ? ", control" : "")")
+                    }
+                    print("")
+                    print(ABRunner.table(d))
+                case "ope":
+                    let d = try decode(OPEResults.self, doc)
+                    printProvenance(d.runId, d.name, d.provenance)
+                    print("")
+                    print(OPERunner.table(d))
+                default:
+                    // A kind this version does not know: the stored document as it is.
                     print(String(decoding: doc.data, as: UTF8.self))
-                    return
                 }
-                let d: OfflineResults
-                do { d = try ResultJSON.decoder().decode(OfflineResults.self, from: doc.data) } catch {
-                    throw RecLabError.data("run \(doc.id): stored document is not a readable metrics.json (\(error))")
-                }
-                let p = d.provenance
-                print("run        \(d.runId)  (\(d.name))")
-                print("config     \(p.configPath ?? "-")  sha256 \(p.configHash)")
-                print("dataset    \(p.dataset.name): \(p.dataset.users) users, \(p.dataset.movies) movies, \(p.dataset.interactions) interactions")
-                print("           content_hash \(p.dataset.contentHash)")
-                print("split      \(d.split.method) \(d.split.parameters.keys.sorted().map { "\($0)=\(d.split.parameters[$0]!)" }.joined(separator: " ")), \(d.split.folds) fold(s)")
-                print("relevance  \(d.relevanceThreshold.map { "rating >= \($0)" } ?? "any test interaction")")
-                print("seed       \(p.seed)   RecLab \(p.reclabVersion)   commit \(p.gitCommit ?? "unknown")   at \(p.createdAt ?? "-")")
-                for s in d.strategies {
-                    let params = s.parameters.keys.sorted().map { "\($0)=\(s.parameters[$0]!)" }.joined(separator: ", ")
-                    print("strategy   \(s.name): \(s.type)\(params.isEmpty ? "" : " (\(params))")")
-                }
-                print("")
-                print(ResultFiles.table(d))
             }
+        }
+
+        private func decode<T: Decodable>(_ type: T.Type, _ doc: (id: String, kind: String, data: Data)) throws -> T {
+            do { return try ResultJSON.decoder().decode(T.self, from: doc.data) } catch {
+                throw RecLabError.data("run \(doc.id): stored \(doc.kind) document is not readable by this RecLab version (\(error))")
+            }
+        }
+
+        private func printProvenance(_ runId: String, _ name: String, _ p: Provenance) {
+            print("run        \(runId)  (\(name))")
+            print("config     \(p.configPath ?? "-")  sha256 \(p.configHash)")
+            print("dataset    \(p.dataset.name): \(p.dataset.users) users, \(p.dataset.movies) movies, \(p.dataset.interactions) interactions")
+            print("           content_hash \(p.dataset.contentHash)")
+            print("seed       \(p.seed)   RecLab \(p.reclabVersion)   commit \(p.gitCommit ?? "unknown")   at \(p.createdAt ?? "-")")
+        }
+
+        private func describe(_ parameters: [String: String], separator: String = " ") -> String {
+            parameters.keys.sorted().map { "\($0)=\(parameters[$0]!)" }.joined(separator: separator)
+        }
+
+        private func parenthesised(_ parameters: [String: String]) -> String {
+            parameters.isEmpty ? "" : " (" + describe(parameters, separator: ", ") + ")"
         }
     }
 }

@@ -63,6 +63,16 @@ final class SimCLITests: XCTestCase {
         XCTAssertEqual(stored.data, json1)
         XCTAssertFalse(try store.userValues(runId: doc.runId, subject: "ease", metric: "watch_minutes_per_user").isEmpty)
         XCTAssertTrue(r1.stdout.contains("SRM: chi2"), r1.stdout)
+
+        // `runs show` reads an A/B run back as provenance, arms and the same lift table `simulate` printed.
+        let show = try TestSupport.runReclab(["runs", "show", String(doc.runId.prefix(8)), "--results", a.appendingPathComponent("results.sqlite").path])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("content_hash \(doc.provenance.dataset.contentHash)"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("arm        popular: most-popular"), show.stdout)
+        XCTAssertTrue(show.stdout.contains(", control"), show.stdout)
+        let table = try XCTUnwrap(r1.stdout.range(of: "A/B simulation").map { String(r1.stdout[$0.lowerBound...]) })
+        let firstTableLines = table.split(separator: "\n").prefix(8)
+        for line in firstTableLines { XCTAssertTrue(show.stdout.contains(line), "missing '\(line)' in: \(show.stdout)") }
     }
 
     func testConfigErrorsNameFileLineAndKeyAndWriteNothing() throws {
@@ -106,5 +116,13 @@ final class SimCLITests: XCTestCase {
         // The oracle plays more than a softmax over EASE scores in the same world.
         XCTAssertGreaterThan(doc.targets[0].trueValue, doc.targets[1].trueValue)
         XCTAssertTrue(r.stdout.contains("snips"), r.stdout)
+
+        // `runs show` prints the stored run's estimates, as `ope` did.
+        let show = try TestSupport.runReclab(["runs", "show", doc.runId, "--results", dir.appendingPathComponent("results.sqlite").path])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("run        \(doc.runId)  (ope-tiny)"), show.stdout)
+        for line in r.stdout.split(separator: "\n") where line.hasPrefix("  snips") || line.hasPrefix("  true") {
+            XCTAssertTrue(show.stdout.contains(line), "missing '\(line)' in: \(show.stdout)")
+        }
     }
 }
