@@ -1,0 +1,54 @@
+import Foundation
+import RecLabEval
+import RecLabSim
+import RecLabTestSupport
+import XCTest
+
+/// Every config shipped in `experiments/` reads and validates (strategies, metrics, split, dataset), so a
+/// renamed parameter or strategy cannot leave a broken example behind. By convention `ab-*.yaml` are A/B
+/// simulations, `ope-*.yaml` off-policy evaluations and the rest offline experiments.
+final class ShippedConfigsTests: XCTestCase {
+    func testEveryShippedExperimentConfigLoads() throws {
+        let root = TestSupport.packageRoot
+        let folder = root.appendingPathComponent("experiments")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 10, "experiments/ lost its configs: \(files)")
+
+        // Configs name their data relative to the repository root, as the README says to run them.
+        let previous = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(root.path))
+        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        let sharedPresent = FileManager.default.fileExists(atPath: "../shared/datasets")
+
+        var checked = 0
+        for file in files {
+            let path = "experiments/" + file
+            let stem = String(file.dropLast(".yaml".count))
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            if text.contains("../shared/datasets"), !sharedPresent {
+                print("skipping \(path): needs ../shared/datasets beside the repository")
+                continue
+            }
+            do {
+                if stem.hasPrefix("ab-") {
+                    let ab = try ABConfig.load(path: path).config
+                    XCTAssertEqual(ab.name, stem, path)
+                    XCTAssertGreaterThanOrEqual(ab.simulation.arms.count, 2, path)
+                } else if stem.hasPrefix("ope-") {
+                    let ope = try OPEConfig.load(path: path).config
+                    XCTAssertEqual(ope.name, stem, path)
+                    XCTAssertFalse(ope.targets.isEmpty, path)
+                } else {
+                    let experiment = try ExperimentConfig.load(path: path)
+                    XCTAssertEqual(experiment.name, stem, path)
+                    XCTAssertFalse(experiment.strategies.isEmpty, path)
+                    XCTAssertFalse(experiment.metrics.isEmpty, path)
+                }
+                checked += 1
+            } catch {
+                XCTFail("\(path) does not load: \(error)")
+            }
+        }
+        XCTAssertGreaterThan(checked, 0)
+    }
+}
