@@ -280,7 +280,12 @@ public enum SyntheticGenerator {
             let released = UnsafeMutableBufferPointer<Bool>.allocate(capacity: maxLooks)
             let affinity = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
             let playP = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
-            defer { candidates.deallocate(); released.deallocate(); affinity.deallocate(); playP.deallocate() }
+            let releaseDay = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
+            let firstFactor = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
+            defer {
+                candidates.deallocate(); released.deallocate(); affinity.deallocate(); playP.deallocate()
+                releaseDay.deallocate(); firstFactor.deallocate()
+            }
             let seen = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (n + 63) / 64)
             seen.initialize(repeating: 0)
             defer { seen.deallocate() }
@@ -343,6 +348,10 @@ public enum SyntheticGenerator {
                             item = popularityAlias.sample(index: index, coin: coin, offset: 0, count: n)
                         }
                         candidates[j] = item
+                        // Start both record lines loading now: the draws that follow do not wait for them.
+                        let rec = ITEM.base + item * stride
+                        releaseDay[j] = rec[slotRelease]
+                        firstFactor[j] = rec[0]
                     }
                     // Phase 2: affinity and play probability of every released candidate. Pure (no random
                     // draws), so it can run ahead of the in-order phase 3: iterations are independent, and the
@@ -350,11 +359,12 @@ public enum SyntheticGenerator {
                     for j in 0..<looks {
                         let item = candidates[j]
                         let rec = ITEM.base + item * stride
-                        released[j] = Float(day) >= rec[slotRelease]
+                        released[j] = Float(day) >= releaseDay[j]
                         guard released[j] else { continue }
                         // Affinity: the same expression, in the same order, as GroundTruth.affinity.
                         var dot: Float = 0
-                        for f in 0..<k { dot += userP[f] * rec[f] }
+                        dot += userP[0] * firstFactor[j]
+                        for f in 1..<max(1, k) { dot += userP[f] * rec[f] }
                         let genreCount = Int(rec[slotGenreCount])
                         var genre: Float = 0
                         if genreCount > 0 {
