@@ -183,10 +183,17 @@ public enum SyntheticGenerator {
                 for x in r { out[x] = pseudonymizer.code(for: "synthetic-\(x + 1)") }
             }
         }
-        // Codes order as the pseudonyms do and compare far faster than strings; equal codes (equal
-        // pseudonyms) keep user order, as the stable sort on pseudonyms did.
-        let order = (0..<userCount).sorted { codes[$0] != codes[$1] ? codes[$0] < codes[$1] : $0 < $1 }
-        let pseudonyms = order.map { Pseudonymizer.pseudonym(code: codes[$0]) }
+        // Sorted (code, user) pairs: codes order as the pseudonyms do and compare far faster than strings;
+        // equal codes (equal pseudonyms) keep user order, as the stable sort on pseudonyms did.
+        let byCode = codes.enumerated().map { ($0.element, $0.offset) }.sorted { $0 < $1 }
+        let order = byCode.map(\.1)
+        var pseudonyms = [String](repeating: "", count: userCount)
+        pseudonyms.withUnsafeMutableBufferPointer { out in
+            let out = out
+            Parallel.forEachChunk(userCount, minChunk: 4096) { r in
+                for x in r { out[x] = Pseudonymizer.pseudonym(code: byCode[x].0) }
+            }
+        }
 
         // Samplers shared by all users (read-only).
         let popularityAlias = FlatAlias(weights: cat.popularity.map(Double.init))
