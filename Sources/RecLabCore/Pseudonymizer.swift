@@ -16,9 +16,13 @@ public struct Pseudonymizer: Sendable {
     public static let developmentKeyWarning =
         "warning: pseudonymising user ids with the built-in development key; set RECLAB_PSEUDONYM_KEY or RECLAB_PSEUDONYM_KEY_FILE to a secret key for real data"
 
+    /// Keyed once here: pseudonymising many ids (every user of a large world) reuses the key pads.
+    private let mac: HMACSHA256
+
     public init(key: String) {
         self.key = Array(key.utf8)
         self.usesDevelopmentKey = key == Pseudonymizer.developmentKey
+        self.mac = HMACSHA256(key: self.key)
     }
 
     /// Reads the key from the environment as documented above.
@@ -37,6 +41,20 @@ public struct Pseudonymizer: Sendable {
 
     /// `u` followed by the first 16 hex digits (64 bits) of HMAC-SHA256(key, externalId).
     public func pseudonym(for externalId: String) -> String {
-        "u" + String(HMACSHA256.authenticationCode(for: Array(externalId.utf8), key: key).hexString.prefix(16))
+        Self.pseudonym(code: code(for: externalId))
+    }
+
+    /// The pseudonym's 64 bits: the first 8 bytes of HMAC-SHA256(key, externalId), big-endian.
+    /// Codes order as their pseudonyms do (fixed-width lowercase hex), so callers can sort integers.
+    public func code(for externalId: String) -> UInt64 {
+        mac.authenticationCode(for: Array(externalId.utf8)).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The pseudonym with the given code: `u` and 16 lowercase hex digits.
+    public static func pseudonym(code: UInt64) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var chars: [UInt8] = [UInt8(ascii: "u")]
+        for shift in stride(from: 60, through: 0, by: -4) { chars.append(digits[Int(code >> UInt64(shift) & 0xF)]) }
+        return String(decoding: chars, as: UTF8.self)
     }
 }

@@ -144,19 +144,32 @@ public struct SHA256: Sendable {
     }
 }
 
-/// HMAC-SHA256 (RFC 2104; test vectors in RFC 4231).
-public enum HMACSHA256 {
-    public static func authenticationCode(for message: [UInt8], key: [UInt8]) -> [UInt8] {
+/// HMAC-SHA256 (RFC 2104; test vectors in RFC 4231). A keyed value absorbs the two key pads once,
+/// so each message costs only its own compressions (two for a short message instead of four).
+public struct HMACSHA256: Sendable {
+    /// Hash states after the inner (0x36) and outer (0x5c) key pads.
+    private let inner: SHA256, outer: SHA256
+
+    public init(key: [UInt8]) {
         var k = key.count > 64 ? SHA256.hash(key) : key
         k += [UInt8](repeating: 0, count: 64 - k.count)
-        var inner = SHA256()
+        var inner = SHA256(), outer = SHA256()
         inner.update(k.map { $0 ^ 0x36 })
-        inner.update(message)
-        let innerDigest = inner.finalize()
-        var outer = SHA256()
         outer.update(k.map { $0 ^ 0x5c })
-        outer.update(innerDigest)
-        return outer.finalize()
+        self.inner = inner
+        self.outer = outer
+    }
+
+    public func authenticationCode(for message: [UInt8]) -> [UInt8] {
+        var i = inner
+        i.update(message)
+        var o = outer
+        o.update(i.finalize())
+        return o.finalize()
+    }
+
+    public static func authenticationCode(for message: [UInt8], key: [UInt8]) -> [UInt8] {
+        HMACSHA256(key: key).authenticationCode(for: message)
     }
 }
 

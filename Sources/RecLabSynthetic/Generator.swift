@@ -176,15 +176,24 @@ public enum SyntheticGenerator {
 
         // Pseudonyms for external ids synthetic-1 ... synthetic-N; dense order is pseudonym order.
         let pseudonymizer = Pseudonymizer(key: pseudonymKey)
-        var external = [String](repeating: "", count: userCount)
-        external.withUnsafeMutableBufferPointer { out in
+        var codes = [UInt64](repeating: 0, count: userCount)
+        codes.withUnsafeMutableBufferPointer { out in
             let out = out
             Parallel.forEachChunk(userCount, minChunk: 512) { r in
-                for x in r { out[x] = pseudonymizer.pseudonym(for: "synthetic-\(x + 1)") }
+                for x in r { out[x] = pseudonymizer.code(for: "synthetic-\(x + 1)") }
             }
         }
-        let order = (0..<userCount).sorted { external[$0] < external[$1] }
-        let pseudonyms = order.map { external[$0] }
+        // Sorted (code, user) pairs: codes order as the pseudonyms do and compare far faster than strings;
+        // equal codes (equal pseudonyms) keep user order, as the stable sort on pseudonyms did.
+        let byCode = codes.enumerated().map { ($0.element, $0.offset) }.sorted { $0 < $1 }
+        let order = byCode.map(\.1)
+        var pseudonyms = [String](repeating: "", count: userCount)
+        pseudonyms.withUnsafeMutableBufferPointer { out in
+            let out = out
+            Parallel.forEachChunk(userCount, minChunk: 4096) { r in
+                for x in r { out[x] = Pseudonymizer.pseudonym(code: byCode[x].0) }
+            }
+        }
 
         // Samplers shared by all users (read-only).
         let popularityAlias = FlatAlias(weights: cat.popularity.map(Double.init))
@@ -240,6 +249,14 @@ public enum SyntheticGenerator {
             rec[slotNoveltyEnd] = Float(releaseDay + Int64((40 * c.noveltyDays).rounded(.up)) + 2)
         }
         let REL = UnsafeBuffer(cat.release), DUR = UnsafeBuffer(cat.duration)
+        // Per day, the titles released within the recent window and by the end of the day, as a range
+        // of `byRelease`: looked up per visit instead of two binary searches.
+        let recentLoByDay = UnsafeBuffer((0..<c.days).map { day in
+            lowerBound(sortedRelease, start + Int64(day) * dayLength - recentWindow)
+        })
+        let recentHiByDay = UnsafeBuffer((0..<c.days).map { day in
+            lowerBound(sortedRelease, start + Int64(day) * dayLength + dayLength)
+        })
         // Per-user state, written by exactly one worker each.
         let P = UnsafeBuffer([Float](repeating: 0, count: userCount * k))
         let UB = UnsafeBuffer([Float](repeating: 0, count: userCount))
@@ -250,7 +267,7 @@ public enum SyntheticGenerator {
         defer {
             for x in [DUR, P, UB, G, V, R] { x.free() }
             ITEM.free()
-            REL.free(); BYREL.free(); genreOffsets.free(); genreItemsFlat.free()
+            REL.free(); BYREL.free(); recentLoByDay.free(); recentHiByDay.free(); genreOffsets.free(); genreItemsFlat.free()
             popularityAlias.free(); genreItemAlias.free()
         }
 
@@ -264,7 +281,18 @@ public enum SyntheticGenerator {
             // About 2.5 plays per visit; reserving avoids most regrowth copies.
             events.reserveCapacity(Int(Double(range.count * c.days) * c.visitProbability * 2.5))
             var genreCumulative = [Double](repeating: 0, count: g)
-            var candidates = [Int](), candidateRelease = [Float](), candidateFirst = [Float]()
+            // Per-visit scratch, sized for the most looks a visit can have.
+            let maxLooks = max(1, browseCDF.count - 1)
+            let candidates = UnsafeMutableBufferPointer<Int>.allocate(capacity: maxLooks)
+            let released = UnsafeMutableBufferPointer<Bool>.allocate(capacity: maxLooks)
+            let affinity = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
+            let playP = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
+            let releaseDay = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
+            let firstFactor = UnsafeMutableBufferPointer<Float>.allocate(capacity: maxLooks)
+            defer {
+                candidates.deallocate(); released.deallocate(); affinity.deallocate(); playP.deallocate()
+                releaseDay.deallocate(); firstFactor.deallocate()
+            }
             let seen = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (n + 63) / 64)
             seen.initialize(repeating: 0)
             defer { seen.deallocate() }
@@ -299,23 +327,15 @@ public enum SyntheticGenerator {
                     day += 1
                     if userVisit < 1 { day += Int(Foundation.log(1 - rng.nextDouble()) / logStay) }
                     if day >= c.days { break }
-                    let dayStart = start + Int64(day) * dayLength, dayEnd = dayStart + dayLength
+                    let dayStart = start + Int64(day) * dayLength
                     var t = dayStart + Int64(hourAlias.sample(&rng)) * 3_600 + Int64(rng.nextInt(3_600))
-                    // Titles released within the recent window and by the end of today.
-                    let recentLo = lowerBound(sortedRelease, dayStart - recentWindow)
-                    let recentHi = lowerBound(sortedRelease, dayEnd)
+                    let recentLo = recentLoByDay.buffer[day], recentHi = recentHiByDay.buffer[day]
                     let u01 = rng.nextDouble()
                     var looks = 0
                     while looks < browseCDF.count - 1 && browseCDF[looks] <= u01 { looks += 1 }
                     looks = max(1, looks)
                     var plays = 0
-                    // Phase 1: draw every title looked at during the visit and load its two record lines.
-                    // The loads do not depend on each other, so the CPU overlaps their cache misses.
-                    if candidates.count < looks {
-                        candidates = [Int](repeating: 0, count: looks * 2)
-                        candidateRelease = [Float](repeating: 0, count: looks * 2)
-                        candidateFirst = [Float](repeating: 0, count: looks * 2)
-                    }
+                    // Phase 1: draw every title looked at during the visit.
                     for j in 0..<looks {
                         // One 64-bit draw gives the source (top 16 bits), an index (middle 32 bits, scaled
                         // by multiply-shift) and the alias coin (low 16 bits): a third of the generator calls.
@@ -335,22 +355,22 @@ public enum SyntheticGenerator {
                             item = popularityAlias.sample(index: index, coin: coin, offset: 0, count: n)
                         }
                         candidates[j] = item
+                        // Start both record lines loading now: the draws that follow do not wait for them.
+                        let rec = ITEM.base + item * stride
+                        releaseDay[j] = rec[slotRelease]
+                        firstFactor[j] = rec[0]
                     }
-                    // A separate tight loop for the record loads: nothing between them but address arithmetic.
-                    for j in 0..<looks {
-                        let rec = ITEM.base + candidates[j] * stride
-                        candidateRelease[j] = rec[slotRelease]
-                        candidateFirst[j] = rec[0]
-                    }
-                    // Phase 2: play, watch and rate in order.
+                    // Phase 2: affinity and play probability of every released candidate. Pure (no random
+                    // draws), so it can run ahead of the in-order phase 3: iterations are independent, and the
+                    // CPU overlaps their record loads, dot-product chains and exponentials.
                     for j in 0..<looks {
                         let item = candidates[j]
-                        if seen[item >> 6] & (1 << UInt64(item & 63)) != 0 { continue }
-                        if Float(day) < candidateRelease[j] { continue }  // not released yet
                         let rec = ITEM.base + item * stride
+                        released[j] = Float(day) >= releaseDay[j]
+                        guard released[j] else { continue }
                         // Affinity: the same expression, in the same order, as GroundTruth.affinity.
                         var dot: Float = 0
-                        dot += userP[0] * candidateFirst[j]
+                        dot += userP[0] * firstFactor[j]
                         for f in 1..<max(1, k) { dot += userP[f] * rec[f] }
                         let genreCount = Int(rec[slotGenreCount])
                         var genre: Float = 0
@@ -361,7 +381,15 @@ public enum SyntheticGenerator {
                         let a = userBias + rec[slotBias] + dot + genre
                         let age = Float(day) > rec[slotNoveltyEnd] ? Float.infinity
                             : Float(Double(dayStart - REL.buffer[item]) / Double(dayLength))
-                        let p = GroundTruth.playProbability(b, affinity: a, popularityLift: rec[slotLift], ageDays: age)
+                        affinity[j] = a
+                        playP[j] = GroundTruth.playProbability(b, affinity: a, popularityLift: rec[slotLift], ageDays: age)
+                    }
+                    // Phase 3: play, watch and rate in order.
+                    for j in 0..<looks {
+                        let item = candidates[j]
+                        if seen[item >> 6] & (1 << UInt64(item & 63)) != 0 { continue }
+                        guard released[j] else { continue }
+                        let a = affinity[j], p = playP[j]
                         guard rng.nextFloat() < p else { continue }
                         seen[item >> 6] |= 1 << UInt64(item & 63)
                         played.append(Int32(item))
@@ -385,10 +413,9 @@ public enum SyntheticGenerator {
         }
 
         pieces.sort { $0.0 < $1.0 }
-        var interactions: [InteractionRecord] = []
-        interactions.reserveCapacity(pieces.reduce(0) { $0 + $1.1.count })
-        // Release each piece once copied, so peak memory stays near one copy of the log.
-        for k in pieces.indices { interactions.append(contentsOf: pieces[k].1); pieces[k].1 = [] }
+        var ordered = pieces.map(\.1)
+        pieces = []
+        let interactions = concatenate(&ordered)
 
         let truth = GroundTruth(
             origin: .synthetic, seed: seed, behaviour: b, startTimestamp: start, dayLength: dayLength, dayCount: c.days,
@@ -398,6 +425,32 @@ public enum SyntheticGenerator {
             itemBias: cat.itemBias, itemPopularity: cat.popularity, itemRelease: cat.release,
             itemDurationSeconds: cat.duration, itemGenreStart: cat.genreStart, itemGenreList: cat.genreList)
         return (World(catalogue: cat, truth: truth), interactions)
+    }
+}
+
+/// The pieces joined in order, emptying `pieces`. The copy (about 1 GB for the large world, with the
+/// first-touch page faults on the destination) runs in parallel, one piece per task; each piece is
+/// released once copied, so peak memory stays near one copy of the log plus the pieces in flight.
+func concatenate(_ pieces: inout [[InteractionRecord]]) -> [InteractionRecord] {
+    var offsets = [0]
+    for p in pieces { offsets.append(offsets.last! + p.count) }
+    let total = offsets.last!
+    return pieces.withUnsafeMutableBufferPointer { source in
+        let source = source
+        return [InteractionRecord](unsafeUninitializedCapacity: total) { out, count in
+            let out = out
+            // Each task touches only its own pieces and its own part of `out`.
+            Parallel.forEachChunk(source.count, minChunk: 1) { r in
+                for p in r {
+                    source[p].withUnsafeBufferPointer { piece in
+                        guard let base = piece.baseAddress else { return }
+                        (out.baseAddress! + offsets[p]).initialize(from: base, count: piece.count)
+                    }
+                    source[p] = []
+                }
+            }
+            count = total
+        }
     }
 }
 
