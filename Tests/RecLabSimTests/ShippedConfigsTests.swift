@@ -24,22 +24,31 @@ final class ShippedConfigsTests: XCTestCase {
         for file in files {
             let path = "experiments/" + file
             let stem = String(file.dropLast(".yaml".count))
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            var text = try String(contentsOfFile: path, encoding: .utf8)
             if text.contains("../shared/datasets"), !sharedPresent {
                 print("skipping \(path): needs ../shared/datasets beside the repository")
                 continue
             }
+            // A store that an earlier step makes (the demo generates reports/demo/small.sqlite before its
+            // experiment) is stood in for by an empty file: reading a config checks only that the store exists.
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count == 2, fields[0] == "store:", !FileManager.default.fileExists(atPath: String(fields[1])) else { continue }
+                let standIn = try TestSupport.temporaryDirectory(self).appendingPathComponent("\(stem).sqlite")
+                XCTAssertTrue(FileManager.default.createFile(atPath: standIn.path, contents: Data()))
+                text = text.replacingOccurrences(of: "store: \(fields[1])", with: "store: \(standIn.path)")
+            }
             do {
                 if stem.hasPrefix("ab-") {
-                    let ab = try ABConfig.load(path: path).config
+                    let ab = try ABConfig.parse(text, file: path)
                     XCTAssertEqual(ab.name, stem, path)
                     XCTAssertGreaterThanOrEqual(ab.simulation.arms.count, 2, path)
                 } else if stem.hasPrefix("ope-") {
-                    let ope = try OPEConfig.load(path: path).config
+                    let ope = try OPEConfig.parse(text, file: path)
                     XCTAssertEqual(ope.name, stem, path)
                     XCTAssertFalse(ope.targets.isEmpty, path)
                 } else {
-                    let experiment = try ExperimentConfig.load(path: path)
+                    let experiment = try ExperimentConfig.parse(text: text, path: path)
                     XCTAssertEqual(experiment.name, stem, path)
                     XCTAssertFalse(experiment.strategies.isEmpty, path)
                     XCTAssertFalse(experiment.metrics.isEmpty, path)
