@@ -19,23 +19,29 @@ final class QualityTargetTests: XCTestCase {
                       "\(strategy) \(metric)").mean
     }
 
-    /// ML-100K, five random folds (the peers' protocol): biased-mf and als (Spark's rank 50, 10 iterations,
-    /// reg 0.1) reach a mean RMSE <= 0.925 (Surprise SVD: 0.9355, Spark MLlib ALS: 0.9194) and beat the
-    /// damped-mean baseline. (A single fold is not enough: the official u1 split alone gives about 0.927.)
-    func testML100KRatingPredictionReachesTarget() throws {
-        let folder = try TestSupport.sharedDataset("ml-100k").path
-        let d = try run("""
-            name: quality-ml-100k-kfold
+    /// RMSE of five random folds (the protocol the Python peers were measured on), per strategy.
+    private func fiveFoldRMSE(_ dataset: String, strategies: [String]) throws -> OfflineResults {
+        let folder = try TestSupport.sharedDataset(dataset).path
+        return try run("""
+            name: quality-\(dataset)-kfold
             seed: 42
             dataset: {movielens: \(folder)}
             split: {method: kfold, k: 5}
             feedback: explicit
             strategies:
-              - {name: top-rated, type: top-rated}
-              - {name: biased-mf, type: biased-mf}
-              - {name: als, type: als, params: {factors: 50, iterations: 10, regularization: 0.1}}
+            \(strategies.map { "  - \($0)" }.joined(separator: "\n"))
             metrics: [rmse]
             """)
+    }
+
+    /// ML-100K, five random folds (the peers' protocol): biased-mf and als (Spark's rank 50, 10 iterations,
+    /// reg 0.1) reach a mean RMSE <= 0.925 (Surprise SVD: 0.9355, Spark MLlib ALS: 0.9194) and beat the
+    /// damped-mean baseline. (A single fold is not enough: the official u1 split alone gives about 0.927.)
+    func testML100KRatingPredictionReachesTarget() throws {
+        let d = try fiveFoldRMSE("ml-100k", strategies: [
+            "{name: top-rated, type: top-rated}", "{name: biased-mf, type: biased-mf}",
+            "{name: als, type: als, params: {factors: 50, iterations: 10, regularization: 0.1}}",
+        ])
         let baseline = try mean(d, "top-rated", "rmse")
         for strategy in ["biased-mf", "als"] {
             let rmse = try mean(d, strategy, "rmse")
@@ -47,18 +53,7 @@ final class QualityTargetTests: XCTestCase {
     /// ml-latest-small, five random folds: biased-mf and als beat the best Python peer measured on the same
     /// protocol (Surprise BaselineOnly 0.8726; SVD 0.8738, Spark MLlib ALS 0.8770).
     func testMLLatestSmallRatingPredictionBeatsPeers() throws {
-        let folder = try TestSupport.sharedDataset("ml-latest-small").path
-        let d = try run("""
-            name: quality-ml-latest-small-kfold
-            seed: 42
-            dataset: {movielens: \(folder)}
-            split: {method: kfold, k: 5}
-            feedback: explicit
-            strategies:
-              - {name: biased-mf, type: biased-mf}
-              - {name: als, type: als}
-            metrics: [rmse]
-            """)
+        let d = try fiveFoldRMSE("ml-latest-small", strategies: ["{name: biased-mf, type: biased-mf}", "{name: als, type: als}"])
         for strategy in ["biased-mf", "als"] {
             XCTAssertLessThan(try mean(d, strategy, "rmse"), 0.8726, "\(strategy) mean RMSE over 5 folds")
         }
