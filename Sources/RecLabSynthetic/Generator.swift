@@ -367,7 +367,9 @@ public enum SyntheticGenerator {
                         let item = candidates[j]
                         let rec = ITEM.base + item * stride
                         released[j] = Float(day) >= releaseDay[j]
-                        guard released[j] else { continue }
+                        // A title watched before this visit is skipped in phase 3 whatever its odds
+                        // (`seen` only grows), so its affinity is not needed.
+                        guard released[j], seen[item >> 6] & (1 << UInt64(item & 63)) == 0 else { continue }
                         // Affinity: the same expression, in the same order, as GroundTruth.affinity.
                         var dot: Float = 0
                         dot += userP[0] * firstFactor[j]
