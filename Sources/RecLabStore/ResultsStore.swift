@@ -129,12 +129,18 @@ public final class ResultsStore {
 
     /// The stored document of a run, by id or unique id prefix.
     public func document(id: String) throws -> (id: String, kind: String, data: Data) {
+        guard let found = try documentIfPresent(id: id) else { throw RecLabError.usage("no run '\(id)' in results store \(db.path)") }
+        return found
+    }
+
+    /// As `document(id:)`, but nil when no run matches; a prefix that matches several runs is still an error.
+    public func documentIfPresent(id: String) throws -> (id: String, kind: String, data: Data)? {
         let s = try db.prepare("SELECT id, kind, document FROM runs WHERE id = ? OR id LIKE ? ORDER BY id = ? DESC LIMIT 2")
         try s.bind([.text(id), .text(id + "%"), .text(id)])
         var found: [(String, String, Data)] = []
         while try s.step() { found.append((s.text(0), s.text(1), Data(s.text(2).utf8))) }
-        guard let first = found.first else { throw RecLabError.usage("no run '\(id)' in results store \(db.path)") }
-        if found.count > 1 && first.0 != id { throw RecLabError.usage("run id prefix '\(id)' is ambiguous in \(db.path)") }
+        guard let first = found.first else { return nil }
+        if found.count > 1 && first.0 != id { throw RecLabError.usage("run id prefix '\(id)' is ambiguous in \(db.path): give more of the id (reclab runs list)") }
         return first
     }
 

@@ -71,7 +71,8 @@ struct RunsCommand: ParsableCommand {
             try reportingErrors {
                 var found: (id: String, kind: String, data: Data)?
                 for path in try store.stores() {
-                    if let doc = try? ResultsStore(readingFrom: path).document(id: id) { found = doc; break }
+                    // An ambiguous prefix or an unreadable store is reported, not taken for "no such run".
+                    if let doc = try ResultsStore(readingFrom: path).documentIfPresent(id: id) { found = doc; break }
                 }
                 guard let doc = found else { throw RecLabError.usage("no run '\(id)' in the results store(s)") }
                 switch doc.kind {

@@ -45,6 +45,16 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertEqual(try store.document(id: String(id.prefix(12))).kind, "offline")
         XCTAssertEqual(try store.userValues(runId: id, subject: "s", metric: "ndcg@10").map(\.value), [0.4, 0.6])
         XCTAssertThrowsError(try store.document(id: "nope"))
+        XCTAssertNil(try store.documentIfPresent(id: "nope"))
+
+        // A prefix matching two runs is ambiguous, not "no such run"; the full id still finds its run.
+        let second = ResultsStore.runId(kind: "offline", configHash: "other", datasetHash: "abc", seed: 3)
+        try store.record(id: second, kind: "offline", name: "t2", provenance: prov, document: Data("{\"kind\":\"offline\"}".utf8),
+                         metrics: [], userValues: [])
+        XCTAssertThrowsError(try store.documentIfPresent(id: "offline-")) { error in
+            XCTAssertTrue("\(error)".contains("ambiguous"), "\(error)")
+        }
+        XCTAssertEqual(try store.documentIfPresent(id: second)?.id, second)
     }
 
     /// A result document's kind; a truncated file is called invalid JSON, not "no kind field".
