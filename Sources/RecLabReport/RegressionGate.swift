@@ -168,14 +168,14 @@ public enum RegressionGate {
             warnings.append("experiment config differs from the baseline's (config hash \(p.configHash.prefix(12)) vs \(baseline.configHash.prefix(12)))")
         }
         // An override that names no tracked metric is a typo: refuse it rather than gate with the default.
-        let tracked = Set(baseline.metrics.flatMap { [$0.metric, $0.metric.split(separator: "@").first.map(String.init) ?? $0.metric] })
+        let tracked = Set(baseline.metrics.flatMap { [$0.metric, MetricDirection.baseName($0.metric)] })
         if let unknown = metricTolerances.keys.sorted().first(where: { !tracked.contains($0) }) {
             throw RecLabError.usage("--metric-tolerance names '\(unknown)', which baseline \(baselinePath) does not track; tracked metrics: \(tracked.sorted().joined(separator: ", "))")
         }
         let baseTolerance = try baseline.tolerance.map { try Tolerance(parsing: $0) }
         let baseMetricTolerances = try (baseline.metricTolerances ?? [:]).mapValues { try Tolerance(parsing: $0) }
         func toleranceFor(_ metric: String) -> Tolerance {
-            let base = metric.split(separator: "@").first.map(String.init) ?? metric
+            let base = MetricDirection.baseName(metric)
             return metricTolerances[metric] ?? metricTolerances[base] ?? baseMetricTolerances[metric] ?? baseMetricTolerances[base]
                 ?? tolerance ?? baseTolerance ?? .standard
         }

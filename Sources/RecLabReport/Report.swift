@@ -230,8 +230,7 @@ enum MetricUnits {
 
     /// `metric` is a full name (`ndcg@10`) or a base name; the unit comes from the base.
     static func label(_ metric: String) -> String {
-        let base = metric.split(separator: "@").first.map(String.init) ?? metric
-        switch base.lowercased() {
+        switch MetricDirection.baseName(metric).lowercased() {
         case "rmse", "mae": return "\(metric) (rating points, lower is better)"
         case "novelty": return "\(metric) (mean self-information, bits)"
         case "popularity": return "\(metric) (interactions per recommended movie)"

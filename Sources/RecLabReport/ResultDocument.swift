@@ -124,7 +124,11 @@ public enum MetricDirection {
     public static let lowerIsBetterBases: Set<String> = ["rmse", "mae", "gini", "popularity"]
 
     public static func lowerIsBetter(_ metric: String) -> Bool {
-        let base = metric.split(separator: "@").first.map(String.init) ?? metric
-        return lowerIsBetterBases.contains(base.lowercased())
+        lowerIsBetterBases.contains(baseName(metric).lowercased())
+    }
+
+    /// The metric without its cutoff: `ndcg@10` -> `ndcg`; `rmse` stays `rmse`.
+    public static func baseName(_ metric: String) -> String {
+        metric.split(separator: "@").first.map(String.init) ?? metric
     }
 }
