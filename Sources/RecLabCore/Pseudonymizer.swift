@@ -52,9 +52,6 @@ public struct Pseudonymizer: Sendable {
 
     /// The pseudonym with the given code: `u` and 16 lowercase hex digits.
     public static func pseudonym(code: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var chars: [UInt8] = [UInt8(ascii: "u")]
-        for shift in stride(from: 60, through: 0, by: -4) { chars.append(digits[Int(code >> UInt64(shift) & 0xF)]) }
-        return String(decoding: chars, as: UTF8.self)
+        "u" + withUnsafeBytes(of: code.bigEndian) { Array($0) }.hexString
     }
 }
