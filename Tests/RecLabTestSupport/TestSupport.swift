@@ -48,6 +48,32 @@ public enum TestSupport {
         public let status: Int32
         public let stdout: String
         public let stderr: String
+        /// True when the process was ended by a signal (a crash, or the memory bound of `runReclabBounded`).
+        public var killedBySignal = false
+    }
+
+    /// Runs `reclab` as hostile-input tests do: under a virtual-memory bound (`ulimit -v`, so an input
+    /// that makes RecLab allocate without limit ends it by a signal instead of exhausting the machine) and
+    /// in `currentDirectory`, so a test can check that nothing was written anywhere else.
+    @discardableResult
+    public static func runReclabBounded(_ arguments: [String], memoryMiB: Int = hostileInputMemoryMiB,
+                                        environment: [String: String] = [:], currentDirectory: URL) throws -> CommandResult {
+        // `exec` keeps reclab's own exit status and signal; the shell only sets the limit.
+        let script = "ulimit -v \(memoryMiB * 1024) && exec \"$0\" \"$@\""
+        try run(URL(fileURLWithPath: "/bin/sh"), ["-c", script, reclabBinary.path] + arguments,
+                environment: environment, currentDirectory: currentDirectory)
+    }
+
+    /// The memory bound hostile-input tests run RecLab under (virtual memory, MiB): well above what the
+    /// small inputs of those tests need, far below what an unbounded expansion would take.
+    public static let hostileInputMemoryMiB = 2048
+
+    /// Every file and folder below `root` (relative paths, sorted): compare before and after a command to
+    /// prove it wrote nothing where it should not.
+    public static func tree(_ root: URL) -> [String] {
+        let base = root.resolvingSymlinksInPath().path
+        guard let e = FileManager.default.enumerator(atPath: base) else { return [] }
+        return e.compactMap { $0 as? String }.sorted()
     }
 
     /// Runs `reclab` with arguments and an optional environment overlay.
@@ -80,7 +106,8 @@ public enum TestSupport {
         group.wait()
         p.waitUntilExit()
         return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData.data, as: UTF8.self))
+                             stderr: String(decoding: errData.data, as: UTF8.self),
+                             killedBySignal: p.terminationReason == .uncaughtSignal)
     }
 
     /// A small hand-made dataset: `users` users, `movies` movies, the given (user, movie, rating, time)
