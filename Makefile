@@ -13,8 +13,10 @@ build: deps
 	$(SWIFT) build -c release
 
 test: deps
+	# The documented examples run against the release binary, as the README says (ExamplesCLITests).
+	$(SWIFT) build -c release --product reclab
 	# The suite is XCTest only; without Swift Testing's runner its empty "0 tests" summary is not the last word.
-	$(SWIFT) test --disable-swift-testing
+	RECLAB_EXAMPLES_BINARY=$(CURDIR)/$(RELEASE_BIN)/reclab $(SWIFT) test --disable-swift-testing
 
 demo: build
 	.ci/demo.sh
