@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RecLabCore
 import RecLabReport
+import RecLabStore
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,7 +52,9 @@ struct ReportCommand: ParsableCommand {
             // Find gnuplot before doing any work, so a missing tool fails fast with nothing written.
             let gnuplot = noCharts ? nil : try Gnuplot.locate()
             let content = try Report.build(document, previous: previousDocument, charts: !noCharts)
-            let directory = URL(fileURLWithPath: out ?? "reports/\(document.runId)")
+            // The run id was checked when the document was read, so the default stays inside reports/.
+            let directory = try out.map { OutputFolder(path: $0).url } ?? OutputFolder(path: "reports").child(document.runId)
+            try OutputLocation.checkFolder(out ?? directory.path)
             if ProgressReporter.isEnabled && !content.charts.isEmpty { printError("[report] drawing \(content.charts.count) charts with gnuplot") }
             let path = try Report.write(content, to: directory, gnuplot: gnuplot)
             print("wrote \(path.path) (\(content.tables.count) tables, \(content.charts.count) charts)")
