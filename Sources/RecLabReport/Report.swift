@@ -243,7 +243,7 @@ public enum Report {
 
     static func writeManifest(_ manifest: Manifest, to url: URL) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do { try encoder.encode(manifest).write(to: url, options: .atomic) } catch {
             throw RecLabError.io("cannot write the report manifest: \(error.localizedDescription)", file: url.path)
         }
