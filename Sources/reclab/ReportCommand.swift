@@ -14,7 +14,10 @@ struct ReportCommand: ParsableCommand {
 
             Writes DIR/report.md (self-contained Markdown: what was run, headline, metric tables, A/B lifts and \
             SRM verdict, charts), DIR/tables/ (each table as .md, .csv and .tex) and DIR/charts/ (each chart as \
-            .png and .svg with the .gp script and .dat data that redraw it: `cd DIR/charts && gnuplot NAME.gp`).
+            .png and .svg with the .gp script and .dat data that redraw it: `cd DIR/charts && gnuplot NAME.gp`). \
+            DIR may hold other files (a run's own folder, for example): only files an earlier report wrote there \
+            (listed in DIR/.reclab-report.json) are replaced, and a file of the same name that it did not write \
+            makes it refuse with nothing written.
 
             Charts need gnuplot (on PATH, or the binary named by RECLAB_GNUPLOT); --no-charts skips them.
 
