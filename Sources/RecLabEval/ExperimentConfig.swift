@@ -99,10 +99,10 @@ public struct ExperimentConfig {
     public static func parse(text: String, path: String?, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
         let root = try ConfigNode.parse(text, file: path)
         let map = try root.map()
-        let name = try map.required("name").string()
-        guard !name.isEmpty, !name.contains("/") else {
-            throw map.optional("name")!.error("the name must be non-empty and contain no '/' (it names the output folder)")
-        }
+        let nameNode = try map.required("name")
+        // The name becomes the default output folder (reports/runs/<name>): one rule for such names.
+        let name = try SafeName.validate(try nameNode.string(), what: "the experiment name", file: nameNode.file,
+                                         line: nameNode.line, key: nameNode.path)
         var seed: UInt64 = 42
         if let s = map.optional("seed") {
             let v = try s.int()
@@ -235,6 +235,10 @@ public struct ExperimentConfig {
             }
             let nameNode = m.optional("name")
             let baseName = try nameNode?.string() ?? type
+            // Strategy names enter chart scripts, tables and CSV files.
+            if let nameNode {
+                try SafeName.validate(baseName, what: "the strategy name", file: nameNode.file, line: nameNode.line, key: nameNode.path)
+            }
             let feedback = try m.optional("feedback").map(parseFeedback)
             var fixed: [String: ParamValue] = [:]
             var lines: [String: Int] = [:]

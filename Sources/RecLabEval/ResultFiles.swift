@@ -8,10 +8,13 @@ public enum ResultFiles {
     public static func write(_ document: OfflineResults, to dir: URL) throws {
         let json = try ResultJSON.encoder().encode(document)
         let csv = Data(csvText(document).utf8)
+        let folder = OutputFolder(url: dir)
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try json.write(to: dir.appendingPathComponent("metrics.json"), options: .atomic)
-            try csv.write(to: dir.appendingPathComponent("metrics.csv"), options: .atomic)
+            try json.write(to: try folder.child("metrics.json"), options: .atomic)
+            try csv.write(to: try folder.child("metrics.csv"), options: .atomic)
+        } catch let error as RecLabError {
+            throw error
         } catch {
             throw RecLabError.io("cannot write results: \(error.localizedDescription)", file: dir.path)
         }

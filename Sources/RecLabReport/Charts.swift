@@ -31,13 +31,13 @@ public struct Chart: Sendable {
     public var script: String {
         let terminal = "size 1280,720 noenhanced font 'DejaVu Sans,16' linewidth 1.5"
         return """
-            # RecLab chart: \(title)
+            # RecLab chart: \(GnuplotStyle.quote(title))
             # Redraw: cd to this folder and run `gnuplot \(name).gp` (reads \(name).dat, writes \(name).png and \(name).svg).
             set terminal pngcairo \(terminal) background rgb '#ffffff'
             set output '\(name).png'
             \(GnuplotStyle.preamble)
             set title \(GnuplotStyle.quote(title)) font ',20'
-            \(commands.replacingOccurrences(of: "DATA", with: "'\(name).dat'"))
+            \(GnuplotStyle.replacingData(in: commands, with: GnuplotStyle.quote("\(name).dat")))
             set terminal svg \(terminal) background rgb '#ffffff'
             set output '\(name).svg'
             replot
@@ -73,12 +73,60 @@ public enum GnuplotStyle {
         return lines.joined(separator: "\n")
     }
 
-    /// A single-quoted gnuplot string ('' escapes a quote).
-    public static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+    /// The one way a string enters a gnuplot script: a single-quoted gnuplot string. Inside single quotes
+    /// gnuplot expands nothing (no backquote command substitution, no `@` macros, no backslash escapes;
+    /// checked with gnuplot 5.4), so what needs care is the quote itself and line breaks, which would end
+    /// the command and start a new one. gnuplot's own `''` escape is unreliable (a string starting with a
+    /// quote, or two quotes in a row, ends early), so a quote is written as the typographic apostrophe ’;
+    /// every control and line-separator character is shown as a visible `\u{X}` escape.
+    public static func quote(_ s: String) -> String { "'" + visible(s).replacingOccurrences(of: "'", with: "\u{2019}") + "'" }
 
-    /// A double-quoted data-file field (no quotes or newlines inside).
-    static func dataLabel(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ") + "\""
+    /// A double-quoted data-file field (.dat). gnuplot reads backslash escapes there and cannot escape a
+    /// double quote, so backslashes are doubled, double quotes become single ones and control characters
+    /// are shown as escapes (a line break would start a new data row).
+    public static func dataLabel(_ s: String) -> String {
+        "\"" + visible(s).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "'") + "\""
+    }
+
+    /// Text for a `#` comment line of a data file: no line breaks (data-file comments do not continue).
+    static func dataComment(_ s: String) -> String { visible(s) }
+
+    /// `s` with every character that could end a line or hide in a terminal (C0 and C1 controls, DEL,
+    /// U+2028, U+2029) replaced by a visible `\u{X}`.
+    public static func visible(_ s: String) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(s.unicodeScalars.count)
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
+                out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// `commands` with the data placeholder `DATA` replaced by `file` (already quoted) outside quoted
+    /// strings only, so a title or series name that contains "DATA" stays as it is.
+    static func replacingData(in commands: String, with file: String) -> String {
+        var out = ""
+        var quote: Character?
+        var i = commands.startIndex
+        while i < commands.endIndex {
+            let ch = commands[i]
+            if let q = quote {
+                if ch == q { quote = nil }
+            } else if ch == "'" || ch == "\"" {
+                quote = ch
+            } else if commands[i...].hasPrefix("DATA") {
+                out += file
+                i = commands.index(i, offsetBy: 4)
+                continue
+            }
+            out.append(ch)
+            i = commands.index(after: i)
+        }
+        return out
     }
 
     /// A data value: exact, NaN for missing.
@@ -108,7 +156,7 @@ public enum ChartBuilder {
     /// `values[s][g]` is series s in group g (nil = missing).
     public static func groupedBars(name: String, title: String, ylabel: String, groups: [String], series: [String],
                                    values: [[BarValue?]]) -> Chart {
-        var data = "# group" + series.map { " \"\($0)\" low high" }.joined() + "\n"
+        var data = "# group" + series.map { " \"\(GnuplotStyle.dataComment($0))\" low high" }.joined() + "\n"
         for (g, group) in groups.enumerated() {
             var line = GnuplotStyle.dataLabel(group)
             for s in series.indices {
@@ -178,7 +226,7 @@ public enum ChartBuilder {
                              xtics: [Double]? = nil, logX: Bool = false, errorBars: Bool = true) -> Chart {
         var data = ""
         for s in series {
-            data += "# \(s.name)\n# x y low high\n"
+            data += "# \(GnuplotStyle.dataComment(s.name))\n# x y low high\n"
             for p in s.points {
                 data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high))\n"
             }
@@ -204,7 +252,7 @@ public enum ChartBuilder {
         if integerX && xtics == nil && !logX { commands += xRange <= 20 ? "\nset xtics 1" : "\nset format x '%.0f'" }
         if let xtics {
             let label: (Double) -> String = { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : NumberFormat.short($0) }
-            commands += "\nset xtics (" + xtics.map { "'\(label($0))' \(GnuplotStyle.value($0))" }.joined(separator: ", ") + ")"
+            commands += "\nset xtics (" + xtics.map { "\(GnuplotStyle.quote(label($0))) \(GnuplotStyle.value($0))" }.joined(separator: ", ") + ")"
         }
         let clauses = series.enumerated().map { i, s -> String in
             let style = errorBars ? "using 1:2:3:4 with yerrorlines" : "using 1:2 with linespoints"
@@ -341,7 +389,7 @@ public enum ChartBuilder {
         for (i, e) in exposures.enumerated() {
             // Gini and Lorenz curve from RecLabStats: the same (uncorrected) Gini as the gini@k metric.
             let curve = Inequality.lorenzCurve(e.counts, maxPoints: 201)
-            data += "# \(e.name)\n# item share (%), exposure share (%)\n"
+            data += "# \(GnuplotStyle.dataComment(e.name))\n# item share (%), exposure share (%)\n"
             for p in curve { data += "\(GnuplotStyle.value(p.populationShare * 100)) \(GnuplotStyle.value(p.exposureShare * 100))\n" }
             data += "\n\n"
             let gini = Inequality.gini(e.counts)

@@ -79,39 +79,83 @@ public enum Report {
         return content
     }
 
-    /// Writes report.md, tables/ and charts/ into `directory`. Everything is produced in a staging folder
-    /// beside it first, so a failure (gnuplot missing or failing) leaves no partial output; then the three
-    /// entries are swapped in (other files in `directory` are left alone). Returns the report.md path.
+    /// The file in a report folder that lists what the last `reclab report` wrote there, so a rewrite
+    /// replaces and removes only its own files and never a file someone else put in the folder.
+    public static let manifestName = ".reclab-report.json"
+    static let manifestFormat = "reclab-report-files/1"
+
+    struct Manifest: Codable, Equatable {
+        var format = Report.manifestFormat
+        /// Paths relative to the report folder: report.md, tables/NAME, charts/NAME.
+        var files: [String] = []
+        /// Subfolders (tables, charts) the report created, removed again when they end up empty.
+        var folders: [String] = []
+    }
+
+    /// Writes report.md, tables/ and charts/ into `directory`, which may hold other files (the report of a
+    /// run usually goes into the run's own folder). Only files listed in the folder's manifest
+    /// (`.reclab-report.json`, written by an earlier report) are replaced or removed; when a file this report
+    /// would write exists and is not in the manifest, nothing is written and the error names it. Everything
+    /// is produced in a staging folder first, so a failure (gnuplot missing or failing) leaves no partial
+    /// output. Returns the report.md path.
     @discardableResult
     public static func write(_ content: ReportContent, to directory: URL, gnuplot: Gnuplot?) throws -> URL {
         let fm = FileManager.default
         if content.drawsCharts && gnuplot == nil && !content.charts.isEmpty {
             throw RecLabError.tool("charts requested but no gnuplot given. \(Gnuplot.installHint)")
         }
-        let parent = directory.deletingLastPathComponent()
-        do {
-            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw RecLabError.io("cannot create folder: \(error.localizedDescription)", file: parent.path)
+        let folder = OutputFolder(url: directory)
+        var files = ["report.md"]
+        for t in content.tables { files += ["md", "csv", "tex"].map { "tables/\(t.slug).\($0)" } }
+        if content.drawsCharts && gnuplot != nil {
+            for c in content.charts { files += ["dat", "gp", "png", "svg"].map { "charts/\(c.name).\($0)" } }
         }
-        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).reclab-staging-\(UUID().uuidString)")
+        // Check everything before any work: the manifest, and that no file to write belongs to someone else.
+        let previous = try readManifest(folder)
+        let owned = Set(previous.files)
+        for sub in ["tables", "charts"] where files.contains(where: { $0.hasPrefix(sub + "/") }) {
+            let url = try folder.child(sub)
+            if let type = fileType(url), type != .typeDirectory {
+                throw RecLabError.io("\(url.path) exists and is not a folder; the report writes its \(sub) there. Move it away or choose another --out",
+                                     file: url.path)
+            }
+        }
+        for f in files {
+            let url = try folder.child(f)
+            guard let type = fileType(url) else { continue }
+            if type == .typeDirectory || !owned.contains(f) {
+                throw RecLabError.io("\(url.path) exists and was not written by reclab report (it is not listed in \(manifestName)); "
+                                     + "refusing to replace it. Move it away or choose another --out", file: url.path)
+            }
+        }
+
+        // The missing folders up to `directory`, so a failure can remove exactly what it created.
+        var missing: [URL] = []
+        var up = folder.url
+        while fileType(up) == nil && up.path != "/" { missing.insert(up, at: 0); up = up.deletingLastPathComponent() }
+        var succeeded = false
+        defer { if !succeeded { for dir in missing.reversed() { rmdir(dir.path) } } }
+        do {
+            try fm.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        } catch {
+            throw RecLabError.io("cannot create the report folder: \(error.localizedDescription)", file: folder.path)
+        }
+        let staging = try folder.child(".reclab-report-staging-\(UUID().uuidString)")
         defer { try? fm.removeItem(at: staging) }
         do {
             try fm.createDirectory(at: staging.appendingPathComponent("tables"), withIntermediateDirectories: true)
-            for t in content.tables {
-                try write(t.markdown, staging.appendingPathComponent("tables/\(t.slug).md"))
-                try write(t.csv, staging.appendingPathComponent("tables/\(t.slug).csv"))
-                try write(t.latex, staging.appendingPathComponent("tables/\(t.slug).tex"))
-            }
-            try write(content.markdown, staging.appendingPathComponent("report.md"))
-        } catch let e as RecLabError {
-            throw e
+            try fm.createDirectory(at: staging.appendingPathComponent("charts"), withIntermediateDirectories: true)
         } catch {
-            throw RecLabError.io("cannot write report: \(error.localizedDescription)", file: staging.path)
+            throw RecLabError.io("cannot write the report: \(error.localizedDescription)", file: staging.path)
         }
+        for t in content.tables {
+            try write(t.markdown, staging.appendingPathComponent("tables/\(t.slug).md"))
+            try write(t.csv, staging.appendingPathComponent("tables/\(t.slug).csv"))
+            try write(t.latex, staging.appendingPathComponent("tables/\(t.slug).tex"))
+        }
+        try write(content.markdown, staging.appendingPathComponent("report.md"))
         if content.drawsCharts, let gnuplot {
             let chartDir = staging.appendingPathComponent("charts")
-            try? fm.createDirectory(at: chartDir, withIntermediateDirectories: true)
             for chart in content.charts {
                 try write(chart.data, chartDir.appendingPathComponent("\(chart.name).dat"))
                 let script = chartDir.appendingPathComponent("\(chart.name).gp")
@@ -126,19 +170,88 @@ public enum Report {
                 }
             }
         }
-        // Swap in.
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-            for entry in ["report.md", "tables", "charts"] {
-                let target = directory.appendingPathComponent(entry)
-                if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
-                let source = staging.appendingPathComponent(entry)
-                if fm.fileExists(atPath: source.path) { try fm.moveItem(at: source, to: target) }
+
+        // Move in. The manifest first lists old and new files, so an interruption leaves every file we
+        // wrote listed (and replaceable by the next run).
+        var folders = Set(previous.folders)
+        let manifestURL = try folder.child(manifestName)
+        try writeManifest(Manifest(files: Array(owned.union(files)).sorted(), folders: folders.sorted()), to: manifestURL)
+        for f in files {
+            let target = try folder.child(f)
+            let sub = target.deletingLastPathComponent()
+            if sub.path != folder.url.path && fileType(sub) == nil {
+                do { try fm.createDirectory(at: sub, withIntermediateDirectories: false) } catch {
+                    throw RecLabError.io("cannot create folder: \(error.localizedDescription)", file: sub.path)
+                }
+                folders.insert(sub.lastPathComponent)
             }
-        } catch {
-            throw RecLabError.io("cannot move the report into place: \(error.localizedDescription)", file: directory.path)
+            // rename(2) replaces our earlier file of the same name in one step.
+            guard rename(staging.appendingPathComponent(f).path, target.path) == 0 else {
+                throw RecLabError.io("cannot move the report file into place: \(String(cString: strerror(errno)))", file: target.path)
+            }
         }
-        return directory.appendingPathComponent("report.md")
+        // Files of the earlier report that this one does not write (charts before --no-charts, a table
+        // that is gone) are ours: remove them, and our folders left empty.
+        for f in owned.subtracting(files) {
+            let target = try folder.child(f)
+            if let type = fileType(target), type != .typeDirectory { try? fm.removeItem(at: target) }
+        }
+        for sub in folders.sorted() {
+            let url = try folder.child(sub)
+            if ((try? fm.contentsOfDirectory(atPath: url.path)) ?? ["?"]).isEmpty { rmdir(url.path) }
+            if fileType(url) == nil { folders.remove(sub) }
+        }
+        try writeManifest(Manifest(files: files.sorted(), folders: folders.sorted()), to: manifestURL)
+        succeeded = true
+        return try folder.child("report.md")
+    }
+
+    /// The manifest of `folder`, empty when there is none. A manifest is untrusted like any file: it must
+    /// be small, in this format, and list only plain report file names (so it cannot steer a removal).
+    static func readManifest(_ folder: OutputFolder) throws -> Manifest {
+        let url = try folder.child(manifestName)
+        guard let type = fileType(url) else { return Manifest() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard type == .typeRegular, size <= 4 << 20, let data = FileManager.default.contents(atPath: url.path) else {
+            throw RecLabError.io("is not a report manifest written by RecLab (not a small regular file); remove it or choose another --out", file: url.path)
+        }
+        let manifest: Manifest
+        do { manifest = try JSONDecoder().decode(Manifest.self, from: data) } catch {
+            throw RecLabError.io("is not a report manifest written by RecLab (unreadable JSON); remove it or choose another --out", file: url.path)
+        }
+        guard manifest.format == manifestFormat else {
+            throw RecLabError.io("unknown report manifest format '\(SafeName.printable(manifest.format))' (expected \(manifestFormat))", file: url.path)
+        }
+        for f in manifest.files where !isReportFile(f) {
+            throw RecLabError.io("lists \(SafeName.printable(f)), which is not a file reclab report writes; remove the manifest or choose another --out", file: url.path)
+        }
+        for f in manifest.folders where f != "tables" && f != "charts" {
+            throw RecLabError.io("lists the folder \(SafeName.printable(f)), which reclab report does not create", file: url.path)
+        }
+        return manifest
+    }
+
+    /// report.md, or tables/NAME / charts/NAME with a plain file name.
+    static func isReportFile(_ path: String) -> Bool {
+        if path == "report.md" { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "tables" || parts[0] == "charts" else { return false }
+        let name = parts[1]
+        return !name.isEmpty && name.count <= 255 && !name.hasPrefix(".")
+            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._+@-".unicodeScalars.contains($0) }
+    }
+
+    static func writeManifest(_ manifest: Manifest, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do { try encoder.encode(manifest).write(to: url, options: .atomic) } catch {
+            throw RecLabError.io("cannot write the report manifest: \(error.localizedDescription)", file: url.path)
+        }
+    }
+
+    /// The type of the item at `url` without following a final symbolic link; nil when there is none.
+    static func fileType(_ url: URL) -> FileAttributeType? {
+        (try? FileManager.default.attributesOfItem(atPath: url.path))?[.type] as? FileAttributeType
     }
 
     static func write(_ text: String, _ url: URL) throws {

@@ -54,16 +54,20 @@ public enum ResultDocument: Sendable {
         // Tells empty or truncated JSON from JSON that is not a result document.
         let kind = try ResultJSON.documentKind(of: data, source: source)
         let decoder = ResultJSON.decoder()
+        let document: ResultDocument
         do {
             switch kind {
-            case "offline": return .offline(try decoder.decode(OfflineResults.self, from: data))
-            case "ab": return .ab(try decoder.decode(ABResults.self, from: data))
-            case "ope": return .ope(try decoder.decode(OPEResults.self, from: data))
+            case "offline": document = .offline(try decoder.decode(OfflineResults.self, from: data))
+            case "ab": document = .ab(try decoder.decode(ABResults.self, from: data))
+            case "ope": document = .ope(try decoder.decode(OPEResults.self, from: data))
             default: throw RecLabError.input("unknown result kind '\(kind)' (expected offline, ab or ope)", file: source)
             }
         } catch let error as DecodingError {
             throw RecLabError.input("malformed \(kind) result document: \(describe(error))", file: source)
         }
+        // A document is untrusted input: its run id names the default report folder.
+        try ResultJSON.checkRunId(document.runId, source: source)
+        return document
     }
 
     /// Reads a result document from a file, or from a folder written by `reclab run`/`simulate`/`ope`.
@@ -98,7 +102,8 @@ public enum ResultDocument: Sendable {
             throw RecLabError.usage("'\(run)' is not a file or folder; to read it as a run id, pass --results DB (the results store reclab run/simulate recorded it in)")
         }
         guard FileManager.default.fileExists(atPath: db) else { throw RecLabError.io("no such results store", file: db) }
-        let store = try ResultsStore(path: db)
+        // Read only: reporting never writes a schema into (or migrates) the file it is given.
+        let store = try ResultsStore(readingFrom: db)
         let found = try store.document(id: run)
         return try decode(found.data, source: "\(db) (run \(found.id))")
     }

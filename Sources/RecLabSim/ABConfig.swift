@@ -127,7 +127,10 @@ public struct ABConfig: Sendable {
 
     public static func parse(_ text: String, file: String?) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
-        let name = try root.required("name").string()
+        let nameNode = try root.required("name")
+        // The name becomes the default output folder (reports/ab/<name>).
+        let name = try SafeName.validate(try nameNode.string(), what: "the A/B test name", file: nameNode.file,
+                                         line: nameNode.line, key: nameNode.path)
         let seedNode = root.optional("seed")
         let seedValue = try seedNode?.int() ?? 1
         guard seedValue >= 0 else { throw seedNode!.error("seed must be non-negative") }
@@ -199,8 +202,9 @@ public struct ABConfig: Sendable {
         for node in armList {
             let a = try node.map()
             let nameNode = try a.required("name")
-            let armName = try nameNode.string()
-            guard !armName.isEmpty, names.insert(armName).inserted else { throw nameNode.error("arm names must be unique and non-empty") }
+            let armName = try SafeName.validate(try nameNode.string(), what: "the arm name", file: nameNode.file,
+                                                line: nameNode.line, key: nameNode.path)
+            guard names.insert(armName).inserted else { throw nameNode.error("arm names must be unique: '\(armName)' is used twice") }
             let typeNode = try a.required("strategy")
             let type = try typeNode.string()
             var params = Parameters(file: file)

@@ -134,11 +134,12 @@ public enum ABRunner {
         let d = output.document
         try store.record(id: d.runId, kind: "ab", name: d.name, provenance: d.provenance, document: output.json,
                          metrics: metricRows(d), userValues: output.userValues)
-        try OutputFiles.atomicWrite(output.json, to: (outDir as NSString).appendingPathComponent("ab.json"))
-        try OutputFiles.atomicWrite(Data(output.csv.utf8), to: (outDir as NSString).appendingPathComponent("ab.csv"))
+        let folder = OutputFolder(path: outDir)
+        try OutputFiles.atomicWrite(output.json, to: try folder.child("ab.json").path)
+        try OutputFiles.atomicWrite(Data(output.csv.utf8), to: try folder.child("ab.csv").path)
         if let log = output.log {
             try OutputFiles.atomicWrite(Data(impressionsCSV(log, arms: output.document.arms.map(\.name)).utf8),
-                                        to: (outDir as NSString).appendingPathComponent("impressions.csv"))
+                                        to: try folder.child("impressions.csv").path)
         }
     }
 }

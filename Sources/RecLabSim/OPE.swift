@@ -75,7 +75,10 @@ public struct OPEConfig: Sendable {
 
     public static func parse(_ text: String, file: String?) throws -> OPEConfig {
         let root = try ConfigNode.parse(text, file: file).map()
-        let name = try root.required("name").string()
+        let nameNode = try root.required("name")
+        // The name becomes the default output folder (reports/ope/<name>).
+        let name = try SafeName.validate(try nameNode.string(), what: "the OPE run name", file: nameNode.file,
+                                         line: nameNode.line, key: nameNode.path)
         let seedNode = root.optional("seed")
         let seed = try seedNode?.int() ?? 1
         guard seed >= 0 else { throw seedNode!.error("seed must be non-negative") }
@@ -103,8 +106,12 @@ public struct OPEConfig: Sendable {
 
     static func readPolicy(_ node: ConfigNode, defaultName: String?, file: String?) throws -> PolicySpec {
         let m = try node.map()
-        let name = try m.string("name") ?? defaultName
+        let nameNode = m.optional("name")
+        let name = try nameNode?.string() ?? defaultName
         guard let name else { throw node.error("a target policy needs a name") }
+        if let nameNode {
+            try SafeName.validate(name, what: "the policy name", file: nameNode.file, line: nameNode.line, key: nameNode.path)
+        }
         let typeNode = try m.required("strategy")
         let type = try typeNode.string()
         var params = Parameters(file: file)
@@ -370,6 +377,6 @@ extension OPERunner {
         let store = try ResultsStore(path: resultsPath)
         try store.record(id: r.runId, kind: "ope", name: r.name, provenance: r.provenance, document: json, metrics: rows, userValues: [])
         // Written after the store, so a failed record leaves no result file behind.
-        try OutputFiles.atomicWrite(json, to: (outDir as NSString).appendingPathComponent("ope.json"))
+        try OutputFiles.atomicWrite(json, to: try OutputFolder(path: outDir).child("ope.json").path)
     }
 }

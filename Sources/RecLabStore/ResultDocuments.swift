@@ -378,6 +378,15 @@ public enum ResultJSON {
         return d
     }
 
+    /// Checks a run id read back from a result document or a store. RecLab writes `KIND-HEX`; the id
+    /// names the default report folder (reports/<run id>), so an edited `run_id: "../../x"` is refused.
+    public static func checkRunId(_ runId: String, source: String) throws {
+        if let problem = SafeName.problem(runId) {
+            throw RecLabError(.input, "run id \(SafeName.printable(runId)) \(problem); a run id must be \(SafeName.rule)",
+                              file: source, key: "run_id")
+        }
+    }
+
     /// The `kind` field of a result document (`offline`, `ab`, `ope`), or nil if it is not one.
     public static func kind(of data: Data) -> String? {
         try? documentKind(of: data, source: "")

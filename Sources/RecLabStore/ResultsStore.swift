@@ -43,7 +43,11 @@ public struct RunSummary: Sendable {
 public final class ResultsStore {
     public let db: SQLiteDatabase
 
+    /// Opens the results store at `path` for recording, creating it when the file does not exist. An
+    /// existing file must be a RecLab results store: RecLab's tables are never added to a dataset store,
+    /// an unrelated SQLite database or any other file.
     public init(path: String) throws {
+        if FileManager.default.fileExists(atPath: path) { try ResultsStore.checkExistingStore(path) }
         db = try SQLiteDatabase(path: path)
         try Migrations.migrate(db)
     }
@@ -55,17 +59,46 @@ public final class ResultsStore {
         guard try db.tableExists("runs") else { throw RecLabError.io("not a RecLab results store (no runs table)", file: path) }
     }
 
-    /// Checks, before an experiment does any work, that a store can be created or opened at `path`
-    /// (its folder exists, and it is not a folder), so a bad `--results` fails up front.
-    public static func checkLocation(_ path: String) throws {
+    /// Checks, before an experiment does any work, that a results store can be recorded at `path`: either
+    /// a new file in a writable folder, or an existing RecLab results store (not a folder, a text file, a
+    /// dataset store or an unrelated SQLite file). `folderIsCreatedLater`: the path is inside an output
+    /// folder that the command creates (checked separately), so its folder need not exist yet.
+    public static func checkLocation(_ path: String, folderIsCreatedLater: Bool = false) throws {
+        let fm = FileManager.default
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            if isDir.boolValue { throw RecLabError.io("the results store path is a folder", file: path) }
+        let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        if fm.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { throw RecLabError.io("the results store path is a folder; name a file such as results.sqlite", file: path) }
+            try checkExistingStore(path)
+            // SQLite writes its journal beside the store, so the folder must be writable too.
+            try OutputLocation.checkWritable(folder: parent, for: path)
             return
         }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent) {
+        guard fm.fileExists(atPath: parent, isDirectory: &isDir) else {
+            if folderIsCreatedLater { return }
             throw RecLabError.io("the folder of the results store does not exist", file: parent)
+        }
+        guard isDir.boolValue else { throw RecLabError.io("cannot create the results store: \(parent) is a file, not a folder", file: path) }
+        try OutputLocation.checkWritable(folder: parent, for: path)
+    }
+
+    /// An existing file is a RecLab results store: an SQLite file with RecLab's migrations and runs table
+    /// that holds no dataset. Opened read-only, so the check itself changes nothing.
+    static func checkExistingStore(_ path: String) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size > 0 else {
+            throw RecLabError.io("is an empty file, not a RecLab results store; remove it or name a new file", file: path)
+        }
+        let db = try SQLiteDatabase(path: path, create: false, readOnly: true)
+        defer { db.close() }
+        guard try db.tableExists("reclab_migrations"), try db.tableExists("runs") else {
+            throw RecLabError.io("is an SQLite database but not a RecLab results store (no runs table); RecLab does not add "
+                                 + "its tables to other databases: name a new file or an existing results store", file: path)
+        }
+        if try db.tableExists("dataset_info"),
+           (try db.scalarInt("SELECT count(*) FROM dataset_info WHERE key = 'content_hash'") ?? 0) > 0 {
+            throw RecLabError.io("is a RecLab dataset store, not a results store; record results in a separate file "
+                                 + "(for example results.sqlite beside it)", file: path)
         }
     }
 
@@ -151,5 +184,57 @@ public final class ResultsStore {
         var out: [(Int?, Int32, Double)] = []
         while try s.step() { out.append((s.optionalInt64(0).map { Int($0) }, Int32(s.int64(1)), s.double(2))) }
         return out
+    }
+}
+
+/// Checks that an output location can be written, before any work starts, so a bad `--out` fails at once
+/// with the path and the reason instead of after the experiment.
+public enum OutputLocation {
+    /// `path` is an existing writable folder, or a folder that can be created (its nearest existing
+    /// ancestor is a folder in which the missing folders can be made). Leaves nothing behind: a probe file
+    /// or probe folders it creates are removed at once.
+    public static func checkFolder(_ path: String, what: String = "output folder") throws {
+        let fm = FileManager.default
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw RecLabError.io("the \(what) is a file, not a folder", file: path) }
+            try checkWritable(folder: url.path, for: path)
+            return
+        }
+        // The missing folders, outermost first, down from the nearest existing ancestor.
+        var missing: [URL] = []
+        var ancestor = url
+        while !fm.fileExists(atPath: ancestor.path, isDirectory: &isDir) {
+            missing.insert(ancestor, at: 0)
+            let up = ancestor.deletingLastPathComponent()
+            if up.path == ancestor.path { break }
+            ancestor = up
+        }
+        guard isDir.boolValue else {
+            throw RecLabError.io("cannot create the \(what): \(ancestor.path) is a file, not a folder", file: path)
+        }
+        // Try it: make the missing folders, then remove exactly those again.
+        var made: [URL] = []
+        defer { for dir in made.reversed() { rmdir(dir.path) } }
+        for dir in missing {
+            guard mkdir(dir.path, 0o777) == 0 || errno == EEXIST else {
+                throw RecLabError.io("cannot create the \(what): \(String(cString: strerror(errno))) (at \(dir.path))", file: path)
+            }
+            made.append(dir)
+        }
+        try checkWritable(folder: url.path, for: path)
+    }
+
+    /// Creates and removes a probe file in `folder`: permission bits alone do not tell (root ignores them,
+    /// a read-only file system does not). `target` names the path the user gave, for the message.
+    public static func checkWritable(folder: String, for target: String) throws {
+        let probe = (folder as NSString).appendingPathComponent(".reclab-write-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            throw RecLabError.io("cannot write into \(folder): \(String(cString: strerror(errno)))", file: target)
+        }
+        close(fd)
+        unlink(probe)
     }
 }

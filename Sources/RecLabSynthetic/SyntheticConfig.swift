@@ -123,7 +123,9 @@ public struct SyntheticConfig: Sendable, Equatable {
     public static func parse(node: ConfigNode) throws -> SyntheticConfig {
         var c = SyntheticConfig()
         let m = try node.map()
-        if let v = try m.string("name") { c.name = v }
+        if let n = m.optional("name") {
+            c.name = try SafeName.validate(try n.string(), what: "the world name", file: n.file, line: n.line, key: n.path)
+        }
         if let n = m.optional("seed") {
             let v = try n.int()
             guard v >= 0 else { throw n.error("seed must be a non-negative integer") }

@@ -37,9 +37,8 @@ struct OpeCommand: ParsableCommand {
         try reportingErrors {
             common.apply()
             let (ope, text) = try OPEConfig.load(path: config)
-            if let results { try ResultsStore.checkLocation(results) }
-            let dir = out ?? "reports/ope/\(ope.name)"
-            let storePath = results ?? (dir as NSString).appendingPathComponent("results.sqlite")
+            let (dirURL, storePath) = try outputLocations(out: out, defaultRoot: "reports/ope", name: ope.name, results: results)
+            let dir = out ?? dirURL.path
             if ProgressReporter.isEnabled { printError("[ope] \(ope.name): loading the world") }
             let world = try SimWorlds.load(ope.dataset)
             if ProgressReporter.isEnabled { printError("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits") }

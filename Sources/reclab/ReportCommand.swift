@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RecLabCore
 import RecLabReport
+import RecLabStore
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,10 @@ struct ReportCommand: ParsableCommand {
 
             Writes DIR/report.md (self-contained Markdown: what was run, headline, metric tables, A/B lifts and \
             SRM verdict, charts), DIR/tables/ (each table as .md, .csv and .tex) and DIR/charts/ (each chart as \
-            .png and .svg with the .gp script and .dat data that redraw it: `cd DIR/charts && gnuplot NAME.gp`).
+            .png and .svg with the .gp script and .dat data that redraw it: `cd DIR/charts && gnuplot NAME.gp`). \
+            DIR may hold other files (a run's own folder, for example): only files an earlier report wrote there \
+            (listed in DIR/.reclab-report.json) are replaced, and a file of the same name that it did not write \
+            makes it refuse with nothing written.
 
             Charts need gnuplot (on PATH, or the binary named by RECLAB_GNUPLOT); --no-charts skips them.
 
@@ -51,7 +55,9 @@ struct ReportCommand: ParsableCommand {
             // Find gnuplot before doing any work, so a missing tool fails fast with nothing written.
             let gnuplot = noCharts ? nil : try Gnuplot.locate()
             let content = try Report.build(document, previous: previousDocument, charts: !noCharts)
-            let directory = URL(fileURLWithPath: out ?? "reports/\(document.runId)")
+            // The run id was checked when the document was read, so the default stays inside reports/.
+            let directory = try out.map { OutputFolder(path: $0).url } ?? OutputFolder(path: "reports").child(document.runId)
+            try OutputLocation.checkFolder(out ?? directory.path)
             if ProgressReporter.isEnabled && !content.charts.isEmpty { printError("[report] drawing \(content.charts.count) charts with gnuplot") }
             let path = try Report.write(content, to: directory, gnuplot: gnuplot)
             print("wrote \(path.path) (\(content.tables.count) tables, \(content.charts.count) charts)")

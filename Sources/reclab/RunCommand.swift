@@ -38,9 +38,7 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             common.apply()
             let experiment = try ExperimentConfig.load(path: config)
-            if let results { try ResultsStore.checkLocation(results) }
-            let dir = URL(fileURLWithPath: out ?? "reports/runs/\(experiment.name)")
-            let storePath = results ?? dir.appendingPathComponent("results.sqlite").path
+            let (dir, storePath) = try outputLocations(out: out, defaultRoot: "reports/runs", name: experiment.name, results: results)
             let log: (String) -> Void = { line in if ProgressReporter.isEnabled { printError(line) } }
             log("[run] \(experiment.name): loading dataset")
             let dataset = try ExperimentRunner.loadDataset(experiment)

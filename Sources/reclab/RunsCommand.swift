@@ -11,8 +11,9 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List and show experiment runs recorded in a results store.",
         discussion: """
-            Without --results, reads every reports/runs/*/results.sqlite (where `reclab run` records by default) \
-            and reports/*/results.sqlite (for example the demo's).
+            Without --results, reads every results.sqlite where RecLab records by default: \
+            reports/runs/*/ (`reclab run`), reports/ab/*/ (`reclab simulate`), reports/ope/*/ (`reclab ope`) \
+            and reports/*/ (for example the demo's).
 
             Examples: reclab runs list; reclab runs show offline-1a2b3c --results results.sqlite
             """,
@@ -20,7 +21,7 @@ struct RunsCommand: ParsableCommand {
     )
 
     struct StoreOption: ParsableArguments {
-        @Option(name: .long, help: "Results store (default: every reports/runs/*/results.sqlite and reports/*/results.sqlite).")
+        @Option(name: .long, help: "Results store (default: every results.sqlite in reports/, reports/runs/*, reports/ab/* and reports/ope/*).")
         var results: String?
 
         func stores() throws -> [String] {
@@ -29,12 +30,14 @@ struct RunsCommand: ParsableCommand {
                 return [results]
             }
             var paths: [String] = []
-            for root in ["reports", "reports/runs"] {
+            // The default folders of run, simulate and ope, and reports/ itself (the demo records there).
+            for root in ["reports", "reports/runs", "reports/ab", "reports/ope"] {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
                 paths += names.sorted().map { "\(root)/\($0)/results.sqlite" }.filter { FileManager.default.fileExists(atPath: $0) }
             }
             guard !paths.isEmpty else {
-                throw RecLabError.io("no results store found (reports/*/results.sqlite, reports/runs/*/results.sqlite); pass --results DB", file: "reports")
+                throw RecLabError.io("no results store found (reports/*/results.sqlite, reports/runs/*/results.sqlite, reports/ab/*/results.sqlite, "
+                                     + "reports/ope/*/results.sqlite); pass --results DB", file: "reports")
             }
             return paths
         }

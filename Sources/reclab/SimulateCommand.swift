@@ -46,9 +46,8 @@ struct SimulateCommand: ParsableCommand {
         try reportingErrors {
             common.apply()
             let (ab, text) = try ABConfig.load(path: config)
-            if let results { try ResultsStore.checkLocation(results) }
-            let dir = out ?? "reports/ab/\(ab.name)"
-            let storePath = results ?? (dir as NSString).appendingPathComponent("results.sqlite")
+            let (dirURL, storePath) = try outputLocations(out: out, defaultRoot: "reports/ab", name: ab.name, results: results)
+            let dir = out ?? dirURL.path
             if ProgressReporter.isEnabled { printError("[simulate] \(ab.name): loading the world") }
             let world = try SimWorlds.load(ab.dataset)
             if ProgressReporter.isEnabled {
