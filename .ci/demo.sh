@@ -13,6 +13,9 @@ if [ ! -x "$BIN" ]; then
     echo "demo: $BIN not found; run 'make build' (or 'make demo', which builds first)" >&2
     exit 1
 fi
+# The demo owns reports/demo: start from an empty folder, so every file in it is from this run (and
+# `reclab report`, which never replaces files it did not write, finds none from an older version).
+rm -rf "$OUT"
 mkdir -p "$OUT"
 start=$(date +%s)
 step() { echo; echo "== $* ($(( $(date +%s) - start ))s)"; }

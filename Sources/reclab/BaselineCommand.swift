@@ -21,7 +21,7 @@ struct BaselineUpdateCommand: ParsableCommand {
             stored in the file and used by `reclab check` unless its command line overrides them.
 
             Example:
-              reclab baseline update out/tiny/metrics.json --out reports/baseline/ci.json
+              reclab baseline update out/tiny/metrics.json --out reports/baseline/my-gate.json --tolerance 2%
             """)
 
     @Argument(help: ArgumentHelp("The run's metrics.json or ab.json (or its folder).", valueName: "METRICS"))

@@ -25,7 +25,7 @@ struct CheckCommand: ParsableCommand {
             baseline's is a warning, not a failure.
 
             Example:
-              reclab check out/tiny/metrics.json --baseline reports/baseline/ci.json --metric-tolerance rmse=abs:0.01
+              reclab check out/tiny/metrics.json --baseline reports/baseline/ci.json --metric-tolerance ndcg=abs:0.01
             """)
 
     @Argument(help: ArgumentHelp("The run's metrics.json or ab.json (or its folder).", valueName: "METRICS"))

@@ -18,7 +18,9 @@ struct OpeCommand: ParsableCommand {
             Prints each target's true value beside every estimate with its 95% interval and bias, writes \
             DIR/ope.json and records the run in DIR/results.sqlite (or --results). DIR defaults to reports/ope/<name>.
 
-            Example: reclab ope experiments/ope-demo.yaml --out /tmp/ope
+            Examples:
+              reclab ope experiments/ope-tiny.yaml --out out/ope-tiny
+              reclab ope experiments/ope-demo.yaml --out out/ope-demo
             """
     )
 

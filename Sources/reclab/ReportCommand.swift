@@ -26,8 +26,8 @@ struct ReportCommand: ParsableCommand {
 
             Examples:
               reclab report out/tiny --out reports/tiny
-              reclab report out/ab-demo --previous reports/last-sprint/ab.json
-              reclab report offline-3f2a --results results.sqlite --no-charts
+              reclab report out/ab-tiny --previous out/ab-tiny-log --out reports/ab-review
+              reclab report offline-1c65 --results out/tiny/results.sqlite --no-charts --out reports/tiny-tables
             """)
 
     @Argument(help: ArgumentHelp("Run folder, result file, or run id in the results store.", valueName: "RUN"))

@@ -19,7 +19,9 @@ struct RunCommand: ParsableCommand {
             table, and records the run with its provenance in a results store: --results DB when given, else \
             DIR/results.sqlite. DIR defaults to reports/runs/<name>.
 
-            Example: reclab run experiments/tiny.yaml --out /tmp/tiny
+            Examples:
+              reclab run experiments/tiny.yaml --out out/tiny
+              reclab run experiments/tiny.yaml --out out/tiny-again --results out/tiny/results.sqlite --quiet
             """
     )
 

@@ -15,7 +15,9 @@ struct RunsCommand: ParsableCommand {
             reports/runs/*/ (`reclab run`), reports/ab/*/ (`reclab simulate`), reports/ope/*/ (`reclab ope`) \
             and reports/*/ (for example the demo's).
 
-            Examples: reclab runs list; reclab runs show offline-1a2b3c --results results.sqlite
+            Examples:
+              reclab runs list
+              reclab runs show offline-1c65 --results out/tiny/results.sqlite
             """,
         subcommands: [List.self, Show.self]
     )

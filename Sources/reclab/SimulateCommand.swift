@@ -24,7 +24,9 @@ struct SimulateCommand: ParsableCommand {
             results store (--results DB, else DIR/results.sqlite). DIR defaults to reports/ab/<name>. \
             A sample ratio mismatch is reported loudly on stderr and in the outputs.
 
-            Example: reclab simulate experiments/ab-tiny.yaml --out /tmp/ab
+            Examples:
+              reclab simulate experiments/ab-tiny.yaml --out out/ab-tiny
+              reclab simulate experiments/ab-tiny.yaml --out out/ab-tiny-log --log --quiet
             """
     )
 
