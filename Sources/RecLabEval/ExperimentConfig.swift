@@ -89,10 +89,7 @@ public struct ExperimentConfig {
     /// Reads and validates a config file.
     public static func load(path: String, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
         guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("experiment config not found", file: path) }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw RecLabError.config("cannot read the config as UTF-8 text", file: path)
-        }
-        return try parse(text: text, path: path, validate: validate)
+        return try parse(text: try ConfigNode.readText(path: path), path: path, validate: validate)
     }
 
     /// Parses and validates config text (`path` is used in error messages and provenance).
