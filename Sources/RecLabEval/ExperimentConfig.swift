@@ -72,6 +72,8 @@ public struct ExperimentConfig {
     public var configHash: String
 
     public static let defaultThreshold = 4.0
+    /// Most strategies one experiment may have, counting every point of every parameter grid.
+    public static let maxStrategies = 1000
 
     /// Checks a strategy's type and parameters without training (by constructing it).
     public typealias StrategyValidator = (_ type: String, _ parameters: Parameters) throws -> Void
@@ -248,6 +250,11 @@ public struct ExperimentConfig {
                 }
             }
             try m.finish()
+            // Checked before expanding: a few list-valued parameters multiply to any number of points.
+            let pointCount = grid.reduce(1.0) { $0 * Double($1.values.count) }
+            guard Double(out.count) + pointCount <= Double(maxStrategies) else {
+                throw (m.optional("params") ?? entry).error("the strategies and their grids expand to more than \(maxStrategies) strategies")
+            }
             var points: [[(String, ParamValue)]] = [[]]
             for (key, values) in grid {
                 points = points.flatMap { prefix in values.map { prefix + [(key, $0)] } }

@@ -122,6 +122,8 @@ final class HostileBoundsCLITests: XCTestCase {
             ("{name: knn, type: item-knn, params: {k: 1000000}}", "params.k"),
             ("{name: knn, type: user-knn, params: {candidates: 99999999999}}", "candidates"),
             ("{name: bpr, type: bpr, params: {epochs: -5}}", "epochs"),
+            // A 40 × 40 grid: 1600 strategies, above the limit of 1000.
+            ("{name: g, type: item-knn, params: {k: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40], shrink: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40]}}", "1000 strategies"),
         ]
         for (strategy, key) in cases {
             try write("s.yaml", experiment(strategy: strategy))
