@@ -71,6 +71,11 @@ let package = Package(
         .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim"]),
         .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabStore"]),
+        // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).
+        .testTarget(name: "RecLabFuzzTests", dependencies: [
+            "RecLabTestSupport", "RecLabCore", "RecLabConfig", "RecLabSynthetic", "RecLabEval", "RecLabSim",
+            "RecLabImport", "RecLabStore", "RecLabReport",
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

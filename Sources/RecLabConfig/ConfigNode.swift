@@ -24,8 +24,22 @@ public struct ConfigNode: Sendable {
         self.value = value; self.line = line; self.path = path; self.file = file
     }
 
+    /// Largest config file RecLab reads (bytes): real configs are a few KB; the cap keeps a hostile or
+    /// mistaken file (a log, a dataset) from being read, parsed and copied into result documents.
+    public static let maxDocumentBytes = 1 << 20
+    /// Most nodes (scalars, lists, mappings) one document may expand to. YAML aliases are shared
+    /// references in the parsed tree but are copied here, so a small file with nested aliases ("billion
+    /// laughs") could otherwise grow without bound; real configs have a few hundred nodes.
+    public static let maxNodes = 100_000
+    /// Most text (bytes) of the key paths of all nodes together, the other thing alias expansion copies
+    /// (a long key under an alias used many times).
+    public static let maxPathBytes = 16 << 20
+
     /// Parses YAML text. Syntax errors carry the line libyaml reports.
     public static func parse(_ text: String, file: String?) throws -> ConfigNode {
+        guard text.utf8.count <= maxDocumentBytes else {
+            throw RecLabError.config("the config is \(text.utf8.count) bytes, above the limit of \(maxDocumentBytes) bytes (1 MiB)", file: file)
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -35,15 +49,42 @@ public struct ConfigNode: Sendable {
             throw RecLabError.config("invalid YAML: \(error)", file: file)
         }
         guard let node else { throw RecLabError.config("the config is empty", file: file, line: 1) }
-        return try ConfigNode(node, path: "", file: file)
+        var budget = Budget()
+        return try ConfigNode(node, path: "", file: file, budget: &budget)
+    }
+
+    /// Reads a config file's text: refuses a missing file, a folder or special file, a file above
+    /// `maxDocumentBytes` (checked before reading, so a huge file is never loaded) and text that is not UTF-8.
+    public static func readText(path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RecLabError.io("config file not found", file: path)
+        }
+        guard !isDirectory.boolValue else { throw RecLabError.io("is a folder, not a config file", file: path) }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
+            throw RecLabError.io("not a regular file; a config must be a YAML file", file: path)
+        }
+        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxDocumentBytes {
+            throw RecLabError.config("the config is \(size) bytes, above the limit of \(maxDocumentBytes) bytes (1 MiB)", file: path)
+        }
+        // Read at most one byte past the limit: the file may have grown since the size check.
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw RecLabError.io("cannot read config file", file: path) }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: maxDocumentBytes + 1) ?? Data() } catch {
+            throw RecLabError.io("cannot read config file: \(error.localizedDescription)", file: path)
+        }
+        guard data.count <= maxDocumentBytes else {
+            throw RecLabError.config("the config is above the limit of \(maxDocumentBytes) bytes (1 MiB)", file: path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw RecLabError.config("config is not valid UTF-8", file: path) }
+        return text
     }
 
     /// Reads and parses a YAML file.
     public static func load(path: String) throws -> ConfigNode {
-        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("config file not found", file: path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("cannot read config file", file: path) }
-        guard let text = String(data: data, encoding: .utf8) else { throw RecLabError.config("config is not valid UTF-8", file: path) }
-        return try parse(text, file: path)
+        try parse(try readText(path: path), file: path)
     }
 
     private static func convert(_ e: YamlError, file: String?) -> RecLabError {
@@ -57,9 +98,32 @@ public struct ConfigNode: Sendable {
         }
     }
 
-    private init(_ node: Node, path: String, file: String?) throws {
+    /// What the conversion has produced so far, against `maxNodes` and `maxPathBytes`.
+    private struct Budget {
+        var nodes = 0
+        var pathBytes = 0
+
+        mutating func charge(path: String, line: Int?, file: String?) throws {
+            nodes += 1
+            pathBytes += path.utf8.count
+            guard nodes <= ConfigNode.maxNodes else {
+                throw RecLabError.config("the config expands to more than \(ConfigNode.maxNodes) values (YAML aliases are copied where they are used); this limit guards against alias bombs",
+                                         file: file, line: line)
+            }
+            guard pathBytes <= ConfigNode.maxPathBytes else {
+                throw RecLabError.config("the config's keys expand to more than \(ConfigNode.maxPathBytes) bytes (YAML aliases are copied where they are used); this limit guards against alias bombs",
+                                         file: file, line: line)
+            }
+        }
+    }
+
+    // Aliases: Yams resolves `*x` to the anchored node while composing, so they arrive here as ordinary
+    // (shared) nodes and are expanded by copying, under the budget. `.alias` itself is never produced by
+    // the parser.
+    private init(_ node: Node, path: String, file: String?, budget: inout Budget) throws {
         self.path = path
         self.file = file
+        try budget.charge(path: path, line: node.mark?.line, file: file)
         switch node {
         case .scalar(let s):
             line = s.mark?.line ?? 0
@@ -67,7 +131,9 @@ public struct ConfigNode: Sendable {
             if plain && ["", "~", "null", "Null", "NULL"].contains(s.string) { value = .null } else { value = .scalar(s.string, quoted: !plain) }
         case .sequence(let seq):
             line = seq.mark?.line ?? 0
-            value = .sequence(try seq.enumerated().map { i, n in try ConfigNode(n, path: "\(path)[\(i)]", file: file) })
+            var items: [ConfigNode] = []
+            for (i, n) in seq.enumerated() { items.append(try ConfigNode(n, path: "\(path)[\(i)]", file: file, budget: &budget)) }
+            value = .sequence(items)
         case .mapping(let map):
             line = map.mark?.line ?? 0
             var entries: [(key: String, line: Int, node: ConfigNode)] = []
@@ -80,7 +146,7 @@ public struct ConfigNode: Sendable {
                 if !seen.insert(ks.string).inserted {
                     throw RecLabError.config("duplicate key", file: file, line: ks.mark?.line, key: childPath)
                 }
-                entries.append((ks.string, ks.mark?.line ?? 0, try ConfigNode(v, path: childPath, file: file)))
+                entries.append((ks.string, ks.mark?.line ?? 0, try ConfigNode(v, path: childPath, file: file, budget: &budget)))
             }
             value = .mapping(entries)
         case .alias(let a):

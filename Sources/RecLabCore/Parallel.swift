@@ -1,9 +1,23 @@
 import Foundation
 
 public enum Parallel {
+    /// Range of `RECLAB_THREADS`.
+    public static let threadsRange = 1...1024
+
+    /// The worker count `RECLAB_THREADS` asks for: nil when unset or empty, an error naming the variable
+    /// when it is not a whole number in `threadsRange`. The CLI checks it at startup (`workerCount`
+    /// cannot throw, so it falls back to the cores for an invalid value).
+    public static func threadsFromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Int? {
+        guard let s = env["RECLAB_THREADS"], !s.isEmpty else { return nil }
+        guard let n = Int(s.trimmingCharacters(in: .whitespaces)), threadsRange.contains(n) else {
+            throw RecLabError.usage("RECLAB_THREADS must be a whole number between \(threadsRange.lowerBound) and \(threadsRange.upperBound), got '\(s.prefix(40))'")
+        }
+        return n
+    }
+
     /// Worker count: the machine's active cores, overridable with `RECLAB_THREADS`.
     public static var workerCount: Int {
-        if let s = ProcessInfo.processInfo.environment["RECLAB_THREADS"], let n = Int(s), n > 0 { return n }
+        if let n = (try? threadsFromEnvironment()) ?? nil { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 

@@ -25,10 +25,21 @@ public struct Pseudonymizer: Sendable {
         self.mac = HMACSHA256(key: self.key)
     }
 
+    /// Largest pseudonym key file (bytes).
+    public static let maxKeyFileBytes = 64 * 1024
+
     /// Reads the key from the environment as documented above.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Pseudonymizer {
         if let k = env["RECLAB_PSEUDONYM_KEY"], !k.isEmpty { return Pseudonymizer(key: k) }
         if let path = env["RECLAB_PSEUDONYM_KEY_FILE"], !path.isEmpty {
+            // A key is a short line of text: refuse a folder, a device or a big file before reading it.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
+                throw RecLabError.io("RECLAB_PSEUDONYM_KEY_FILE does not name a regular file", file: path)
+            }
+            if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxKeyFileBytes {
+                throw RecLabError.io("the pseudonym key file named by RECLAB_PSEUDONYM_KEY_FILE is \(size) bytes, above the limit of \(maxKeyFileBytes)", file: path)
+            }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw RecLabError.io("cannot read the pseudonym key file named by RECLAB_PSEUDONYM_KEY_FILE", file: path)
             }

@@ -72,6 +72,8 @@ public struct ExperimentConfig {
     public var configHash: String
 
     public static let defaultThreshold = 4.0
+    /// Most strategies one experiment may have, counting every point of every parameter grid.
+    public static let maxStrategies = 1000
 
     /// Checks a strategy's type and parameters without training (by constructing it).
     public typealias StrategyValidator = (_ type: String, _ parameters: Parameters) throws -> Void
@@ -89,10 +91,7 @@ public struct ExperimentConfig {
     /// Reads and validates a config file.
     public static func load(path: String, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
         guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("experiment config not found", file: path) }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw RecLabError.config("cannot read the config as UTF-8 text", file: path)
-        }
-        return try parse(text: text, path: path, validate: validate)
+        return try parse(text: try ConfigNode.readText(path: path), path: path, validate: validate)
     }
 
     /// Parses and validates config text (`path` is used in error messages and provenance).
@@ -255,6 +254,11 @@ public struct ExperimentConfig {
                 }
             }
             try m.finish()
+            // Checked before expanding: a few list-valued parameters multiply to any number of points.
+            let pointCount = grid.reduce(1.0) { $0 * Double($1.values.count) }
+            guard Double(out.count) + pointCount <= Double(maxStrategies) else {
+                throw (m.optional("params") ?? entry).error("the strategies and their grids expand to more than \(maxStrategies) strategies")
+            }
             var points: [[(String, ParamValue)]] = [[]]
             for (key, values) in grid {
                 points = points.flatMap { prefix in values.map { prefix + [(key, $0)] } }

@@ -59,6 +59,10 @@ public struct MetricSpec: Hashable, Sendable, CustomStringConvertible, Comparabl
         return ia != ib ? ia < ib : (a.k ?? 0) < (b.k ?? 0)
     }
 
+    /// Range of a cutoff k: every evaluated user's top-k list is kept while a fold is scored, and
+    /// intra-list diversity is O(k²) per user.
+    public static let cutoffRange = 1...1000
+
     /// Parses `ndcg@10`, `ndcg@[5, 10, 20]` (one spec per cutoff) or `rmse`. The error message says what
     /// is wrong; the caller adds file, line and key.
     public static func parse(_ text: String) throws -> [MetricSpec] {
@@ -79,6 +83,9 @@ public struct MetricSpec: Hashable, Sendable, CustomStringConvertible, Comparabl
         for piece in ks.split(separator: ",", omittingEmptySubsequences: false) {
             guard let k = Int(piece.trimmingCharacters(in: .whitespaces)), k > 0 else {
                 throw RecLabError.config("bad cutoff in '\(t)': expected a positive integer or a list like [5, 10]")
+            }
+            guard cutoffRange.contains(k) else {
+                throw RecLabError.config("cutoff \(k) in '\(t)' is out of range: cutoffs must be in \(cutoffRange.lowerBound)...\(cutoffRange.upperBound)")
             }
             out.append(MetricSpec(base, k: k))
         }

@@ -14,7 +14,10 @@ public struct Gnuplot: Sendable {
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Gnuplot {
         let fm = FileManager.default
         if let configured = environment["RECLAB_GNUPLOT"], !configured.isEmpty {
-            guard fm.isExecutableFile(atPath: configured) else {
+            var isDirectory: ObjCBool = false
+            // A folder has its execute bit set too; it is not a program.
+            guard fm.isExecutableFile(atPath: configured), fm.fileExists(atPath: configured, isDirectory: &isDirectory),
+                  !isDirectory.boolValue else {
                 throw RecLabError.tool("gnuplot not found: RECLAB_GNUPLOT=\(configured) is not an executable file. Charts need gnuplot: \(installHint)")
             }
             return Gnuplot(executable: configured)

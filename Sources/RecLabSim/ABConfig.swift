@@ -119,9 +119,18 @@ public struct ABConfig: Sendable {
     public var analysis: AnalysisSettings
 
     /// Reads and validates a config (strategies included); every error names the file, line and key.
+    /// Range of `days`, `pre_period_days` (from 0) and `retrain_every` (from 0): ten years of simulated days.
+    public static let maxDays = 3650
+    /// Most arms, and most rows on the page.
+    public static let maxArms = 20
+    public static let maxPageRows = 20
+    /// Range of an arm's `weight` (relative traffic).
+    public static let weightRange = 1e-6...1e6
+    /// Range of `analysis.target_relative_mde`.
+    public static let targetRelativeMDERange = 1e-6...100.0
+
     public static func load(path: String) throws -> (config: ABConfig, text: String) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("config file not found", file: path) }
-        guard let text = String(data: data, encoding: .utf8) else { throw RecLabError.config("config is not valid UTF-8", file: path) }
+        let text = try ConfigNode.readText(path: path)
         return (try parse(text, file: path), text)
     }
 
@@ -138,16 +147,18 @@ public struct ABConfig: Sendable {
 
         let dataset = try DatasetBlock.read(root, defaultSeed: seed)
 
-        func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = 100_000) throws -> Int {
+        func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = maxDays) throws -> Int {
             guard let n = root.optional(key) else { return def }
             let v = try n.int()
             guard v >= lower && v <= upper else { throw n.error("must be in \(lower)...\(upper), got \(v)") }
             return v
         }
-        func unitDouble(_ map: ConfigMap, _ key: String, _ def: Double, open: Bool = true) throws -> Double {
+        func unitDouble(_ map: ConfigMap, _ key: String, _ def: Double, open: Bool = true, positive: Bool = false) throws -> Double {
             guard let n = map.optional(key) else { return def }
             let v = try n.double()
-            guard v >= 0 && (open ? v < 1 : v <= 1) else { throw n.error("must be in [0, 1\(open ? ")" : "]"), got \(v)") }
+            guard (positive ? v > 0 : v >= 0) && (open ? v < 1 : v <= 1) else {
+                throw n.error("must be in \(positive ? "(" : "[")0, 1\(open ? ")" : "]"), got \(v)")
+            }
             return v
         }
         let days = try positiveInt("days", 14)
@@ -167,6 +178,7 @@ public struct ABConfig: Sendable {
             if let rn = p.optional("rows") {
                 let list = try rn.list()
                 guard !list.isEmpty else { throw rn.error("needs at least one row") }
+                guard list.count <= maxPageRows else { throw rn.error("at most \(maxPageRows) rows, got \(list.count)") }
                 page.rows = try list.map { node in
                     let s = try node.string()
                     guard let kind = RowKind(rawValue: s) else {
@@ -196,6 +208,7 @@ public struct ABConfig: Sendable {
         let armsNode = try root.required("arms")
         let armList = try armsNode.list()
         guard armList.count >= 2 else { throw armsNode.error("an A/B test needs at least two arms") }
+        guard armList.count <= maxArms else { throw armsNode.error("at most \(maxArms) arms, got \(armList.count)") }
         var arms: [ArmSpec] = []
         var controlIndex: Int?
         var names = Set<String>()
@@ -216,7 +229,9 @@ public struct ABConfig: Sendable {
                 }
             }
             let weight = try a.double("weight") ?? 1
-            if weight <= 0 { throw (a.optional("weight") ?? node).error("weight must be positive") }
+            guard weightRange.contains(weight) else {
+                throw (a.optional("weight") ?? node).error("weight must be in \(weightRange.lowerBound)...\(weightRange.upperBound), got \(weight)")
+            }
             let epsilon = try unitDouble(a, "epsilon", 0, open: false)
             if let cn = a.optional("control"), try cn.bool() {
                 if controlIndex != nil { throw cn.error("only one arm can be the control") }
@@ -230,12 +245,15 @@ public struct ABConfig: Sendable {
         var analysis = AnalysisSettings()
         if let an = root.optional("analysis") {
             let a = try an.map()
-            analysis.alpha = try unitDouble(a, "alpha", analysis.alpha)
-            analysis.srmThreshold = try unitDouble(a, "srm_threshold", analysis.srmThreshold)
-            analysis.power = try unitDouble(a, "power", analysis.power)
+            // Open intervals: the power calculation is undefined at alpha or power 0.
+            analysis.alpha = try unitDouble(a, "alpha", analysis.alpha, positive: true)
+            analysis.srmThreshold = try unitDouble(a, "srm_threshold", analysis.srmThreshold, positive: true)
+            analysis.power = try unitDouble(a, "power", analysis.power, positive: true)
             if let n = a.optional("target_relative_mde") {
                 analysis.targetRelativeMDE = try n.double()
-                guard analysis.targetRelativeMDE > 0 else { throw n.error("must be positive") }
+                guard targetRelativeMDERange.contains(analysis.targetRelativeMDE) else {
+                    throw n.error("must be in \(targetRelativeMDERange.lowerBound)...\(targetRelativeMDERange.upperBound), got \(analysis.targetRelativeMDE)")
+                }
             }
             analysis.cuped = try a.bool("cuped") ?? false
             if analysis.cuped && preDays == 0 {

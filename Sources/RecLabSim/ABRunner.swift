@@ -34,7 +34,8 @@ public enum ABRunner {
         settings.keepLog = keepLog
         let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
         let reporter = progress ? ProgressReporter("simulate", total: config.simulation.preDays + config.simulation.days) : nil
-        let result = try sim.run(progress: reporter)
+        let result: SimulationResult
+        do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
         let analysis = ABAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
         let configHash = SHA256.hexDigest(configText)
         let card = DatasetCard(summarizing: world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated

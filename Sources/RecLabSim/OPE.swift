@@ -26,6 +26,8 @@ public enum PolicyRule: Sendable, Equatable {
     /// Action probabilities for candidate scores.
     func probabilities(_ scores: [Float]) -> [Double] {
         let k = scores.count
+        // A user who has seen every available title has no candidates.
+        guard k > 0 else { return [] }
         var best = 0
         for j in 1..<k where scores[j] > scores[best] { best = j }
         switch self {
@@ -67,9 +69,15 @@ public struct OPEConfig: Sendable {
     public var logging: PolicySpec
     public var targets: [PolicySpec]
 
+    /// Range of `visits` and `true_visits`.
+    public static let maxVisitsRange = 10...10_000_000
+    /// Range of `candidates` (the action set of each context).
+    public static let candidatesRange = 2...1000
+    /// Most candidates over all contexts of one log (`visits × candidates`, and `true_visits × candidates`).
+    public static let maxContextCandidates = 100_000_000
+
     public static func load(path: String) throws -> (config: OPEConfig, text: String) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("config file not found", file: path) }
-        guard let text = String(data: data, encoding: .utf8) else { throw RecLabError.config("config is not valid UTF-8", file: path) }
+        let text = try ConfigNode.readText(path: path)
         return (try parse(text, file: path), text)
     }
 
@@ -89,9 +97,13 @@ public struct OPEConfig: Sendable {
             guard range.contains(v) else { throw n.error("must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
             return v
         }
-        let visits = try count("visits", 20_000, 10...100_000_000)
-        let trueVisits = try count("true_visits", 50_000, 10...100_000_000)
-        let candidates = try count("candidates", 10, 2...1000)
+        let visits = try count("visits", 20_000, maxVisitsRange)
+        let trueVisits = try count("true_visits", 50_000, maxVisitsRange)
+        let candidates = try count("candidates", 10, candidatesRange)
+        // Every context keeps its candidates and their probabilities (about 12 bytes per candidate).
+        for (key, v) in [("visits", visits), ("true_visits", trueVisits)] where v * candidates > maxContextCandidates {
+            throw root.optional(key)!.error("\(key) × candidates = \(v) × \(candidates) is above the limit of \(maxContextCandidates) (memory); lower one of them")
+        }
         let logging = try readPolicy(try root.required("logging"), defaultName: "logging", file: file)
         if logging.rule == .greedy {
             throw (root.optional("logging") ?? root.node).error("the logging policy must explore (epsilon-greedy or softmax): a greedy log has zero propensity for other actions")
@@ -131,7 +143,7 @@ public struct OPEConfig: Sendable {
         case "softmax":
             let n = m.optional("temperature")
             let t = try n?.double() ?? 1
-            guard t > 0 else { throw (n ?? node).error("temperature must be positive") }
+            guard t >= 1e-3 && t <= 1e3 else { throw (n ?? node).error("temperature must be in 0.001...1000, got \(t)") }
             rule = .softmax(t)
         default: throw policyNode!.error("unknown policy '\(policy)'; expected greedy, epsilon-greedy or softmax")
         }

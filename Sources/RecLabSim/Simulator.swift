@@ -127,10 +127,19 @@ public final class ABSimulator {
         init(recommender: any Recommender) { self.recommender = recommender }
     }
 
+    /// Most daily exposure counts a simulation keeps ((pre_period_days + days) × arms × titles; 8 bytes each).
+    public static let maxDailyExposureCells = 400_000_000
+
     /// Runs the whole simulation.
     public func run(progress: ProgressReporter? = nil) throws -> SimulationResult {
         let s = settings
         let nUsers = dataset.userCount, nItems = dataset.itemCount, nArms = s.arms.count
+        // Daily aggregates keep one exposure count per arm and title for every day: check before allocating.
+        let cells = Double(s.preDays + s.days) * Double(nArms) * Double(nItems)
+        guard cells <= Double(Self.maxDailyExposureCells) else {
+            throw RecLabError.config("(pre_period_days + days) × arms × titles = \(s.preDays + s.days) × \(nArms) × \(nItems) is above the limit of \(Self.maxDailyExposureCells) daily exposure counts (memory); simulate fewer days or arms",
+                                     key: "days")
+        }
         let assignmentRule = HashAssignment(salt: s.salt, weights: s.arms.map(\.weight), holdout: s.holdout)
         let assignment = dataset.userKeys.map { assignmentRule.arm(for: $0) ?? -1 }
 

@@ -51,7 +51,7 @@ public final class ALSRecommender: Recommender, @unchecked Sendable {
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         try FactorParameters.requireData(train, strategy: Self.typeName)
-        var model = FactorModel(factors: factors, userCount: train.userCount, itemCount: train.itemCount)
+        var model = try FactorModel.checked(factors: factors, userCount: train.userCount, itemCount: train.itemCount)
         var rng = SeededRandom(seed: context.seed, stream: "als")
         model.randomise(std: initStd, rng: &rng)
         model.globalMean = biases ? train.globalMean : 0

@@ -63,7 +63,7 @@ public final class BPRRecommender: Recommender, @unchecked Sendable {
         try FactorParameters.requireData(train, strategy: Self.typeName)
         let m = train.byUser
         let k = factors, itemCount = train.itemCount
-        var model = FactorModel(factors: k, userCount: train.userCount, itemCount: itemCount)
+        var model = try FactorModel.checked(factors: k, userCount: train.userCount, itemCount: itemCount)
         var rng = SeededRandom(seed: context.seed, stream: "bpr")
         model.randomise(std: initStd, rng: &rng)
         // Negatives come from the positive's item block, so blocks must stay large enough to be a fair

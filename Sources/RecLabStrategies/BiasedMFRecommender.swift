@@ -53,7 +53,7 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
         try FactorParameters.requireData(train, strategy: Self.typeName)
         let m = train.byUser
         let k = factors
-        var model = FactorModel(factors: k, userCount: train.userCount, itemCount: train.itemCount)
+        var model = try FactorModel.checked(factors: k, userCount: train.userCount, itemCount: train.itemCount)
         var rng = SeededRandom(seed: context.seed, stream: "biased-mf")
         model.randomise(std: initStd, rng: &rng)
         model.globalMean = train.globalMean

@@ -32,11 +32,14 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
     private var weights: [Float] = []
     private var popularity: [Float] = []
 
+    /// Range of `max_items`: the fit holds dense n × n matrices (4 bytes a cell, 6.4 GB each at the top).
+    public static let maxItemsRange = 1...40_000
+
     public init(parameters: Parameters) throws {
         try parameters.rejectUnknown(allowed: ["lambda", "binarize", "max_items"], owner: Self.typeName)
         lambda = Float(try parameters.double("lambda", default: 400, range: 1e-9...1e12))
         binarize = try parameters.bool("binarize", default: true)
-        maxItems = try parameters.int("max_items", default: 25_000, range: 1...1_000_000)
+        maxItems = try parameters.int("max_items", default: 25_000, range: Self.maxItemsRange)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {

@@ -24,6 +24,20 @@ struct FactorModel: Sendable {
     var userSeen: [Bool]
     var itemSeen: [Bool]
 
+    /// Most factor values a model may hold ((users + items) × factors, 4 bytes each): checked before
+    /// allocating, since `factors` is only bounded per key and the data's size is known only at fit time.
+    static let maxFactorValues = 500_000_000
+
+    /// A zeroed model, after checking its size against `maxFactorValues` (an error naming `factors`).
+    static func checked(factors: Int, userCount: Int, itemCount: Int) throws -> FactorModel {
+        let values = Double(userCount + itemCount) * Double(factors)
+        guard values <= Double(maxFactorValues) else {
+            throw RecLabError.config("(users + items) × factors = (\(userCount) + \(itemCount)) × \(factors) is above the limit of \(maxFactorValues) factor values (memory); use fewer factors",
+                                     key: "factors")
+        }
+        return FactorModel(factors: factors, userCount: userCount, itemCount: itemCount)
+    }
+
     init(factors: Int, userCount: Int, itemCount: Int) {
         self.factors = factors; self.userCount = userCount; self.itemCount = itemCount
         userFactors = [Float](repeating: 0, count: userCount * factors)

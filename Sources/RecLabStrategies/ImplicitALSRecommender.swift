@@ -73,7 +73,7 @@ public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         try FactorParameters.requireData(train, strategy: Self.typeName)
-        var model = FactorModel(factors: factors, userCount: train.userCount, itemCount: train.itemCount)
+        var model = try FactorModel.checked(factors: factors, userCount: train.userCount, itemCount: train.itemCount)
         var rng = SeededRandom(seed: context.seed, stream: "implicit-als")
         model.randomise(std: initStd, rng: &rng)
         // Confidence excess (c - 1) per stored entry, in both orientations.

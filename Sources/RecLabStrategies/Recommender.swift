@@ -75,7 +75,8 @@ public enum TopK {
     /// are deterministic. O(n log k) with a size-k min-heap.
     public static func select(scores: UnsafeBufferPointer<Float>, k: Int, excluded: ArraySlice<Int32> = []) -> [ScoredItem] {
         guard k > 0 else { return [] }
-        var heap = TopKHeap(capacity: k)
+        // Never more than the catalogue: a cutoff far above it must not allocate for k items.
+        var heap = TopKHeap(capacity: min(k, scores.count))
         var ex = excluded.startIndex
         for i in 0..<scores.count {
             let item = Int32(i)
@@ -95,7 +96,8 @@ struct TopKHeap {
     private var heap: [ScoredItem] = []
     let capacity: Int
 
-    init(capacity: Int) { self.capacity = capacity; heap.reserveCapacity(capacity) }
+    // Reserves at most a small amount up front: callers may pass a capacity larger than the candidates.
+    init(capacity: Int) { self.capacity = capacity; heap.reserveCapacity(min(capacity, 4096)) }
 
     mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
 

@@ -23,6 +23,9 @@ public enum SimilarityKind: String, Sendable, CaseIterable {
 }
 
 struct SimilarityOptions: Sendable {
+    /// Range of `k` and `candidates`: each row keeps up to max(k, candidates) neighbours (8 bytes each),
+    /// so the bound keeps the lists of a large catalogue or user base within a few GB.
+    static let neighbourRange = 1...2000
     var kind: SimilarityKind
     var binarize: Bool
     var shrink: Float
@@ -58,7 +61,7 @@ enum SparseSimilarity {
         struct Scratch {
             var dot: [Float]; var count: [Int32]; var sqA: [Float]; var sqB: [Float]; var touched: [Int32]
         }
-        return NeighbourLists.build(rows: n, k: max(options.neighbours, options.stored), progress: progress, makeScratch: {
+        return NeighbourLists.build(rows: n, k: min(max(options.neighbours, options.stored), n), progress: progress, makeScratch: {
             Scratch(dot: [Float](repeating: 0, count: n), count: [Int32](repeating: 0, count: n),
                     sqA: coRatedNorms ? [Float](repeating: 0, count: n) : [],
                     sqB: coRatedNorms ? [Float](repeating: 0, count: n) : [], touched: [])
@@ -146,7 +149,7 @@ extension Parameters {
             binarize: try bool("binarize", default: defaultBinarize),
             shrink: Float(try double("shrink", default: defaultShrink, range: 0...1e9)),
             minSupport: try int("min_support", default: 1, range: 1...Int(Int32.max)),
-            neighbours: try int("k", default: defaultK, range: 1...100_000),
-            stored: try int("candidates", default: 200, range: 1...100_000))
+            neighbours: try int("k", default: defaultK, range: SimilarityOptions.neighbourRange),
+            stored: try int("candidates", default: 200, range: SimilarityOptions.neighbourRange))
     }
 }

@@ -131,15 +131,15 @@ public struct SyntheticConfig: Sendable, Equatable {
             guard v >= 0 else { throw n.error("seed must be a non-negative integer") }
             c.seed = UInt64(v)
         }
-        try readInt(m, "users", into: &c.users, range: 1...50_000_000)
-        try readInt(m, "movies", into: &c.movies, range: 1...10_000_000)
-        try readInt(m, "days", into: &c.days, range: 1...36_500)
+        try readInt(m, "users", into: &c.users, range: usersRange)
+        try readInt(m, "movies", into: &c.movies, range: moviesRange)
+        try readInt(m, "days", into: &c.days, range: daysRange)
         if let n = m.optional("start_date") {
             let s = try n.string()
             guard parseDate(s) != nil else { throw n.error("expected a date YYYY-MM-DD between 1970 and 2100, got '\(s)'") }
             c.startDate = s
         }
-        try readInt(m, "factors", into: &c.factors, range: 1...256)
+        try readInt(m, "factors", into: &c.factors, range: factorsRange)
 
         if let t = m.optional("taste") {
             let s = try t.map()
@@ -219,13 +219,47 @@ public struct SyntheticConfig: Sendable, Equatable {
         value = v
     }
 
-    /// Checks the combinations a YAML file cannot see key by key (also used after CLI overrides).
+    // The one range of each size, for the YAML keys and the `reclab generate` flags alike.
+    /// Range of `users` (and `--users`).
+    public static let usersRange = 1...10_000_000
+    /// Range of `movies` (and `--movies`).
+    public static let moviesRange = 1...1_000_000
+    /// Range of `days` (and `--days`): a hundred years.
+    public static let daysRange = 1...36_500
+    /// Range of `factors`.
+    public static let factorsRange = 1...256
+    /// Largest estimated memory (bytes) a world may need while it is generated (`estimatedBytes`):
+    /// each size is bounded alone, but users × days × visit probability can still ask for far more.
+    public static let maxEstimatedBytes = 8.0 * 1_073_741_824
+
+    /// A generous estimate of the memory generating this world takes: the users' and titles' state
+    /// (twice: the world and its encoded ground truth) and the viewing events (reserved per worker at
+    /// about 2.5 plays per visit, then gathered into one array).
+    public var estimatedBytes: Double {
+        let genres = 18.0, k = Double(factors)
+        let perUser = 160 + 2 * (k + genres + 3) * 4
+        let perMovie = 400 + 3 * (k + 16) * 4
+        let eventBytes = Double(MemoryLayout<InteractionRecord>.stride)
+        let events = Double(users) * Double(days) * visitProbability * 2.5
+        return Double(users) * perUser + Double(movies) * perMovie + 2 * events * eventBytes
+    }
+
+    /// Checks every size against its range (naming the key) and the combinations a YAML file cannot see
+    /// key by key (also used after CLI overrides).
     public func validate() throws {
-        guard users >= 1 else { throw RecLabError.config("users must be at least 1", key: "users") }
-        guard movies >= 1 else { throw RecLabError.config("movies must be at least 1", key: "movies") }
-        guard days >= 1 else { throw RecLabError.config("days must be at least 1", key: "days") }
+        for (key, value, range) in [("users", users, Self.usersRange), ("movies", movies, Self.moviesRange),
+                                    ("days", days, Self.daysRange), ("factors", factors, Self.factorsRange)]
+            where !range.contains(value) {
+            throw RecLabError.config("must be between \(range.lowerBound) and \(range.upperBound), got \(value)", key: key)
+        }
         guard newReleaseShare + genreShare <= 1 else {
             throw RecLabError.config("new_release_share + genre_share must not exceed 1", key: "sessions")
+        }
+        let gib = 1_073_741_824.0
+        guard estimatedBytes <= Self.maxEstimatedBytes else {
+            throw RecLabError.config(String(format: "this world would need about %.1f GiB to generate (users × days × visit_probability = %d × %d × %g), above the limit of %.0f GiB; make it smaller",
+                                            estimatedBytes / gib, users, days, visitProbability, Self.maxEstimatedBytes / gib),
+                                     key: "users")
         }
     }
 

@@ -30,7 +30,7 @@ struct BaselineUpdateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Baseline file to write.", valueName: "FILE"))
     var out: String
 
-    @Option(name: .long, help: ArgumentHelp("Tolerance to store: 0.02, 2% (relative) or abs:0.005 (absolute).", valueName: "X"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Tolerance to store: 0.02, 2% (relative) or abs:0.005 (absolute).", valueName: "X"))
     var tolerance: String?
 
     @Option(name: .customLong("metric-tolerance"), parsing: .singleValue,

@@ -34,7 +34,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Baseline file made by `reclab baseline update`.", valueName: "FILE"))
     var baseline: String
 
-    @Option(name: .long, help: ArgumentHelp("Allowed worsening for every metric: 0.02, 2% (relative) or abs:0.005 (absolute). Default 2%.", valueName: "X"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Allowed worsening for every metric: 0.02, 2% (relative) or abs:0.005 (absolute). Default 2%.", valueName: "X"))
     var tolerance: String?
 
     @Option(name: .customLong("metric-tolerance"), parsing: .singleValue,

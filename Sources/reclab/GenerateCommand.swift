@@ -25,38 +25,48 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("World config YAML; defaults to the built-in small world's defaults.", valueName: "PATH"))
     var config: String?
 
-    @Option(name: .long, help: "Number of users (overrides the config).")
+    // `.unconditional`: a negative value (`--users -3`) is read as the option's value and rejected with
+    // the range, instead of being taken for another flag ("Missing value").
+    @Option(name: .long, parsing: .unconditional,
+            help: "Number of users (overrides the config), \(SyntheticConfig.usersRange.lowerBound)...\(SyntheticConfig.usersRange.upperBound).")
     var users: Int?
 
-    @Option(name: .long, help: "Number of movies (overrides the config).")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Number of movies (overrides the config), \(SyntheticConfig.moviesRange.lowerBound)...\(SyntheticConfig.moviesRange.upperBound).")
     var movies: Int?
 
-    @Option(name: .long, help: "Number of logged days (overrides the config).")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Number of logged days (overrides the config), \(SyntheticConfig.daysRange.lowerBound)...\(SyntheticConfig.daysRange.upperBound).")
     var days: Int?
 
-    @Option(name: .long, help: "Random seed (overrides the config's seed).")
-    var seed: UInt64?
+    @Option(name: .long, parsing: .unconditional, help: "Random seed (overrides the config's seed), 0 or more.")
+    var seed: Int64?
 
     @Flag(name: .long, help: "Replace an existing output file.")
     var force = false
 
     @OptionGroup var common: CommonOptions
 
-    func validate() throws {
-        if let users, users < 1 { throw ValidationError("--users must be at least 1") }
-        if let movies, movies < 1 { throw ValidationError("--movies must be at least 1") }
-        if let days, days < 1 { throw ValidationError("--days must be at least 1") }
-    }
-
     func run() throws {
         common.apply()
         try reportingErrors {
+            // The flags get the same ranges as the config keys they override, checked before any reading.
+            for (flag, value, range) in [("--users", users, SyntheticConfig.usersRange), ("--movies", movies, SyntheticConfig.moviesRange),
+                                         ("--days", days, SyntheticConfig.daysRange)] {
+                if let value, !range.contains(value) {
+                    throw RecLabError.usage("\(flag) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+                }
+            }
+            if let seed, seed < 0 { throw RecLabError.usage("--seed must be 0 or more, got \(seed)") }
             var cfg = try config.map { try SyntheticConfig.load(path: $0) } ?? SyntheticConfig()
             if let users { cfg.users = users }
             if let movies { cfg.movies = movies }
             if let days { cfg.days = days }
-            try cfg.validate()
-            let seed = seed ?? cfg.seed
+            do { try cfg.validate() } catch let e as RecLabError {
+                // Name the config file when the sizes came from it, the flags when they were overridden.
+                throw e.located(file: config)
+            }
+            let seed = seed.map { UInt64($0) } ?? cfg.seed
             // Refuse early, before spending time generating.
             try DatasetStore.checkOutput(out, force: force)
             let progress = ProgressReporter("generate", total: cfg.users)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RecLabCore
 
 @main
@@ -19,4 +20,26 @@ struct Reclab: ParsableCommand {
             ReportCommand.self, CheckCommand.self, BaselineCommand.self,
         ]
     )
+
+    /// ArgumentParser's own entry point, with two changes: the environment RecLab reads is checked
+    /// before any command runs, and bad usage (a malformed or out-of-range flag, which ArgumentParser
+    /// ends with status 64) exits with 2 like RecLab's other usage errors.
+    static func main() {
+        do {
+            _ = try Parallel.threadsFromEnvironment()
+        } catch {
+            printError("reclab: error: \(error)")
+            Foundation.exit(2)
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

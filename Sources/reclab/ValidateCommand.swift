@@ -34,13 +34,18 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "A/B config (aa, planted, srm) or OPE config (ope).")
     var config: String
 
-    @Option(name: .long, help: "Number of seeds (simulations, salts or logs).")
+    /// Range of `--seeds`.
+    static let seedsRange = 1...100_000
+
+    // `.unconditional`: `--seeds -5` is read as a value and gets the range error, not "Missing value".
+    @Option(name: .long, parsing: .unconditional,
+            help: "Number of seeds (simulations, salts or logs), \(seedsRange.lowerBound)...\(seedsRange.upperBound).")
     var seeds: Int = 200
 
     @Flag(name: .long, help: "Keep the config's retraining cadence (default: no retraining, which is much faster).")
     var retrain = false
 
-    @Option(name: .long, help: "srm: share of the treatment's users lost in the skewed case.")
+    @Option(name: .long, parsing: .unconditional, help: "srm: share of the treatment's users lost in the skewed case, in (0, 1).")
     var skew: Double = 0.1
 
     @OptionGroup var common: CommonOptions
@@ -49,8 +54,10 @@ struct ValidateCommand: ParsableCommand {
         guard ["aa", "planted", "srm", "ope"].contains(check) else {
             throw ValidationError("unknown check '\(check)'; expected aa, planted, srm or ope")
         }
-        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
-        guard skew > 0 && skew < 1 else { throw ValidationError("--skew must be in (0, 1)") }
+        guard Self.seedsRange.contains(seeds) else {
+            throw ValidationError("--seeds must be between \(Self.seedsRange.lowerBound) and \(Self.seedsRange.upperBound), got \(seeds)")
+        }
+        guard skew > 0 && skew < 1 else { throw ValidationError("--skew must be in (0, 1), got \(skew)") }
     }
 
     func run() throws {
