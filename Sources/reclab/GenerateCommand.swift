@@ -15,7 +15,7 @@ struct GenerateCommand: ParsableCommand {
             affinities and behaviour model) is stored with the data for `reclab simulate`.
 
             Examples:
-              reclab generate --out small.sqlite --config datasets/small.yaml
+              reclab generate --out demo-world.sqlite --config datasets/small.yaml
               reclab generate --out t.sqlite --config datasets/tiny.yaml --users 50 --seed 3 --force
             """)
 

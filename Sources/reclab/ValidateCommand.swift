@@ -23,8 +23,13 @@ struct ValidateCommand: ParsableCommand {
                        and mean absolute error (DM's bias shows here).
 
             CONFIG is an A/B config (aa, planted, srm) or an OPE config (ope). \
-            Run in a release build for the full figures, for example: \
-            reclab validate aa experiments/ab-tiny.yaml --seeds 200
+            Run in a release build for the full figures.
+
+            Examples:
+              reclab validate aa experiments/ab-tiny.yaml --seeds 200
+              reclab validate planted experiments/ab-tiny.yaml --seeds 20
+              reclab validate srm experiments/ab-tiny.yaml --seeds 100
+              reclab validate ope experiments/ope-tiny.yaml --seeds 20
             """
     )
 
