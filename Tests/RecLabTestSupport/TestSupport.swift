@@ -60,7 +60,7 @@ public enum TestSupport {
                                         environment: [String: String] = [:], currentDirectory: URL) throws -> CommandResult {
         // `exec` keeps reclab's own exit status and signal; the shell only sets the limit.
         let script = "ulimit -v \(memoryMiB * 1024) && exec \"$0\" \"$@\""
-        try run(URL(fileURLWithPath: "/bin/sh"), ["-c", script, reclabBinary.path] + arguments,
+        return try run(URL(fileURLWithPath: "/bin/sh"), ["-c", script, reclabBinary.path] + arguments,
                 environment: environment, currentDirectory: currentDirectory)
     }
 
