@@ -214,6 +214,8 @@ public struct ABResults: Codable, Sendable {
     /// Present when CUPED was configured.
     public var cuped: [CUPEDResult]?
     public var daily: [DailyArmMetrics]
+    /// Undefined (nan) comparisons or checks, in words. Nil, and absent from the JSON, when there are none.
+    public var warnings: [String]?
 
     public init(runId: String, name: String, provenance: Provenance, days: Int, alpha: Double, control: String, world: String,
                 arms: [ABArm], comparisons: [ABComparison], srm: SRMResult, power: [PowerResult], cuped: [CUPEDResult]?,
