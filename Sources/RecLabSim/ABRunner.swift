@@ -36,7 +36,8 @@ public enum ABRunner {
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
         let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
         let reporter = progress ? ProgressReporter("simulate", total: config.simulation.preDays + config.simulation.days) : nil
-        let result = try sim.run(progress: reporter)
+        let result: SimulationResult
+        do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
         // Assigned users who never visit are not analysed: check again on those who did.
         try checkArmSizes(assigned: ABAnalysis.analysedUsers(result).map(\.count), settings: settings, configPath: configPath,
                           what: "has", of: "users who visited in \(settings.days) days")

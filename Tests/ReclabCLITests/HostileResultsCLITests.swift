@@ -158,6 +158,20 @@ final class HostileResultsCLITests: XCTestCase {
         XCTAssertTrue(md.contains("FAILED: strategy small-ease (ease) has no results."), md)
     }
 
+    func testArmStrategyFailingMidSimulationIsAnErrorNamingTheArm() throws {
+        let dir = try sandbox()
+        let text = try shipped("experiments/ab-tiny.yaml")
+        XCTAssertTrue(text.contains("params: {lambda: 50}"))
+        try write(text.replacingOccurrences(of: "params: {lambda: 50}", with: "params: {lambda: 50, max_items: 10}"),
+                  dir.appendingPathComponent("abfail.yaml"))
+        let before = TestSupport.tree(dir)
+        let r = try TestSupport.runReclabBounded(["simulate", "abfail.yaml", "--out", "o", "--quiet"], currentDirectory: dir)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertFalse(r.killedBySignal)
+        XCTAssertTrue(r.stderr.contains("abfail.yaml: 'max_items': arm 'ease' (strategy ease) cannot be fitted"), r.stderr)
+        XCTAssertEqual(TestSupport.tree(dir), before, "nothing written")
+    }
+
     // MARK: Stores
 
     func testGenerateRemovesStagingFilesOfDeadProcessesOnly() throws {
