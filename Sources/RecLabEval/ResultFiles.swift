@@ -83,6 +83,19 @@ public enum ResultFiles {
         if !d.comparisons.isEmpty {
             out.append("\(d.comparisons.count) paired comparisons (Wilcoxon, Holm-adjusted): \(significant) significant at alpha 0.05")
         }
+        out += undefinedWarnings(d).map { "warning: " + $0 }
+        for f in d.failures ?? [] { out.append("FAILED: strategy '\(f.strategy)' (\(f.type)) has no results: \(f.error)") }
         return out.joined(separator: "\n")
+    }
+
+    /// Metrics whose overall mean is undefined (nan) for some strategies, one line per metric: such a
+    /// metric had no user it could be computed for (diversity of one-item lists, no relevant test item).
+    public static func undefinedWarnings(_ d: OfflineResults) -> [String] {
+        var byMetric: [(metric: String, strategies: [String])] = []
+        for r in d.results where r.fold == nil && !r.mean.isFinite {
+            if let i = byMetric.firstIndex(where: { $0.metric == r.metric }) { byMetric[i].strategies.append(r.strategy) }
+            else { byMetric.append((r.metric, [r.strategy])) }
+        }
+        return byMetric.map { "\($0.metric) is undefined (nan) for \($0.strategies.joined(separator: ", ")): no user it could be computed for" }
     }
 }

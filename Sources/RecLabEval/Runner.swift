@@ -41,6 +41,12 @@ public enum ExperimentRunner {
         var excludedTotal = 0
         var foldCount = 0
         var notPredicting = Set<String>()
+        // A strategy that cannot be fitted in some fold is dropped from the results (its means would cover
+        // only some folds) and listed with its error; the other strategies still finish.
+        var failures: [StrategyFailure] = []
+        var failed = [Bool](repeating: false, count: S)
+        var firstFailure: RecLabError?
+        var evaluatedTotal = 0
 
         for r in 0..<config.repeats {
             let splitSeed = r == 0 ? config.seed : derivedSeed(config.seed, "repeat-\(r)")
@@ -57,20 +63,34 @@ public enum ExperimentRunner {
                     note += ", \(ctx.evalUsers.count) users ranked, \(ctx.excludedUsers) without a relevant test item excluded"
                 }
                 log("[run] " + note)
+                evaluatedTotal += ctx.evalUsers.count
+                // Nothing in this fold can be measured (no user with a relevant test item, no test rating
+                // for rating metrics): fitting would only produce undefined values.
+                if (listK == 0 || ctx.evalUsers.isEmpty) && (ratingSpecs.isEmpty || ctx.ratingRows.isEmpty) {
+                    log("[run] \(label): nothing to evaluate, strategies not fitted")
+                    continue
+                }
                 let fitSeed = derivedSeed(config.seed, "fit-\(g)")
                 var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
-                for (s, spec) in strategies.enumerated() {
+                for (s, spec) in strategies.enumerated() where !failed[s] {
                     let kind = spec.feedback ?? defaultFeedback
                     if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: dataset, rows: fold.train, feedback: kind) }
-                    let model = try makeStrategy(spec)
-                    log("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
+                    let model: any Recommender
                     let fitSeconds: Double
                     do {
+                        model = try makeStrategy(spec)
+                        log("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
                         fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
-                    } catch var e as RecLabError {
+                    } catch {
+                        var e = error as? RecLabError ?? RecLabError.data("\(error)")
                         // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
                         e.message = "strategy '\(spec.name)' (\(spec.type)) cannot be fitted \(label): \(e.message)"
-                        throw e.located(file: config.configPath, line: spec.line)
+                        e = e.located(file: config.configPath, line: spec.line)
+                        log("[run] \(spec.name) \(label): FAILED: \(e)")
+                        failed[s] = true
+                        firstFailure = firstFailure ?? e
+                        failures.append(StrategyFailure(strategy: spec.name, type: spec.type, fold: g, error: e.description))
+                        continue
                     }
                     var result = FoldStrategyResult()
                     let evalSeconds = timed {
@@ -95,12 +115,16 @@ public enum ExperimentRunner {
             }
         }
         for name in notPredicting.sorted() { log("[run] note: \(name) does not predict ratings; rmse/mae are not reported for it") }
+        // Every strategy failed: there is nothing to record, so the run fails as a whole.
+        if let firstFailure, failed.allSatisfy({ $0 }) { throw firstFailure }
+        let finished = strategies.indices.filter { !failed[$0] }
 
         // Overall rows (fold nil), per-user values and fold rows in a stable order.
         var results: [MetricResult] = []
         var userValues: [UserMetricValues] = []
         var perUser: [String: [String: (users: [Int32], values: [Double])]] = [:]
-        for (s, spec) in strategies.enumerated() {
+        for s in finished {
+            let spec = strategies[s]
             for (m, metric) in metrics.enumerated() {
                 _ = m
                 guard let (summary, users, values) = acc[s].overall(metric, userSpecs: userSpecs, catalogueSpecs: catalogueSpecs,
@@ -114,14 +138,26 @@ public enum ExperimentRunner {
                 }
             }
         }
-        if foldCount > 1 { results += foldRows }
+        // Every metric undefined: an empty table is not a result.
+        if !results.contains(where: { $0.mean.isFinite }) {
+            if listK > 0 && evaluatedTotal == 0 {
+                let at = relevance.threshold.map { "at relevance threshold \(String(format: "%g", $0))" } ?? "(every test interaction is relevant)"
+                throw RecLabError(.data, "every metric is undefined: no user has a relevant item in the test part \(at); " +
+                                  "\(excludedTotal) user-fold pairs had test interactions but none relevant. Lower 'relevance' or check the split",
+                                  file: config.configPath, key: "relevance")
+            }
+            throw RecLabError.data("every metric is undefined for every strategy: no user, list or test rating it could be computed for " +
+                                   "(for example diversity of one-item lists, or rating metrics without test ratings or without a strategy that predicts them)", file: config.configPath)
+        }
+        let finishedNames = Set(finished.map { strategies[$0].name })
+        if foldCount > 1 { results += foldRows.filter { finishedNames.contains($0.strategy) } }
 
         // Paired comparisons: every pair of strategies on every metric with per-user values, Holm over all.
         var comparisons: [PairedComparison] = []
         for metric in metrics {
             guard let byStrategy = perUser[metric.name] else { continue }
-            for i in 0..<S {
-                for j in (i + 1)..<max(i + 1, S) {
+            for i in finished {
+                for j in finished where j > i {
                     guard let a = byStrategy[strategies[i].name], let b = byStrategy[strategies[j].name] else { continue }
                     let (va, vb) = matched(a, b)
                     guard va.count >= 2 else { continue }
@@ -139,9 +175,10 @@ public enum ExperimentRunner {
         }
 
         var exposure: [String: [Int]] = [:]
-        if listK > 0 { for (s, spec) in strategies.enumerated() { exposure[spec.name] = acc[s].exposure } }
-        let runs = strategies.enumerated().map { s, spec in
-            StrategyRun(name: spec.name, type: spec.type, parameters: spec.parameterStrings,
+        if listK > 0 { for s in finished { exposure[strategies[s].name] = acc[s].exposure } }
+        let runs = finished.map { s -> StrategyRun in
+            let spec = strategies[s]
+            return StrategyRun(name: spec.name, type: spec.type, parameters: spec.parameterStrings,
                         fitSeconds: acc[s].fitSeconds / Double(max(foldCount, 1)), evalSeconds: acc[s].evalSeconds / Double(max(foldCount, 1)))
         }
         let card = datasetCard(dataset, synthetic: { if case .synthetic = config.dataset { return true }; return false }())
@@ -155,7 +192,7 @@ public enum ExperimentRunner {
                                       split: SplitDescription(method: config.split.methodName, parameters: splitParams, folds: foldCount),
                                       relevanceThreshold: relevance.threshold, strategies: runs, results: results,
                                       comparisons: comparisons, exposureK: listK > 0 ? listK : nil, exposure: exposure,
-                                      excludedUsers: excludedTotal)
+                                      excludedUsers: excludedTotal, failures: failures.isEmpty ? nil : failures)
         let rows = results.map { RunMetricRow(subject: $0.strategy, metric: $0.metric, fold: $0.fold,
                                               summary: MetricSummary(mean: $0.mean, ciLow: $0.ciLow, ciHigh: $0.ciHigh, n: $0.nUsers)) }
         return ExperimentOutput(document: document, metricRows: rows, userValues: userValues)
@@ -415,7 +452,8 @@ struct StrategyAccumulator {
                 }
                 row(spec, EvalStats.summary(vals))
             }
-            for (c, spec) in catalogueSpecs.enumerated() {
+            // No user ranked in this fold: coverage and Gini of no lists are undefined, not 0.
+            for (c, spec) in catalogueSpecs.enumerated() where n > 0 {
                 let counts = ranking.catalogueExposure[c]
                 let v = spec.base == .coverage ? CatalogueMetrics.coverage(exposure: counts) : CatalogueMetrics.gini(exposure: counts)
                 catalogueFolds[c].append(v)

@@ -33,6 +33,8 @@ struct ContentBuilder {
     private(set) var warnings: [String] = []
     private(set) var duplicateRatings = 0
     private(set) var duplicateTags = 0
+    /// (user, movie) pairs with ratings at more than one time (all kept).
+    private(set) var reratedRatingPairs = 0
 
     var ratingCount: Int { ratingUser.count }
     var tagCount: Int { tagUser.count }
@@ -148,6 +150,9 @@ struct ContentBuilder {
         out.reserveCapacity(n)
         var duplicates = 0
         var firstDuplicateLine = Int32.max
+        // (user, movie) pairs rated at several different times: kept (each rating is an event), but said.
+        var reratedPairs = 0, reratings = 0
+        var firstRerating = Int32.max
 
         ratingUser.withUnsafeBufferPointer { user in
         ratingMovie.withUnsafeBufferPointer { movie in
@@ -196,6 +201,7 @@ struct ContentBuilder {
                     }
                 }
                 var previousTime: Int64? = nil
+                var times = 0
                 for a in k..<end {
                     let r = Int(order[a])
                     if previousTime == time[r] {
@@ -204,14 +210,21 @@ struct ContentBuilder {
                         continue
                     }
                     previousTime = time[r]
+                    times += 1
+                    if times > 1 { reratings += 1; firstRerating = min(firstRerating, line[r]) }
                     out.append(InteractionRecord(userId: Int64(u) + 1, movieId: movieIds[Int(m)], timestamp: time[r], rating: value[r]))
                 }
+                if times > 1 { reratedPairs += 1 }
                 k = end
             }
         }}}}}
         duplicateRatings = duplicates
+        reratedRatingPairs = reratedPairs
         if duplicates > 0 {
             warnings.append("\(ratingsFile): \(duplicates) duplicate (user, movie, timestamp) rating row(s) dropped, the first of each kept (first duplicate on line \(firstDuplicateLine))")
+        }
+        if reratedPairs > 0 {
+            warnings.append("\(ratingsFile): \(reratedPairs) (user, movie) pair(s) rated again at a different time (\(reratings) later rating row(s)); all ratings are kept as separate interactions (first re-rating on line \(firstRerating))")
         }
         return out
     }

@@ -23,6 +23,8 @@ public struct ImportReport: Sendable {
     public var tagsRead: Int
     public var duplicateRatings: Int
     public var duplicateTags: Int
+    /// (user, movie) pairs rated at more than one time; every one of those ratings is kept.
+    public var reratedPairs: Int = 0
     public var warnings: [String]
     /// Wall-clock seconds of each phase, in order (for the benchmark's "where the time goes").
     public var phaseSeconds: [(String, Double)]
@@ -61,7 +63,7 @@ public enum MovieLensImporter {
                                          pseudonymizer: options.pseudonymizer, keepDemographics: options.keepDemographics)
         let report = ImportReport(format: format, recordsRead: reader.records, ratingsRead: builder.ratingCount,
                                   tagsRead: builder.tagCount, duplicateRatings: builder.duplicateRatings,
-                                  duplicateTags: builder.duplicateTags, warnings: builder.warnings,
+                                  duplicateTags: builder.duplicateTags, reratedPairs: builder.reratedRatingPairs, warnings: builder.warnings,
                                   phaseSeconds: [("read + parse", Double(t1 - t0) / 1e9),
                                                  ("pseudonymise, order", Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9)])
         return ImportResult(content: content, report: report)

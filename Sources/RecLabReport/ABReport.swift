@@ -14,7 +14,11 @@ enum ABReport {
     }
 
     static func srmBanner(_ srm: SRMResult) -> String {
-        "> **⚠️ SAMPLE RATIO MISMATCH: SRM CHECK FAILED.** The users assigned to the arms do not match the configured weights " +
+        guard srm.pValue.isFinite else {
+            return "> **⚠️ SRM CHECK NOT COMPUTABLE.** Too few users to test the assignment against the configured weights; " +
+                "the assignment is unchecked and the lifts below are not to be trusted."
+        }
+        return "> **⚠️ SAMPLE RATIO MISMATCH: SRM CHECK FAILED.** The users assigned to the arms do not match the configured weights " +
         "(chi² = \(NumberFormat.short(srm.chi2)), \(NumberFormat.pEquals(srm.pValue)) < \(NumberFormat.p(srm.threshold))). " +
         "The assignment is broken; do not trust the lifts below until it is fixed."
     }
@@ -23,6 +27,10 @@ enum ABReport {
         c.heading(1, "RecLab A/B report: \(d.name)")
         if !d.srm.ok {
             c.line(srmBanner(d.srm))
+            c.line()
+        }
+        for w in d.warnings ?? [] {
+            c.line("> **Warning:** \(w).")
             c.line()
         }
         let totalUsers = d.arms.reduce(0) { $0 + $1.users }

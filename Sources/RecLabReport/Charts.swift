@@ -12,9 +12,13 @@ public struct Chart: Sendable {
     public var data: String
     /// gnuplot commands after the terminal set-up; refer to the data as `DATA` (replaced by 'NAME.dat').
     public var commands: String
+    /// False when no value of the chart is finite (every metric undefined): gnuplot would fail on it
+    /// ("x range is invalid"), so the report leaves it out and says why.
+    public var hasFiniteData: Bool
 
-    public init(name: String, title: String, data: String, commands: String) {
+    public init(name: String, title: String, data: String, commands: String, hasFiniteData: Bool = true) {
         self.name = Chart.slug(name); self.title = title; self.data = data; self.commands = commands
+        self.hasFiniteData = hasFiniteData
     }
 
     /// A file-name-safe stem: lower case letters, digits and dashes.
@@ -132,6 +136,14 @@ public enum GnuplotStyle {
     /// A data value: exact, NaN for missing.
     static func value(_ x: Double) -> String { x.isFinite ? NumberFormat.exact(x) : "NaN" }
 
+    /// The interval drawn around a finite value: an undefined bound (one user, no variance) becomes the
+    /// value itself, so the point is drawn without an error bar instead of being dropped as missing
+    /// (gnuplot skips a row with any NaN column, and fails when it skips them all).
+    static func interval(_ value: Double, _ low: Double, _ high: Double) -> (low: Double, high: Double) {
+        guard value.isFinite else { return (low, high) }
+        return (low.isFinite ? low : value, high.isFinite ? high : value)
+    }
+
     static func colour(_ series: Int) -> String { palette[series % palette.count] }
 }
 
@@ -161,7 +173,8 @@ public enum ChartBuilder {
             var line = GnuplotStyle.dataLabel(group)
             for s in series.indices {
                 if let v = values[s][g] {
-                    line += " \(GnuplotStyle.value(v.mean)) \(GnuplotStyle.value(v.low)) \(GnuplotStyle.value(v.high))"
+                    let ci = GnuplotStyle.interval(v.mean, v.low, v.high)
+                    line += " \(GnuplotStyle.value(v.mean)) \(GnuplotStyle.value(ci.low)) \(GnuplotStyle.value(ci.high))"
                 } else {
                     line += " NaN NaN NaN"
                 }
@@ -191,7 +204,7 @@ public enum ChartBuilder {
                 (s >= colours.count ? " fill pattern \(s / colours.count + 3)" : "")
         }
         commands += "\nplot " + clauses.joined(separator: ", \\\n     ")
-        return Chart(name: name, title: title, data: data, commands: commands)
+        return Chart(name: name, title: title, data: data, commands: commands, hasFiniteData: all.contains { $0.mean.isFinite })
     }
 
     /// One bar per item (strategy) with its CI, each in its series colour (the same colours as the grouped
@@ -201,7 +214,8 @@ public enum ChartBuilder {
         for (i, item) in items.enumerated() {
             let colour = GnuplotStyle.barPalette[item.series % GnuplotStyle.barPalette.count]
             let rgb = Int(colour.dropFirst(), radix: 16) ?? 0
-            data += "\(i) \(GnuplotStyle.dataLabel(item.label)) \(GnuplotStyle.value(item.value.mean)) \(GnuplotStyle.value(item.value.low)) \(GnuplotStyle.value(item.value.high)) \(rgb)\n"
+            let ci = GnuplotStyle.interval(item.value.mean, item.value.low, item.value.high)
+            data += "\(i) \(GnuplotStyle.dataLabel(item.label)) \(GnuplotStyle.value(item.value.mean)) \(GnuplotStyle.value(ci.low)) \(GnuplotStyle.value(ci.high)) \(rgb)\n"
         }
         let values = items.flatMap { [$0.value.mean, $0.value.low] }.filter(\.isFinite)
         let longLabels = items.contains { $0.label.count > 12 }
@@ -218,7 +232,7 @@ public enum ChartBuilder {
             plot DATA using 1:3:6:xtic(2) with boxes lc rgb variable notitle, \\
                  '' using 1:3:4:5 with yerrorbars lc rgb '#222222' pt 0 lw 1.5 notitle
             """
-        return Chart(name: name, title: title, data: data, commands: commands)
+        return Chart(name: name, title: title, data: data, commands: commands, hasFiniteData: items.contains { $0.value.mean.isFinite })
     }
 
     /// Lines with points and CI error bars, one series per line, x numeric.
@@ -228,7 +242,8 @@ public enum ChartBuilder {
         for s in series {
             data += "# \(GnuplotStyle.dataComment(s.name))\n# x y low high\n"
             for p in s.points {
-                data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high))\n"
+                let ci = GnuplotStyle.interval(p.y, p.low, p.high)
+                data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(ci.low)) \(GnuplotStyle.value(ci.high))\n"
             }
             data += "\n\n"
         }
@@ -259,7 +274,8 @@ public enum ChartBuilder {
             return "\(i == 0 ? "DATA" : "''") index \(i) \(style) lt \(i + 1) title \(GnuplotStyle.quote(s.name))"
         }
         commands += "\nplot " + clauses.joined(separator: ", \\\n     ")
-        return Chart(name: name, title: title, data: data, commands: commands)
+        let drawable = series.contains { $0.points.contains { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) } }
+        return Chart(name: name, title: title, data: data, commands: commands, hasFiniteData: drawable)
     }
 
     /// Lines per series with a shaded CI band (filledcurves between low and high).
@@ -285,7 +301,8 @@ public enum ChartBuilder {
         let n = rows.count
         for (i, r) in rows.enumerated() {
             // First row at the top.
-            data += "\(n - i) \(GnuplotStyle.dataLabel(r.label)) \(GnuplotStyle.value(r.value)) \(GnuplotStyle.value(r.low)) \(GnuplotStyle.value(r.high)) \(r.highlight ? 1 : 0)\n"
+            let ci = GnuplotStyle.interval(r.value, r.low, r.high)
+            data += "\(n - i) \(GnuplotStyle.dataLabel(r.label)) \(GnuplotStyle.value(r.value)) \(GnuplotStyle.value(ci.low)) \(GnuplotStyle.value(ci.high)) \(r.highlight ? 1 : 0)\n"
         }
         let commands = """
             set xlabel \(GnuplotStyle.quote(xlabel))
@@ -298,7 +315,7 @@ public enum ChartBuilder {
             plot DATA using ($6 == 1 ? $3 : NaN):1:4:5:ytic(2) with xerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' title \(GnuplotStyle.quote(highlightTitle)), \\
                  '' using ($6 == 0 ? $3 : NaN):1:4:5 with xerrorbars pt 6 ps 1.8 lw 2 lc rgb '#888888' title \(GnuplotStyle.quote(otherTitle))
             """
-        return Chart(name: name, title: title, data: data, commands: commands)
+        return Chart(name: name, title: title, data: data, commands: commands, hasFiniteData: rows.contains { $0.value.isFinite })
     }
 
     /// Labelled scatter with vertical CI bars (quality against fit time). Labels sit right of their point,
@@ -324,7 +341,8 @@ public enum ChartBuilder {
         }
         var data = "# x y low high label label_y\n"
         for (i, p) in points.enumerated() {
-            data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(p.low)) \(GnuplotStyle.value(p.high)) \(GnuplotStyle.dataLabel(p.label)) \(GnuplotStyle.value(labelY[i]))\n"
+            let ci = GnuplotStyle.interval(p.y, p.low, p.high)
+            data += "\(GnuplotStyle.value(p.x)) \(GnuplotStyle.value(p.y)) \(GnuplotStyle.value(ci.low)) \(GnuplotStyle.value(ci.high)) \(GnuplotStyle.dataLabel(p.label)) \(GnuplotStyle.value(labelY[i]))\n"
         }
         var commands = """
             set xlabel \(GnuplotStyle.quote(xlabel))
@@ -340,7 +358,8 @@ public enum ChartBuilder {
             plot DATA using 1:2:3:4 with yerrorbars pt 7 ps 1.8 lw 2 lc rgb '\(GnuplotStyle.palette[0])' notitle, \\
                  '' using 1:6:5 with labels left offset 1.2,0 font ',13' tc rgb '#222222' notitle
             """
-        return Chart(name: name, title: title, data: data, commands: commands)
+        return Chart(name: name, title: title, data: data, commands: commands,
+                     hasFiniteData: points.contains { $0.x.isFinite && $0.y.isFinite })
     }
 
     /// Long tail: interactions per movie by rank, log-scaled y.
@@ -360,7 +379,7 @@ public enum ChartBuilder {
             plot DATA using 1:2 with filledcurves y1=1 fc rgb '\(GnuplotStyle.palette[0])' fs transparent solid 0.35 noborder notitle, \\
                  '' using 1:2 with lines lt 1 lw 2.5 notitle
             """
-        return Chart(name: name, title: title, data: data, commands: commands)
+        return Chart(name: name, title: title, data: data, commands: commands, hasFiniteData: total > 0)
     }
 
     /// Bars of counts with their labels on the x axis (rating histogram).
@@ -378,7 +397,7 @@ public enum ChartBuilder {
             plot DATA using 0:2:xtic(1) with boxes lc rgb '\(GnuplotStyle.palette[0])' notitle, \\
                  '' using 0:2:(sprintf('%d', $2)) with labels offset 0,0.8 font ',13' notitle
             """
-        return Chart(name: name, title: title, data: data, commands: commands)
+        return Chart(name: name, title: title, data: data, commands: commands, hasFiniteData: !bins.isEmpty)
     }
 
     /// Lorenz curves of exposure per series (cumulative share of items against cumulative share of
@@ -405,6 +424,7 @@ public enum ChartBuilder {
             set key outside right center vertical samplen 2
             plot \(clauses.joined(separator: ", \\\n     "))
             """
-        return Chart(name: name, title: title, data: data, commands: commands)
+        // The diagonal alone still draws; nothing at all to compare is left out.
+        return Chart(name: name, title: title, data: data, commands: commands, hasFiniteData: !exposures.isEmpty)
     }
 }

@@ -50,8 +50,14 @@ public struct Gnuplot: Sendable {
         let stderr = String(decoding: stderrData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard p.terminationStatus == 0, p.terminationReason == .exit else {
             let detail = stderr.isEmpty ? "(no message on stderr)" : stderr
+            // gnuplot ran: it is installed. Only a missing terminal is a matter of how it was installed;
+            // anything else is a problem with this chart, not with the installation.
+            let lower = stderr.lowercased()
+            let hint = lower.contains("terminal") && (lower.contains("unknown") || lower.contains("ambiguous"))
+                ? "This gnuplot lacks the pngcairo or svg terminal: install a full build (`apt-get install gnuplot-nox` on Debian/Ubuntu, `brew install gnuplot` on macOS) or point RECLAB_GNUPLOT at one"
+                : "gnuplot is installed but could not draw this chart from its script and data"
             throw RecLabError.tool("gnuplot (\(executable)) failed with status \(p.terminationStatus) on script \(script.path): \(detail). " +
-                                   "Check that gnuplot has the pngcairo and svg terminals (\(Gnuplot.installHint))")
+                                   "\(hint); `reclab report --no-charts` writes the report and tables without charts")
         }
     }
 }

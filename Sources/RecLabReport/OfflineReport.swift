@@ -45,6 +45,17 @@ enum OfflineReport {
                "(\(d.provenance.dataset.users) users, \(d.provenance.dataset.movies) movies, \(d.provenance.dataset.interactions) interactions), " +
                "\(metrics.count) metrics. Means over users with 95% confidence intervals.")
         c.line()
+        // A partial run says so before anything else: its tables miss the failed strategies.
+        for f in d.failures ?? [] {
+            c.line("> **⚠️ FAILED: strategy \(f.strategy) (\(f.type)) has no results.** \(f.error)")
+            c.line()
+        }
+        let undefined = rows.filter { !$0.mean.isFinite }
+        for m in metricOrder(undefined) {
+            let names = undefined.filter { $0.metric == m }.map(\.strategy)
+            c.line("> **Warning:** \(m) is undefined (nan) for \(names.joined(separator: ", ")): no user it could be computed for.")
+            c.line()
+        }
 
         // Headline.
         c.heading(2, "Headline")

@@ -47,6 +47,11 @@ public struct ReportContent: Sendable {
     /// Adds a chart and embeds it (PNG, with a link to the SVG and to the script that redraws it).
     mutating func chart(_ chart: Chart) {
         guard drawsCharts else { return }
+        guard chart.hasFiniteData else {
+            line("> Chart \"\(chart.title)\" left out: every value in it is undefined (nan).")
+            line()
+            return
+        }
         var c = chart
         c.name = unique(c.name, taken: Set(charts.map(\.name)))
         charts.append(c)

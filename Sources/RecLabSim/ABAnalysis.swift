@@ -106,7 +106,8 @@ public enum ABAnalysis {
         let test = SampleRatioMismatch(observed: observed, weights: weights, threshold: threshold)
         var expected: [String: Double] = [:], obs: [String: Int] = [:]
         for k in names.indices { expected[names[k]] = test.expected[k]; obs[names[k]] = observed[k] }
-        return SRMResult(chi2: test.chiSquare, pValue: test.pValue, ok: !test.mismatch, threshold: threshold,
+        // An SRM statistic that cannot be computed is not a passed check.
+        return SRMResult(chi2: test.chiSquare, pValue: test.pValue, ok: !test.mismatch && test.pValue.isFinite, threshold: threshold,
                          observed: obs, expected: expected)
     }
 
@@ -197,6 +198,22 @@ public enum ABAnalysis {
                                    metrics: ms, gini: Exposure.gini(d.exposure), coverage: Exposure.coverage(d.exposure))
         }
         return (arms, comparisons, srmResult, power, cuped, daily, userValues)
+    }
+
+    /// Comparisons whose lift or p-value is undefined (nan), one line per metric: an arm without the
+    /// metric's denominator (no plays for completion rate) or without variance. For the table, ab.json and report.
+    public static func undefinedWarnings(_ d: ABResults) -> [String] {
+        var byMetric: [(metric: String, arms: [String])] = []
+        for c in d.comparisons where !c.lift.isFinite || !c.pValue.isFinite {
+            if let i = byMetric.firstIndex(where: { $0.metric == c.metric }) { byMetric[i].arms.append(c.arm) }
+            else { byMetric.append((c.metric, [c.arm])) }
+        }
+        var out = byMetric.map {
+            "\($0.metric): the comparison of \($0.arms.map { "'\($0)'" }.joined(separator: ", ")) with control '\(d.control)' " +
+            "is undefined (nan): too little data or no variance in an arm"
+        }
+        if !d.srm.pValue.isFinite { out.append("the sample ratio mismatch check cannot be computed (too few users)") }
+        return out
     }
 
     static func adjust(_ comparisons: inout [ABComparison], alpha: Double) {

@@ -32,10 +32,15 @@ public enum ABRunner {
                            progress: Bool = false, keepLog: Bool = false) throws -> ABRunOutput {
         var settings = config.simulation
         settings.keepLog = keepLog
+        try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
+                          what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
         let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
         let reporter = progress ? ProgressReporter("simulate", total: config.simulation.preDays + config.simulation.days) : nil
         let result: SimulationResult
         do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
+        // Assigned users who never visit are not analysed: check again on those who did.
+        try checkArmSizes(assigned: ABAnalysis.analysedUsers(result).map(\.count), settings: settings, configPath: configPath,
+                          what: "has", of: "users who visited in \(settings.days) days")
         let analysis = ABAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
         let configHash = SHA256.hexDigest(configText)
         let card = DatasetCard(summarizing: world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
@@ -44,16 +49,40 @@ public enum ABRunner {
                                     gitCommit: RecLabVersion.gitCommit(), createdAt: nil, dataset: card)
         let runId = ResultsStore.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
                                        seed: config.simulation.seed)
-        let doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,
+        var doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,
                             alpha: config.analysis.alpha, control: config.simulation.arms[config.simulation.control].name,
                             world: world.kind, arms: analysis.arms, comparisons: analysis.comparisons, srm: analysis.srm,
                             power: analysis.power, cuped: analysis.cuped, daily: analysis.daily)
+        let warnings = ABAnalysis.undefinedWarnings(doc)
+        doc.warnings = warnings.isEmpty ? nil : warnings
         let json = try ResultJSON.encoder().encode(doc)
         let values = analysis.userValues.map {
             UserMetricValues(subject: $0.arm, metric: $0.metric, fold: nil, users: $0.users, values: $0.values)
         }
         return ABRunOutput(document: doc, json: json, csv: csv(doc), userValues: values, totalVisits: result.totalVisits,
                            log: keepLog ? result.log : nil)
+    }
+
+    /// Fewest users an arm needs to be compared: a variance (and so any interval or p-value) needs two.
+    public static let minimumArmUsers = 2
+
+    /// Users per arm under the config's hash assignment (holdout users excluded), before any simulation.
+    static func assignedUsers(_ dataset: Dataset, _ s: SimulationSettings) -> [Int] {
+        let rule = HashAssignment(salt: s.salt, weights: s.arms.map(\.weight), holdout: s.holdout)
+        var counts = [Int](repeating: 0, count: s.arms.count)
+        for key in dataset.userKeys { if let a = rule.arm(for: key) { counts[a] += 1 } }
+        return counts
+    }
+
+    /// Arms too small to compare make the whole test an error: their intervals, p-values and SRM check
+    /// would all be undefined (a table of nan), which is not a result.
+    static func checkArmSizes(assigned: [Int], settings: SimulationSettings, configPath: String?, what: String, of: String) throws {
+        let small = settings.arms.indices.filter { assigned[$0] < minimumArmUsers }
+        guard !small.isEmpty else { return }
+        let list = small.map { "'\(settings.arms[$0].name)' \(what) \(assigned[$0])" }.joined(separator: ", ")
+        throw RecLabError(.data, "arms too small to compare: \(list) \(of); every arm needs at least \(minimumArmUsers) " +
+                          "to estimate a variance. Use a world with more users (or more days), or change the weights",
+                          file: configPath, key: "arms")
     }
 
     /// One row per arm x metric (kind `arm`), then one per comparison (kind `comparison`, CUPED ones `cuped`).
@@ -98,8 +127,12 @@ public enum ABRunner {
     public static func table(_ d: ABResults) -> String {
         var out = "A/B simulation '\(d.name)': \(d.days) days, world \(d.world), control '\(d.control)', alpha \(d.alpha)\n"
         out += "users: " + d.arms.map { "\($0.name) \($0.users)" }.joined(separator: ", ") + "\n"
-        out += String(format: "SRM: chi2 %.3f, p %.4g -> ", d.srm.chi2, d.srm.pValue)
-            + (d.srm.ok ? "ok" : "SAMPLE RATIO MISMATCH (results untrustworthy)") + "\n"
+        if d.srm.pValue.isFinite {
+            out += String(format: "SRM: chi2 %.3f, p %.4g -> ", d.srm.chi2, d.srm.pValue)
+                + (d.srm.ok ? "ok" : "SAMPLE RATIO MISMATCH (results untrustworthy)") + "\n"
+        } else {
+            out += "SRM: cannot be computed (too few users); the assignment is unchecked\n"
+        }
         let header = "metric".padding(toLength: 24, withPad: " ", startingAt: 0) + "arm".padding(toLength: 16, withPad: " ", startingAt: 0)
             + "mean [95% CI]".padding(toLength: 34, withPad: " ", startingAt: 0) + "lift vs control [95% CI]".padding(toLength: 34, withPad: " ", startingAt: 0) + "p_adj"
         out += header + "\n"
@@ -123,6 +156,7 @@ public enum ABRunner {
                               100 * cu.varianceReduction, c.lift, c.ciLow, c.ciHigh, c.pAdjusted) + (c.significant ? " *" : "") + "\n"
             }
         }
+        for w in d.warnings ?? [] { out += "warning: \(w)\n" }
         return out
     }
 

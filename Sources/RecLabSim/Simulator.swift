@@ -195,7 +195,13 @@ public final class ABSimulator {
         func fitModel(_ spec: ArmSpec, day: Int, train: TrainingSet) throws -> ArmModel {
             try timed {
                 let rec = try makeStrategy(spec)
-                try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
+                do {
+                    try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
+                } catch var e as RecLabError {
+                    // The data of that day made it fail: say which arm, so the config entry can be found.
+                    e.message = "arm '\(spec.name)' (strategy \(spec.type)) cannot be fitted on simulated day \(day): \(e.message)"
+                    throw e
+                }
                 let model = ArmModel(recommender: rec)
                 if s.page.rows.contains(.becauseYouWatched) {
                     model.neighbours = Self.coWatched(train: train, keep: s.page.slots * 2)

@@ -22,6 +22,7 @@ public enum DatasetStore {
         try checkReferences(content)
         let temp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).partial-\(getpid())"
         try? fm.removeItem(atPath: temp)
+        removeStaleStagingFiles(of: path)
 
         final class HashBox: @unchecked Sendable { var value = "" }
         let hash = HashBox()
@@ -50,6 +51,28 @@ public enum DatasetStore {
             throw error
         }
         return hash.value
+    }
+
+    /// Removes the staging files `.NAME.partial-PID` of `path` left by writes that were interrupted (killed,
+    /// power loss): those whose PID is no running process. A live process's file is never touched, since
+    /// another `reclab` may be writing the same target right now. Best effort: a file that cannot be
+    /// removed is left, as before.
+    public static func removeStaleStagingFiles(of path: String) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let folder = dir.isEmpty ? "." : dir
+        let prefix = ".\((path as NSString).lastPathComponent).partial-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let digits = name.dropFirst(prefix.count)
+            // Only names this writer makes: a decimal PID, nothing after it.
+            guard !digits.isEmpty, digits.count <= 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let pid = Int64(digits), pid > 0, pid <= Int64(Int32.max) else { continue }
+            if pid_t(pid) == getpid() { continue }
+            // kill(pid, 0) sends nothing; ESRCH means no such process. EPERM means one exists (another user's).
+            if kill(pid_t(pid), 0) == -1 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+            }
+        }
     }
 
     /// Checks that `path` can receive a store, so commands can refuse before any work: not a folder, not an
@@ -203,11 +226,22 @@ public enum DatasetStore {
 
     /// Opens an existing store read-only, with a clear error when it is missing or not a dataset store.
     public static func open(_ path: String) throws -> SQLiteDatabase {
-        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("dataset store not found", file: path) }
-        let db = try SQLiteDatabase(path: path, create: false, readOnly: true)
-        guard (try? db.tableExists("dataset_info")) == true else {
-            throw RecLabError.io("not a RecLab dataset store (no dataset_info table)", file: path)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw RecLabError.io("dataset store not found", file: path)
         }
+        if isFolder.boolValue {
+            throw RecLabError.io("is a folder, not a dataset store; give the .sqlite file written by 'reclab import' or 'reclab generate'", file: path)
+        }
+        func damaged(_ why: String) -> RecLabError {
+            RecLabError.io("not a RecLab dataset store, or damaged (\(why)); make one with 'reclab import' or 'reclab generate'", file: path)
+        }
+        if let why = SQLiteDatabase.damage(path: path) { throw damaged(why) }
+        let db: SQLiteDatabase
+        do { db = try SQLiteDatabase(path: path, create: false, readOnly: true) } catch let e as RecLabError {
+            throw damaged(e.message)
+        }
+        guard (try? db.tableExists("dataset_info")) == true else { throw damaged("no dataset_info table") }
         // Every store shares the migrations, so a results store (`reclab run --results`) has the dataset
         // tables too, empty; without this it would read as a dataset with no users.
         guard try db.scalarInt("SELECT count(*) FROM dataset_info WHERE key = 'content_hash'") == 1 else {

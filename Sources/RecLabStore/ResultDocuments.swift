@@ -98,13 +98,31 @@ public struct OfflineResults: Codable, Sendable {
     public var exposure: [String: [Int]]
     /// Users excluded because they had no relevant test item, per fold.
     public var excludedUsers: Int
+    /// Strategies that failed (not in `strategies` or `results`), with their errors. Nil, and absent from
+    /// the JSON, when every strategy finished, so complete runs keep their exact bytes.
+    public var failures: [StrategyFailure]?
 
     public init(runId: String, name: String, provenance: Provenance, split: SplitDescription, relevanceThreshold: Double?,
                 strategies: [StrategyRun], results: [MetricResult], comparisons: [PairedComparison],
-                exposureK: Int?, exposure: [String: [Int]], excludedUsers: Int) {
+                exposureK: Int?, exposure: [String: [Int]], excludedUsers: Int, failures: [StrategyFailure]? = nil) {
         self.runId = runId; self.name = name; self.provenance = provenance; self.split = split
         self.relevanceThreshold = relevanceThreshold; self.strategies = strategies; self.results = results
         self.comparisons = comparisons; self.exposureK = exposureK; self.exposure = exposure; self.excludedUsers = excludedUsers
+        self.failures = failures
+    }
+}
+
+/// A strategy of an offline run that could not be fitted: the run records the others and exits non-zero.
+public struct StrategyFailure: Codable, Sendable, Equatable {
+    public var strategy: String
+    public var type: String
+    /// The fold (0-based, as `MetricResult.fold`) in which it failed; later folds were not attempted.
+    public var fold: Int
+    /// The error, with the config file and line of the strategy.
+    public var error: String
+
+    public init(strategy: String, type: String, fold: Int, error: String) {
+        self.strategy = strategy; self.type = type; self.fold = fold; self.error = error
     }
 }
 
@@ -196,6 +214,8 @@ public struct ABResults: Codable, Sendable {
     /// Present when CUPED was configured.
     public var cuped: [CUPEDResult]?
     public var daily: [DailyArmMetrics]
+    /// Undefined (nan) comparisons or checks, in words. Nil, and absent from the JSON, when there are none.
+    public var warnings: [String]?
 
     public init(runId: String, name: String, provenance: Provenance, days: Int, alpha: Double, control: String, world: String,
                 arms: [ABArm], comparisons: [ABComparison], srm: SRMResult, power: [PowerResult], cuped: [CUPEDResult]?,

@@ -33,13 +33,39 @@ public final class SQLiteDatabase {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// Why the file at `path` cannot be a whole SQLite database, from its 100-byte header alone (nil when
+    /// it may be one): empty, too short, no SQLite magic, or shorter than the page count its header
+    /// declares (a truncated copy or an interrupted download, which SQLite itself notices only when a
+    /// query reaches a missing page).
+    public static func damage(path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 100)) ?? Data()
+        let size = (try? handle.seekToEnd()) ?? 0
+        if size == 0 { return "the file is empty" }
+        let bytes = [UInt8](header)
+        guard bytes.count == 100, bytes.starts(with: Array("SQLite format 3\0".utf8)) else { return "not an SQLite database" }
+        func be32(_ at: Int) -> UInt64 { bytes[at..<at + 4].reduce(0) { $0 << 8 | UInt64($1) } }
+        let rawPageSize = UInt64(bytes[16]) << 8 | UInt64(bytes[17])
+        let pageSize: UInt64 = rawPageSize == 1 ? 65536 : rawPageSize
+        let pages = be32(28)
+        // The header's page count is valid only when its change counter matches "version-valid-for".
+        if pageSize >= 512, pages > 0, be32(24) == be32(92), size < pages * pageSize {
+            return "truncated: \(size) bytes, but its header declares \(pages) pages of \(pageSize) bytes"
+        }
+        return nil
+    }
+
     public func close() {
         sqlite3_close_v2(handle)
         handle = nil
     }
 
     fileprivate func error(_ what: String) -> RecLabError {
-        RecLabError.io("\(what): \(String(cString: sqlite3_errmsg(handle)))", file: path)
+        let code = sqlite3_errcode(handle) & 0xff
+        // Damage found mid-read (a mutated or cut file) is said as such, not as a failed statement.
+        let damaged = code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? "the file is damaged; " : ""
+        return RecLabError.io("\(damaged)\(what): \(String(cString: sqlite3_errmsg(handle)))", file: path)
     }
 
     /// Runs one or more statements that return no rows.

@@ -56,6 +56,11 @@ struct RunCommand: ParsableCommand {
             print(ResultFiles.table(output.document))
             print("")
             print("run \(output.document.runId): \(dir.path)/metrics.json, metrics.csv; recorded in \(storePath)")
+            // The finished strategies are recorded above; a failed one still makes the run fail.
+            if let failures = output.document.failures, !failures.isEmpty {
+                for f in failures { printError("reclab: error: \(f.error)") }
+                throw ExitCode(1)
+            }
         }
     }
 }

@@ -98,7 +98,7 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         for open in [{ _ = try ResultsStore(path: path) }, { _ = try DatasetStore.load(path: path) },
                      { _ = try SQLiteDatabase(path: path) }] {
             XCTAssertThrowsError(try open()) { error in
-                XCTAssertTrue((error as? RecLabError)?.message.hasPrefix("not an SQLite database") == true, "\(error)")
+                XCTAssertTrue((error as? RecLabError)?.message.contains("not an SQLite database") == true, "\(error)")
             }
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), text)

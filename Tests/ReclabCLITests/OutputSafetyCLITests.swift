@@ -1,4 +1,5 @@
 import Foundation
+import RecLabStore
 import RecLabTestSupport
 import XCTest
 
@@ -48,10 +49,17 @@ final class OutputSafetyCLITests: XCTestCase {
             metrics: [ndcg@10]
             """, to: config)
         let r = try TestSupport.runReclab(["run", config.path, "--out", dir.appendingPathComponent("o").path, "--quiet"])
-        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("\(config.path):8:"), r.stderr)
         XCTAssertTrue(r.stderr.contains("small-ease"), r.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("o/metrics.json").path))
+        // The strategy that finished is recorded; the failed one is listed with its error.
+        let data = try Data(contentsOf: dir.appendingPathComponent("o/metrics.json"))
+        let document = try ResultJSON.decoder().decode(OfflineResults.self, from: data)
+        XCTAssertEqual(document.strategies.map(\.name), ["most-popular"])
+        XCTAssertEqual(Set(document.results.map(\.strategy)), ["most-popular"])
+        XCTAssertEqual(document.failures?.map(\.strategy), ["small-ease"])
+        XCTAssertTrue(document.failures?.first?.error.contains("\(config.path):8:") == true)
+        XCTAssertTrue(r.stdout.contains("FAILED: strategy 'small-ease'"), r.stdout)
     }
 
     func testSimulateParameterErrorNamesFullKey() throws {
