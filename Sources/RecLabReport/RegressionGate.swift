@@ -86,7 +86,8 @@ public struct Baseline: Codable, Sendable, Equatable {
     }
 
     public static func load(path: String) throws -> Baseline {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RecLabError.io("cannot read baseline file", file: path) }
+        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("no such baseline file", file: path) }
+        let data = try ResultDocument.readBounded(path)
         let baseline: Baseline
         do {
             baseline = try ResultJSON.decoder().decode(Baseline.self, from: data)

@@ -89,11 +89,29 @@ public enum ResultDocument: Sendable {
             }
             file = first
         }
+        return try decode(try readBounded(file), source: file)
+    }
+
+    /// A JSON file's bytes (result document or baseline), its type and size checked before reading, so a
+    /// huge or endless file (a device, a FIFO) is never loaded.
+    static func readBounded(_ file: String) throws -> Data {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+        guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
+            throw RecLabError.io("not a regular file; a result document is a JSON file", file: file)
+        }
+        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxDocumentBytes {
+            throw RecLabError.input("the file is \(size) bytes, above the limit of \(maxDocumentBytes) bytes (256 MiB) for a result document", file: file)
+        }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RecLabError.io("cannot read file", file: file)
         }
-        return try decode(data, source: file)
+        return data
     }
+
+    /// The largest result document RecLab reads. Real documents are far smaller (the 25M-event world's
+    /// metrics.json with per-item exposure is a few MB); the bound keeps an untrusted file from
+    /// exhausting memory.
+    public static let maxDocumentBytes = 256 << 20
 
     /// Resolves a RUN argument: an existing file or folder, else a run id (or unique prefix) in the results store.
     public static func resolve(_ run: String, resultsStore: String?) throws -> ResultDocument {

@@ -106,6 +106,21 @@ final class HostileBoundsCLITests: XCTestCase {
         try expectCleanFailure(["simulate", "/dev/zero"], mentions: ["/dev/zero"])
     }
 
+    func testOversizeOrNonRegularResultDocumentIsRefusedBeforeReading() throws {
+        // A sparse 300 MB "ab.json": refused from its size by every command that reads result documents.
+        let big = dir.appendingPathComponent("ab.json")
+        XCTAssertTrue(FileManager.default.createFile(atPath: big.path, contents: nil))
+        let h = try FileHandle(forWritingTo: big)
+        try h.truncate(atOffset: 300 << 20)
+        try h.close()
+        for args in [["report", "ab.json", "--out", "rep", "--no-charts"], ["check", "ab.json", "--baseline", "ab.json"],
+                     ["baseline", "update", "ab.json", "--out", "base.json"]] {
+            try expectCleanFailure(args, mentions: ["ab.json", "256 MiB"])
+        }
+        try expectCleanFailure(["report", "/dev/zero", "--out", "rep", "--no-charts"], mentions: ["/dev/zero", "not a regular file"])
+        XCTAssertEqual(TestSupport.tree(dir), ["ab.json"])
+    }
+
     // MARK: Numbers in configs
 
     func testHugeMetricCutoffIsAnError() throws {
