@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release
 
-.PHONY: all deps build test demo bench gate clean
+.PHONY: all deps build test demo bench gate docs clean
 
 all: build
 
@@ -24,6 +24,11 @@ demo: build
 # The regression gate CI runs after the tests: tiny experiment vs reports/baseline/ci.json.
 gate: deps
 	.ci/gate.sh
+
+# docs/commands.md from the tool's own --help (CommandDocsTests fails when it is stale).
+docs: deps
+	$(SWIFT) build --product reclab
+	.ci/command-docs.sh $$($(SWIFT) build --show-bin-path)/reclab > docs/commands.md
 
 bench: build
 	$(RELEASE_BIN)/reclab-bench all
