@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries (Debian: libsqlite3-dev, libopenblas-dev).
@@ -21,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Entities, in-memory dataset and sparse matrices, RNG, hashing, errors.
-        .target(name: "RecLabCore"),
+        .target(name: "RecLabCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // SQLite access layer: connection, migrations, dataset store, results store.
         .target(name: "RecLabStore", dependencies: ["RecLabCore", "CSQLite"]),
         // MovieLens importers and pseudonymisation.

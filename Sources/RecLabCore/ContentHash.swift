@@ -14,8 +14,8 @@ import Foundation
 /// text; per artifact name, byte count, bytes. A string is its UTF-8 length (Int64) then its bytes; an
 /// optional is a 0 byte, or a 1 byte then the value.
 ///
-/// Complexity: O(N) when rows are already in canonical order (importers write them so), else
-/// O(N log N) for the sort of an index permutation; the bytes are staged and hashed in 64 KiB chunks.
+/// Complexity: O(N) when each user's rows are already in canonical order, else O(N + sum of n_u log n_u)
+/// (see `writeInteractions`); the bytes are staged and hashed in 64 KiB chunks.
 public enum ContentHash {
     public static func compute(_ content: DatasetContent) -> String {
         let out = HashStream()
@@ -45,59 +45,7 @@ public enum ContentHash {
         }
 
         content.interactions.withUnsafeBufferPointer { rows in
-            let n = rows.count
-            var rank = [Int64](repeating: 0, count: n)
-            for k in 0..<n { rank[k] = ranks.rank(rows[k].userId) }
-            rank.withUnsafeBufferPointer { rank in
-                @inline(__always) func key(_ v: Float?) -> Float { v ?? -.infinity }
-                @inline(__always) func less(_ a: Int, _ b: Int) -> Bool {
-                    if rank[a] != rank[b] { return rank[a] < rank[b] }
-                    let x = rows[a], y = rows[b]
-                    if x.movieId != y.movieId { return x.movieId < y.movieId }
-                    if x.timestamp != y.timestamp { return x.timestamp < y.timestamp }
-                    if key(x.rating) != key(y.rating) { return key(x.rating) < key(y.rating) }
-                    if key(x.watchSeconds) != key(y.watchSeconds) { return key(x.watchSeconds) < key(y.watchSeconds) }
-                    if key(x.completion) != key(y.completion) { return key(x.completion) < key(y.completion) }
-                    return a < b
-                }
-                var sorted = true
-                for k in stride(from: 1, to: n, by: 1) where !less(k - 1, k) { sorted = false; break }
-                var order: [Int32] = []
-                if !sorted {
-                    let userCount = Int64(users.count)
-                    if rank.allSatisfy({ $0 >= 0 && $0 < userCount }) {
-                        // Counting sort by rank (stable), then each user's rows sorted unless in order:
-                        // O(N + sum of n_u log n_u) instead of a comparison sort of all N rows.
-                        var start = [Int](repeating: 0, count: users.count + 1)
-                        for r in rank { start[Int(r) + 1] += 1 }
-                        for u in 0..<users.count { start[u + 1] += start[u] }
-                        var fill = start
-                        order = [Int32](repeating: 0, count: n)
-                        for k in 0..<n { order[fill[Int(rank[k])]] = Int32(k); fill[Int(rank[k])] += 1 }
-                        for u in 0..<users.count where start[u + 1] - start[u] > 1 {
-                            let range = start[u]..<start[u + 1]
-                            var inOrder = true
-                            for k in range.dropFirst() where !less(Int(order[k - 1]), Int(order[k])) { inOrder = false; break }
-                            if !inOrder { order[range].sort { less(Int($0), Int($1)) } }
-                        }
-                    } else {
-                        // Rows naming users the list lacks: a plain comparison sort.
-                        order = (0..<Int32(n)).map { $0 }
-                        order.sort { less(Int($0), Int($1)) }
-                    }
-                }
-                out.int64(Int64(n))
-                for k in 0..<n {
-                    let i = sorted ? k : Int(order[k])
-                    let r = rows[i]
-                    out.int64(rank[i])
-                    out.int64(r.movieId)
-                    out.int64(r.timestamp)
-                    out.optionalFloat(r.rating)
-                    out.optionalFloat(r.watchSeconds)
-                    out.optionalFloat(r.completion)
-                }
-            }
+            writeInteractions(rows, ranks: ranks, userCount: users.count, to: out)
         }
 
         let tags = content.tags.map { (ranks.rank($0.userId), $0) }.sorted { a, b in
@@ -118,6 +66,128 @@ public enum ContentHash {
             data.withUnsafeBytes { out.raw($0) }
         }
         return out.finish()
+    }
+
+    /// Interactions in the canonical order: (user rank, movie, timestamp, rating, watch, completion, row
+    /// index), nil values first. The index breaks every tie, so the order is unique and the way it is found
+    /// cannot change the bytes.
+    ///
+    /// Rows come in runs of one user (importers and the generator write them so): the runs are grouped by
+    /// rank (a counting sort of runs, not rows), and a user's rows, unless already in order, are sorted as
+    /// packed integers (movie, timestamp, position) with the rare equal (movie, timestamp) pairs then put
+    /// in order by the full comparison. O(N + sum of n_u log n_u); no per-row arrays beyond one user's.
+    private static func writeInteractions(_ rows: UnsafeBufferPointer<InteractionRecord>, ranks: UserRanks,
+                                          userCount: Int, to out: HashStream) {
+        let n = rows.count
+        out.int64(Int64(n))
+        guard n > 0 else { return }
+
+        // Runs of consecutive rows of one user; the movie and timestamp ranges size the packed keys.
+        var runStart: [Int] = [], runRank: [Int64] = []
+        var minMovie = Int64.max, maxMovie = Int64.min, minTime = Int64.max, maxTime = Int64.min
+        var k = 0
+        while k < n {
+            let id = rows[k].userId
+            runStart.append(k)
+            runRank.append(ranks.rank(id))
+            repeat {
+                let movie = rows[k].movieId, time = rows[k].timestamp
+                minMovie = min(minMovie, movie); maxMovie = max(maxMovie, movie)
+                minTime = min(minTime, time); maxTime = max(maxTime, time)
+                k += 1
+            } while k < n && rows[k].userId == id
+        }
+        runStart.append(n)
+        let runCount = runRank.count
+
+        // Runs by (rank, position): a user's runs become adjacent, in row order.
+        var runOrder = Array(0..<runCount)
+        if !isSorted(runRank, by: <) {
+            if runRank.allSatisfy({ $0 >= 0 && $0 < Int64(userCount) }) {
+                var start = [Int](repeating: 0, count: userCount + 1)
+                for r in runRank { start[Int(r) + 1] += 1 }
+                for u in 0..<userCount { start[u + 1] += start[u] }
+                for (run, r) in runRank.enumerated() { runOrder[start[Int(r)]] = run; start[Int(r)] += 1 }
+            } else {
+                // Rows naming users the list lacks (negative ranks): a comparison sort of the runs.
+                runOrder.sort { runRank[$0] != runRank[$1] ? runRank[$0] < runRank[$1] : $0 < $1 }
+            }
+        }
+
+        @inline(__always) func bitWidth(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
+        let movieBits = bitWidth(UInt64(bitPattern: maxMovie &- minMovie))
+        let timeBits = bitWidth(UInt64(bitPattern: maxTime &- minTime))
+        @inline(__always) func key(_ v: Float?) -> Float { v ?? -.infinity }
+        /// The canonical order between two rows of one user.
+        @inline(__always) func less(_ a: Int32, _ b: Int32) -> Bool {
+            let x = rows[Int(a)], y = rows[Int(b)]
+            if x.movieId != y.movieId { return x.movieId < y.movieId }
+            if x.timestamp != y.timestamp { return x.timestamp < y.timestamp }
+            if key(x.rating) != key(y.rating) { return key(x.rating) < key(y.rating) }
+            if key(x.watchSeconds) != key(y.watchSeconds) { return key(x.watchSeconds) < key(y.watchSeconds) }
+            if key(x.completion) != key(y.completion) { return key(x.completion) < key(y.completion) }
+            return a < b
+        }
+
+        var user: [Int32] = [], sorted: [Int32] = [], keys: [UInt64] = []
+        var g = 0
+        while g < runCount {
+            let rank = runRank[runOrder[g]]
+            var h = g + 1
+            while h < runCount && runRank[runOrder[h]] == rank { h += 1 }
+            // This user's rows, in row order.
+            user.removeAll(keepingCapacity: true)
+            for j in g..<h {
+                let run = runOrder[j]
+                for i in runStart[run]..<runStart[run + 1] { user.append(Int32(i)) }
+            }
+            g = h
+
+            var inOrder = true
+            for j in user.indices.dropFirst() where !less(user[j - 1], user[j]) { inOrder = false; break }
+            if !inOrder {
+                let count = user.count
+                let positionBits = bitWidth(UInt64(count - 1))
+                if movieBits + timeBits + positionBits <= 64 {
+                    keys.removeAll(keepingCapacity: true)
+                    for (position, i) in user.enumerated() {
+                        let r = rows[Int(i)]
+                        keys.append(UInt64(bitPattern: r.movieId &- minMovie) << (timeBits + positionBits)
+                                    | UInt64(bitPattern: r.timestamp &- minTime) << positionBits
+                                    | UInt64(position))
+                    }
+                    keys.sort()
+                    let positionMask = (UInt64(1) << positionBits) - 1
+                    sorted.removeAll(keepingCapacity: true)
+                    for key in keys { sorted.append(user[Int(key & positionMask)]) }
+                    // Equal (movie, timestamp): order by the remaining fields.
+                    var j = 0
+                    while j < count {
+                        var e = j + 1
+                        while e < count && keys[e] >> positionBits == keys[j] >> positionBits { e += 1 }
+                        if e - j > 1 { sorted[j..<e].sort(by: less) }
+                        j = e
+                    }
+                    swap(&user, &sorted)
+                } else {
+                    user.sort(by: less)
+                }
+            }
+
+            user.withUnsafeBufferPointer { order in
+                out.records(order.count, maxBytes: 39) { j, p in
+                    let r = rows[Int(order[j])]
+                    p.storeBytes(of: rank.littleEndian, toByteOffset: 0, as: Int64.self)
+                    p.storeBytes(of: r.movieId.littleEndian, toByteOffset: 8, as: Int64.self)
+                    p.storeBytes(of: r.timestamp.littleEndian, toByteOffset: 16, as: Int64.self)
+                    var used = 24
+                    used += HashStream.optionalFloat(r.rating, at: p + used)
+                    used += HashStream.optionalFloat(r.watchSeconds, at: p + used)
+                    used += HashStream.optionalFloat(r.completion, at: p + used)
+                    return used
+                }
+            }
+        }
     }
 
     private static func isSorted<T>(_ a: [T], by less: (T, T) -> Bool) -> Bool {
@@ -218,16 +288,25 @@ private final class HashStream {
         if let s { byte(1); string(s) } else { byte(0) }
     }
 
+    /// Writes `count` records of at most `maxBytes` each: `body(k, p)` stores record k at `p` and returns
+    /// its length. The write position stays in a local between flushes, off the object.
     @inline(__always)
-    func optionalFloat(_ v: Float?) {
-        if let v {
-            ensure(5)
-            buffer.storeBytes(of: 1 as UInt8, toByteOffset: used, as: UInt8.self)
-            buffer.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: used + 1, as: UInt32.self)
-            used += 5
-        } else {
-            byte(0)
+    func records(_ count: Int, maxBytes: Int, _ body: (Int, UnsafeMutableRawPointer) -> Int) {
+        var position = used
+        for k in 0..<count {
+            if position + maxBytes > capacity { used = position; flush(); position = 0 }
+            position += body(k, buffer + position)
         }
+        used = position
+    }
+
+    /// Stores an optional Float (a 0 byte, or a 1 byte and the bit pattern) at `p`; returns its length.
+    @inline(__always)
+    static func optionalFloat(_ v: Float?, at p: UnsafeMutableRawPointer) -> Int {
+        guard let v else { p.storeBytes(of: 0 as UInt8, as: UInt8.self); return 1 }
+        p.storeBytes(of: 1 as UInt8, as: UInt8.self)
+        p.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 1, as: UInt32.self)
+        return 5
     }
 
     func finish() -> String {
