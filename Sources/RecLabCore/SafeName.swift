@@ -36,18 +36,27 @@ public enum SafeName {
         return name
     }
 
-    /// `name` quoted with every non-printable character shown as an escape, for messages.
+    /// `name` quoted, cut at 80 characters, with every control character shown as an escape, for messages.
     public static func printable(_ name: String) -> String {
-        var out = "'"
-        for s in name.unicodeScalars.prefix(80) {
-            if s.value < 0x20 || s.value == 0x7F || (0x80..<0xA0).contains(s.value) {
-                out += String(format: "\\u{%X}", s.value)
+        let scalars = name.unicodeScalars
+        let head = String(String.UnicodeScalarView(scalars.prefix(80)))
+        return "'" + visible(head) + (scalars.count > 80 ? "…" : "") + "'"
+    }
+
+    /// `s` with every character that could end a line or hide in a terminal or a generated script (C0 and
+    /// C1 controls, DEL, U+2028, U+2029) replaced by a visible `\u{X}`. Used for messages and, by the
+    /// report, for every string written into a gnuplot script or data file.
+    public static func visible(_ s: String) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(s.unicodeScalars.count)
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
+                out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
             } else {
-                out.unicodeScalars.append(s)
+                out.unicodeScalars.append(u)
             }
         }
-        if name.unicodeScalars.count > 80 { out += "…" }
-        return out + "'"
+        return out
     }
 
     private static func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {

@@ -95,20 +95,8 @@ public enum GnuplotStyle {
     /// Text for a `#` comment line of a data file: no line breaks (data-file comments do not continue).
     static func dataComment(_ s: String) -> String { visible(s) }
 
-    /// `s` with every character that could end a line or hide in a terminal (C0 and C1 controls, DEL,
-    /// U+2028, U+2029) replaced by a visible `\u{X}`.
-    public static func visible(_ s: String) -> String {
-        var out = ""
-        out.unicodeScalars.reserveCapacity(s.unicodeScalars.count)
-        for u in s.unicodeScalars {
-            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
-                out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    /// `s` with control characters shown as visible escapes (`SafeName.visible`, the one rule for it).
+    public static func visible(_ s: String) -> String { SafeName.visible(s) }
 
     /// `commands` with the data placeholder `DATA` replaced by `file` (already quoted) outside quoted
     /// strings only, so a title or series name that contains "DATA" stays as it is.
