@@ -1,31 +1,6 @@
 import Foundation
 import RecLabCore
-
-/// A summary metric row of a run.
-public struct RunMetricRow: Sendable {
-    public var subject: String
-    public var metric: String
-    public var fold: Int?
-    public var summary: MetricSummary
-
-    public init(subject: String, metric: String, fold: Int?, summary: MetricSummary) {
-        self.subject = subject; self.metric = metric; self.fold = fold; self.summary = summary
-    }
-}
-
-/// Per-user values of one metric for one strategy or arm (user = dense pseudonymous index).
-public struct UserMetricValues: Sendable {
-    public var subject: String
-    public var metric: String
-    public var fold: Int?
-    public var users: [Int32]
-    public var values: [Double]
-
-    public init(subject: String, metric: String, fold: Int?, users: [Int32], values: [Double]) {
-        precondition(users.count == values.count)
-        self.subject = subject; self.metric = metric; self.fold = fold; self.users = users; self.values = values
-    }
-}
+import RecLabResults
 
 public struct RunSummary: Sendable {
     public var id: String
@@ -100,12 +75,6 @@ public final class ResultsStore {
             throw RecLabError.io("is a RecLab dataset store, not a results store; record results in a separate file "
                                  + "(for example results.sqlite beside it)", file: path)
         }
-    }
-
-    /// Deterministic run id: the same config, data and seed give the same id, so recording a rerun
-    /// replaces the earlier record instead of piling up copies.
-    public static func runId(kind: String, configHash: String, datasetHash: String, seed: UInt64) -> String {
-        kind + "-" + String(SHA256.hexDigest("\(kind)|\(configHash)|\(datasetHash)|\(seed)").prefix(12))
     }
 
     /// Records a run in one transaction (replacing a run with the same id).
