@@ -105,8 +105,8 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), text)
     }
 
-    /// A results store shares the migrations, so it has empty dataset tables: reading it as a dataset must
-    /// fail with a clear error, not describe an empty dataset.
+    /// A results store is not a dataset (old ones even have empty dataset tables): reading it as a dataset
+    /// must fail with a clear error, not describe an empty dataset.
     func testResultsStoreIsNotReadAsAnEmptyDataset() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let path = dir.appendingPathComponent("r.sqlite").path
