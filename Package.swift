@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // RecLab: recommender-system simulation and evaluation lab.
-// Data flows one way: Core -> Store/Import/Synthetic -> Splits -> Strategies -> Eval/Sim -> Report -> reclab CLI.
+// Data flows one way: Core -> Results -> Store/Import/Synthetic -> Splits -> Strategies -> Eval/Sim -> Report -> reclab CLI.
+// Results holds the result documents; Eval/Sim produce them, Store persists them, Report renders them.
 import PackageDescription
 
 let package = Package(
@@ -23,8 +24,10 @@ let package = Package(
 
         // Entities, in-memory dataset and sparse matrices, RNG, hashing, errors.
         .target(name: "RecLabCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // SQLite access layer: connection, migrations, dataset store, results store.
-        .target(name: "RecLabStore", dependencies: ["RecLabCore", "CSQLite"]),
+        // Result documents (metrics.json, ab.json, ope.json): types, JSON settings, decoding, metric direction.
+        .target(name: "RecLabResults", dependencies: ["RecLabCore"]),
+        // SQLite access layer: connection, a migrator per kind of store, dataset store, results store.
+        .target(name: "RecLabStore", dependencies: ["RecLabCore", "RecLabResults", "CSQLite"]),
         // MovieLens importers and pseudonymisation.
         .target(name: "RecLabImport", dependencies: ["RecLabCore", "RecLabStore"]),
         // Ground-truth synthetic world and log generator.
@@ -39,18 +42,18 @@ let package = Package(
         .target(name: "RecLabConfig", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
         // Offline evaluation: metrics, experiment configs, runner.
         .target(name: "RecLabEval", dependencies: [
-            "RecLabCore", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
+            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
             "RecLabStats", "RecLabStrategies", "RecLabConfig",
         ]),
         // A/B simulation and off-policy evaluation.
         .target(name: "RecLabSim", dependencies: [
-            "RecLabCore", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabStats",
+            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabStats",
             "RecLabStrategies", "RecLabConfig", "RecLabEval",
         ]),
-        // Reports, gnuplot charts, regression gate.
-        .target(name: "RecLabReport", dependencies: ["RecLabCore", "RecLabStore", "RecLabStats"]),
+        // Rendering of results: console tables, reports, gnuplot charts, regression gate.
+        .target(name: "RecLabReport", dependencies: ["RecLabCore", "RecLabResults", "RecLabStore", "RecLabStats"]),
         .executableTarget(name: "reclab", dependencies: [
-            "RecLabCore", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
+            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
             "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -63,19 +66,19 @@ let package = Package(
         .target(name: "RecLabTestSupport", dependencies: ["RecLabCore"], path: "Tests/RecLabTestSupport"),
 
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore", "RecLabTestSupport"]),
-        .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabTestSupport", "RecLabStore", "RecLabImport"],
+        .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore", "RecLabImport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "RecLabSyntheticTests", dependencies: ["RecLabTestSupport", "RecLabSynthetic", "RecLabSplits", "RecLabStore", "RecLabImport", "RecLabConfig"]),
         .testTarget(name: "RecLabStatsTests", dependencies: ["RecLabTestSupport", "RecLabStats"]),
         .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabTestSupport", "RecLabStrategies", "RecLabSplits", "RecLabImport", "RecLabStore"]),
-        .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval"]),
-        .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim"]),
-        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabStore", "RecLabCore", "RecLabStats"]),
-        .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabStore"]),
+        .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval", "RecLabResults", "RecLabReport"]),
+        .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabResults"]),
+        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats"]),
+        .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
         // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).
         .testTarget(name: "RecLabFuzzTests", dependencies: [
             "RecLabTestSupport", "RecLabCore", "RecLabConfig", "RecLabSynthetic", "RecLabEval", "RecLabSim",
-            "RecLabImport", "RecLabStore", "RecLabReport",
+            "RecLabImport", "RecLabResults", "RecLabStore", "RecLabReport",
         ]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabResults
 
 // Offline evaluation metrics. Every metric follows a published definition, cited on its function.
 // Ranking metrics are computed over the full catalogue minus each user's training items (never over
@@ -32,13 +33,8 @@ public enum MetricBase: String, CaseIterable, Sendable, Codable {
     /// Rating metrics take no cutoff; all others need `@k`.
     public var needsK: Bool { scope != .rating }
 
-    /// Errors, popularity bias and exposure concentration are better low.
-    public var lowerIsBetter: Bool {
-        switch self {
-        case .rmse, .mae, .popularity, .gini: return true
-        default: return false
-        }
-    }
+    /// Errors, popularity bias and exposure concentration are better low (decided in RecLabResults).
+    public var lowerIsBetter: Bool { MetricDirection.lowerIsBetter(rawValue) }
 }
 
 /// A metric with its cutoff, as written in configs: `ndcg@10`, `rmse`.

@@ -1,6 +1,6 @@
 import Foundation
 import RecLabCore
-import RecLabStore
+import RecLabResults
 import RecLabStrategies
 
 /// What one experiment run produces: the `metrics.json` document plus the rows the results store keeps.
@@ -185,7 +185,7 @@ public enum ExperimentRunner {
         let provenance = Provenance(configPath: config.configPath, configHash: config.configHash, configText: config.configText,
                                     seed: config.seed, reclabVersion: RecLabVersion.string, gitCommit: RecLabVersion.gitCommit(),
                                     createdAt: ISO8601DateFormatter().string(from: Date()), dataset: card)
-        let runId = ResultsStore.runId(kind: "offline", configHash: config.configHash, datasetHash: dataset.contentHash, seed: config.seed)
+        let runId = ResultJSON.runId(kind: "offline", configHash: config.configHash, datasetHash: dataset.contentHash, seed: config.seed)
         var splitParams = config.split.parameters
         if config.repeats > 1 { splitParams["repeats"] = "\(config.repeats)" }
         let document = OfflineResults(runId: runId, name: config.name, provenance: provenance,

@@ -1,6 +1,6 @@
 import Foundation
 import RecLabStats
-import RecLabStore
+import RecLabResults
 
 // The statistics the evaluator needs, in one place, delegating to RecLabStats.
 

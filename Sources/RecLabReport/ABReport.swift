@@ -1,7 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabStats
-import RecLabStore
+import RecLabResults
 
 /// The report of a simulated A/B test (ab.json).
 enum ABReport {

@@ -1,6 +1,6 @@
 import Foundation
 import RecLabCore
-import RecLabStore
+import RecLabResults
 
 /// How far a metric may get worse than its baseline before the gate fails.
 /// Written `0.02` or `2%` (relative: 2% of the baseline value) or `abs:0.005` (absolute, in the metric's unit).

@@ -1,7 +1,7 @@
 // RecLabReport: reports and charts, sprint reviews and the regression gate.
 import Foundation
 import RecLabCore
-import RecLabStore
+import RecLabResults
 
 /// A report before it is written: Markdown text, its tables and its charts.
 public struct ReportContent: Sendable {

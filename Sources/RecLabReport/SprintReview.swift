@@ -1,7 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabStats
-import RecLabStore
+import RecLabResults
 
 /// One summary value of a run that can be compared across runs: a strategy's (or arm's) metric.
 public struct TrackedMetric: Equatable, Sendable {
@@ -22,7 +22,7 @@ extension ResultDocument {
         case .offline(let d):
             return OfflineReport.overallRows(d).map {
                 TrackedMetric(subject: $0.strategy, metric: $0.metric, value: $0.mean, ciLow: $0.ciLow, ciHigh: $0.ciHigh,
-                              lowerIsBetter: $0.lowerIsBetter || ["rmse", "mae"].contains($0.base.lowercased()))
+                              lowerIsBetter: $0.lowerIsBetter || MetricDirection.lowerIsBetter($0.base))
             }
         case .ab(let d):
             return d.arms.flatMap { arm in

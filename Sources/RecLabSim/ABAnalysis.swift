@@ -1,7 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabStats
-import RecLabStore
+import RecLabResults
 
 /// How an A/B metric is computed from a user's totals.
 public enum ABMetricKind: Sendable {

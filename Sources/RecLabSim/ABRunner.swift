@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabResults
 import RecLabStore
 
 /// A world ready to simulate: the dataset, its content (for retraining on history plus logs) and the behaviour.
@@ -47,7 +48,7 @@ public enum ABRunner {
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
                                     seed: config.simulation.seed, reclabVersion: RecLabVersion.string,
                                     gitCommit: RecLabVersion.gitCommit(), createdAt: nil, dataset: card)
-        let runId = ResultsStore.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
+        let runId = ResultJSON.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
                                        seed: config.simulation.seed)
         var doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,
                             alpha: config.analysis.alpha, control: config.simulation.arms[config.simulation.control].name,
@@ -121,43 +122,6 @@ public enum ABRunner {
         d.arms.flatMap { arm in
             arm.metrics.keys.sorted().map { RunMetricRow(subject: arm.name, metric: $0, fold: nil, summary: arm.metrics[$0]!) }
         }
-    }
-
-    /// The printed summary: one block per metric with each arm's mean and CI and the lift versus control.
-    public static func table(_ d: ABResults) -> String {
-        var out = "A/B simulation '\(d.name)': \(d.days) days, world \(d.world), control '\(d.control)', alpha \(d.alpha)\n"
-        out += "users: " + d.arms.map { "\($0.name) \($0.users)" }.joined(separator: ", ") + "\n"
-        if d.srm.pValue.isFinite {
-            out += String(format: "SRM: chi2 %.3f, p %.4g -> ", d.srm.chi2, d.srm.pValue)
-                + (d.srm.ok ? "ok" : "SAMPLE RATIO MISMATCH (results untrustworthy)") + "\n"
-        } else {
-            out += "SRM: cannot be computed (too few users); the assignment is unchecked\n"
-        }
-        let header = "metric".padding(toLength: 24, withPad: " ", startingAt: 0) + "arm".padding(toLength: 16, withPad: " ", startingAt: 0)
-            + "mean [95% CI]".padding(toLength: 34, withPad: " ", startingAt: 0) + "lift vs control [95% CI]".padding(toLength: 34, withPad: " ", startingAt: 0) + "p_adj"
-        out += header + "\n"
-        let names = d.arms.first.map { Array($0.metrics.keys).sorted() } ?? []
-        for metric in names {
-            for arm in d.arms {
-                guard let m = arm.metrics[metric] else { continue }
-                var line = metric.padding(toLength: 24, withPad: " ", startingAt: 0) + arm.name.padding(toLength: 16, withPad: " ", startingAt: 0)
-                line += String(format: "%.4g [%.4g, %.4g]", m.mean, m.ciLow, m.ciHigh).padding(toLength: 34, withPad: " ", startingAt: 0)
-                if let c = d.comparisons.first(where: { $0.metric == metric && $0.arm == arm.name }) {
-                    line += String(format: "%+.2f%% [%+.2f%%, %+.2f%%]", 100 * c.relLift, 100 * c.relCiLow, 100 * c.relCiHigh)
-                        .padding(toLength: 34, withPad: " ", startingAt: 0)
-                    line += String(format: "%.3g", c.pAdjusted) + (c.significant ? " *" : "")
-                }
-                out += line + "\n"
-            }
-        }
-        for cu in d.cuped ?? [] {
-            for c in cu.comparisons {
-                out += "CUPED \(cu.metric) \(c.arm): " + String(format: "variance -%.1f%%, lift %+.4g [%+.4g, %+.4g], p_adj %.3g",
-                              100 * cu.varianceReduction, c.lift, c.ciLow, c.ciHigh, c.pAdjusted) + (c.significant ? " *" : "") + "\n"
-            }
-        }
-        for w in d.warnings ?? [] { out += "warning: \(w)\n" }
-        return out
     }
 
     /// Writes DIR/ab.json and DIR/ab.csv (each through a temporary file and a rename, so a failed run

@@ -2,6 +2,7 @@ import Foundation
 import RecLabConfig
 import RecLabCore
 import RecLabStats
+import RecLabResults
 import RecLabStore
 import RecLabStrategies
 
@@ -190,7 +191,7 @@ public enum OPERunner {
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText, seed: config.seed,
                                     reclabVersion: RecLabVersion.string, gitCommit: RecLabVersion.gitCommit(), createdAt: nil,
                                     dataset: DatasetCard(summarizing: world.dataset, synthetic: true))
-        let runId = ResultsStore.runId(kind: "ope", configHash: configHash, datasetHash: world.dataset.contentHash, seed: config.seed)
+        let runId = ResultJSON.runId(kind: "ope", configHash: configHash, datasetHash: world.dataset.contentHash, seed: config.seed)
         return OPEResults(runId: runId, name: config.name, provenance: provenance,
                           loggingPolicy: "\(config.logging.name) [\(config.logging.type), \(config.logging.rule.description)]",
                           logSize: logSize, targets: targetsOut)
@@ -290,22 +291,6 @@ public enum OPERunner {
             interval("dm", dm),
             interval("dr", dr),
         ]
-    }
-
-    /// The printed table: one block per target policy.
-    public static func table(_ r: OPEResults) -> String {
-        var out = "Off-policy evaluation '\(r.name)': logging policy \(r.loggingPolicy), \(r.logSize) logged visits\n"
-        for t in r.targets {
-            out += "\n" + t.policy + "\n  " + "true".padding(toLength: 8, withPad: " ", startingAt: 0)
-                + String(format: " %.4f [%.4f, %.4f]\n", t.trueValue, t.trueCiLow, t.trueCiHigh)
-            for e in t.estimates {
-                let covers = e.ciLow <= t.trueValue && t.trueValue <= e.ciHigh
-                out += "  " + e.estimator.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + String(format: " %.4f [%.4f, %.4f]  bias %+.4f  n %d", e.value, e.ciLow, e.ciHigh, e.value - t.trueValue, e.n)
-                    + (covers ? "" : "  (interval misses the true value)") + "\n"
-            }
-        }
-        return out
     }
 }
 

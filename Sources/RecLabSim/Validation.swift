@@ -1,6 +1,6 @@
 import Foundation
 import RecLabCore
-import RecLabStore
+import RecLabResults
 
 /// Repeated-seed checks that the simulation and its statistics behave as they claim.
 public enum Validation {

@@ -1,4 +1,4 @@
-/// Tables of a dataset store. One SQLite file per dataset; results tables live beside them.
+/// Tables of a dataset store (`Migrations.dataset`). One SQLite file per dataset; results go in a results store.
 ///
 /// `interactions` and `tags` carry no secondary index on purpose: a store is written once in bulk (an index
 /// would slow every insert) and read whole (`DatasetStore.load`, `reclab inspect` scan the table), so no

@@ -37,7 +37,7 @@ public enum DatasetStore {
                 PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144; PRAGMA foreign_keys = OFF
                 """)
-            try Migrations.migrate(db)
+            try Migrations.dataset.migrate(db)
             try db.transaction {
                 try insertRows(content, into: db)
                 hashing.wait()
@@ -241,12 +241,18 @@ public enum DatasetStore {
         do { db = try SQLiteDatabase(path: path, create: false, readOnly: true) } catch let e as RecLabError {
             throw damaged(e.message)
         }
-        guard (try? db.tableExists("dataset_info")) == true else { throw damaged("no dataset_info table") }
-        // Every store shares the migrations, so a results store (`reclab run --results`) has the dataset
-        // tables too, empty; without this it would read as a dataset with no users.
+        func holdsNoDataset(_ why: String) -> RecLabError {
+            RecLabError.io("holds no dataset (\(why)); make a dataset store with 'reclab import' or 'reclab generate'", file: path)
+        }
+        guard (try? db.tableExists("dataset_info")) == true else {
+            // A results store has only the results tables (since dataset and results stores have their own migrators).
+            if (try? db.tableExists("runs")) == true { throw holdsNoDataset("it is a RecLab results store") }
+            throw damaged("no dataset_info table")
+        }
+        // Results stores written before the migrators were split have the dataset tables too, empty;
+        // without this such a store would read as a dataset with no users.
         guard try db.scalarInt("SELECT count(*) FROM dataset_info WHERE key = 'content_hash'") == 1 else {
-            throw RecLabError.io("holds no dataset (no content_hash in dataset_info; a results store?); "
-                                 + "make a dataset store with 'reclab import' or 'reclab generate'", file: path)
+            throw holdsNoDataset("no content_hash in dataset_info; a results store?")
         }
         return db
     }

@@ -1,4 +1,4 @@
-/// Tables of the results store: runs with provenance and their full output document, metric
+/// Tables of a results store (`Migrations.results`): runs with provenance and their full output document, metric
 /// summaries, and per-user metric values (users by dense pseudonymous index, never an external id).
 public enum ResultsSchema {
     public static let v1 = Migration(name: "0002-results", sql: """

@@ -1,31 +1,6 @@
 import Foundation
 import RecLabCore
-
-/// A summary metric row of a run.
-public struct RunMetricRow: Sendable {
-    public var subject: String
-    public var metric: String
-    public var fold: Int?
-    public var summary: MetricSummary
-
-    public init(subject: String, metric: String, fold: Int?, summary: MetricSummary) {
-        self.subject = subject; self.metric = metric; self.fold = fold; self.summary = summary
-    }
-}
-
-/// Per-user values of one metric for one strategy or arm (user = dense pseudonymous index).
-public struct UserMetricValues: Sendable {
-    public var subject: String
-    public var metric: String
-    public var fold: Int?
-    public var users: [Int32]
-    public var values: [Double]
-
-    public init(subject: String, metric: String, fold: Int?, users: [Int32], values: [Double]) {
-        precondition(users.count == values.count)
-        self.subject = subject; self.metric = metric; self.fold = fold; self.users = users; self.values = values
-    }
-}
+import RecLabResults
 
 public struct RunSummary: Sendable {
     public var id: String
@@ -38,8 +13,8 @@ public struct RunSummary: Sendable {
     public var gitCommit: String?
 }
 
-/// Experiment runs with provenance. Lives in any SQLite file (often the dataset's own store);
-/// the schema comes from the shared migrations.
+/// Experiment runs with provenance, in a results store: an SQLite file of its own (never a dataset store),
+/// with the results migrator's schema only.
 public final class ResultsStore {
     public let db: SQLiteDatabase
 
@@ -49,14 +24,17 @@ public final class ResultsStore {
     public init(path: String) throws {
         if FileManager.default.fileExists(atPath: path) { try ResultsStore.checkExistingStore(path) }
         db = try SQLiteDatabase(path: path)
-        try Migrations.migrate(db)
+        try Migrations.results.migrate(db)
     }
 
     /// Opens an existing store for reading only (listing runs must not write a schema into a file).
     public init(readingFrom path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("results store not found", file: path) }
         db = try SQLiteDatabase(path: path, create: false, readOnly: true)
-        guard try db.tableExists("runs") else { throw RecLabError.io("not a RecLab results store (no runs table)", file: path) }
+        guard try db.tableExists("runs") else {
+            if try ResultsStore.holdsDataset(db) { throw ResultsStore.datasetStoreError(path) }
+            throw RecLabError.io("not a RecLab results store (no runs table)", file: path)
+        }
     }
 
     /// Checks, before an experiment does any work, that a results store can be recorded at `path`: either
@@ -91,21 +69,23 @@ public final class ResultsStore {
         }
         let db = try SQLiteDatabase(path: path, create: false, readOnly: true)
         defer { db.close() }
+        // A dataset store first: old ones have an (empty) runs table too, new ones none.
+        if try holdsDataset(db) { throw datasetStoreError(path) }
         guard try db.tableExists("reclab_migrations"), try db.tableExists("runs") else {
             throw RecLabError.io("is an SQLite database but not a RecLab results store (no runs table); RecLab does not add "
                                  + "its tables to other databases: name a new file or an existing results store", file: path)
         }
-        if try db.tableExists("dataset_info"),
-           (try db.scalarInt("SELECT count(*) FROM dataset_info WHERE key = 'content_hash'") ?? 0) > 0 {
-            throw RecLabError.io("is a RecLab dataset store, not a results store; record results in a separate file "
-                                 + "(for example results.sqlite beside it)", file: path)
-        }
     }
 
-    /// Deterministic run id: the same config, data and seed give the same id, so recording a rerun
-    /// replaces the earlier record instead of piling up copies.
-    public static func runId(kind: String, configHash: String, datasetHash: String, seed: UInt64) -> String {
-        kind + "-" + String(SHA256.hexDigest("\(kind)|\(configHash)|\(datasetHash)|\(seed)").prefix(12))
+    /// The database holds a dataset (a dataset store's content hash).
+    static func holdsDataset(_ db: SQLiteDatabase) throws -> Bool {
+        try db.tableExists("dataset_info")
+            && (try db.scalarInt("SELECT count(*) FROM dataset_info WHERE key = 'content_hash'") ?? 0) > 0
+    }
+
+    static func datasetStoreError(_ path: String) -> RecLabError {
+        RecLabError.io("is a RecLab dataset store, not a results store; record results in a separate file "
+                       + "(for example results.sqlite beside it)", file: path)
     }
 
     /// Records a run in one transaction (replacing a run with the same id).

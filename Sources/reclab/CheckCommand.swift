@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RecLabCore
 import RecLabReport
+import RecLabResults
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

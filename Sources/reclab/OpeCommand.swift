@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import RecLabCore
+import RecLabReport
+import RecLabResults
 import RecLabSim
-import RecLabStore
 
 /// `reclab ope CONFIG`: off-policy evaluation against the on-policy truth.
 struct OpeCommand: ParsableCommand {
@@ -46,7 +47,7 @@ struct OpeCommand: ParsableCommand {
             if ProgressReporter.isEnabled { printError("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits") }
             let result = try OPERunner.run(config: ope, configText: text, configPath: config, world: world)
             try OPERunner.write(result, outDir: dir, resultsPath: storePath)
-            print(OPERunner.table(result))
+            print(ConsoleTables.ope(result))
             print("run \(result.runId): \(dir)/ope.json; recorded in \(storePath)")
         }
     }

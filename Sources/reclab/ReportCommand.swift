@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RecLabCore
 import RecLabReport
+import RecLabResults
 import RecLabStore
 
 struct ReportCommand: ParsableCommand {

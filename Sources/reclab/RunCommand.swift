@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import RecLabCore
+import RecLabReport
+import RecLabResults
 import RecLabEval
 import RecLabStore
 
@@ -53,7 +55,7 @@ struct RunCommand: ParsableCommand {
                              provenance: output.document.provenance, document: try ResultJSON.encoder().encode(output.document),
                              metrics: output.metricRows, userValues: output.userValues)
             try ResultFiles.write(output.document, to: dir)
-            print(ResultFiles.table(output.document))
+            print(ConsoleTables.offline(output.document))
             print("")
             print("run \(output.document.runId): \(dir.path)/metrics.json, metrics.csv; recorded in \(storePath)")
             // The finished strategies are recorded above; a failed one still makes the run fail.

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import RecLabCore
+import RecLabReport
+import RecLabResults
 import RecLabSim
-import RecLabStore
 
 /// `reclab simulate CONFIG`: a simulated A/B test of recommendation strategies.
 struct SimulateCommand: ParsableCommand {
@@ -58,7 +59,7 @@ struct SimulateCommand: ParsableCommand {
             let output = try ABRunner.run(config: ab, configText: text, configPath: config, world: world,
                                           progress: ProgressReporter.isEnabled, keepLog: log)
             try ABRunner.write(output, outDir: dir, resultsPath: storePath)
-            print(ABRunner.table(output.document))
+            print(ConsoleTables.ab(output.document))
             if !output.document.srm.ok {
                 printError("reclab: WARNING: sample ratio mismatch (chi2 \(output.document.srm.chi2), p \(output.document.srm.pValue) < \(output.document.srm.threshold)): the assignment is broken; do not trust these results")
             }

@@ -1,6 +1,8 @@
 import Foundation
 import RecLabCore
 import RecLabEval
+import RecLabReport
+import RecLabResults
 import RecLabStore
 import RecLabStrategies
 import RecLabTestSupport
@@ -62,7 +64,7 @@ final class PartialRunTests: XCTestCase {
         XCTAssertTrue(String(decoding: json, as: UTF8.self).contains("\"failures\""))
         let back = try ResultJSON.decoder().decode(OfflineResults.self, from: json)
         XCTAssertEqual(back.failures, d.failures)
-        XCTAssertTrue(ResultFiles.table(d).contains("FAILED: strategy 'broken'"), ResultFiles.table(d))
+        XCTAssertTrue(ConsoleTables.offline(d).contains("FAILED: strategy 'broken'"), ConsoleTables.offline(d))
     }
 
     func testCompleteRunHasNoFailuresKey() throws {
@@ -95,7 +97,7 @@ final class PartialRunTests: XCTestCase {
         let out = try run(try config(strategies: [("low", 7)], metrics: ["ndcg@3", "diversity@1"]))
         XCTAssertTrue(try XCTUnwrap(out.document.results.first { $0.metric == "ndcg@3" }).mean.isFinite)
         XCTAssertTrue(try XCTUnwrap(out.document.results.first { $0.metric == "diversity@1" }).mean.isNaN)
-        XCTAssertEqual(ResultFiles.undefinedWarnings(out.document).count, 1)
-        XCTAssertTrue(ResultFiles.table(out.document).contains("warning: diversity@1 is undefined (nan) for low"))
+        XCTAssertEqual(ConsoleTables.undefinedWarnings(out.document).count, 1)
+        XCTAssertTrue(ConsoleTables.offline(out.document).contains("warning: diversity@1 is undefined (nan) for low"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabEval
+import RecLabResults
 import RecLabStore
 import RecLabTestSupport
 import XCTest

@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabEval
+import RecLabResults
 import RecLabStore
 import RecLabStrategies
 import RecLabTestSupport

@@ -2,6 +2,7 @@ import Foundation
 import RecLabCore
 import RecLabEval
 import RecLabReport
+import RecLabResults
 import RecLabStore
 import RecLabTestSupport
 import XCTest

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabReport
+import RecLabResults
 import RecLabStore
 
 /// Realistic result documents built from the shared Codable types, so tests can compare report tables

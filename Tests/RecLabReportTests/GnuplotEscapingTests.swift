@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 @testable import RecLabReport
+import RecLabResults
 import RecLabStore
 import RecLabTestSupport
 import XCTest

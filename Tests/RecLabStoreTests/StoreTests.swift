@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabResults
 import RecLabStore
 import RecLabTestSupport
 import XCTest
@@ -34,8 +35,8 @@ final class DatasetStoreRoundTripTests: XCTestCase {
                                ratingHistogram: [:], interactionsPerMovie: [1], synthetic: true)
         let prov = Provenance(configPath: nil, configHash: "h", configText: "x: 1", seed: 3, reclabVersion: "0", gitCommit: nil,
                               createdAt: nil, dataset: card)
-        let id = ResultsStore.runId(kind: "offline", configHash: "h", datasetHash: "abc", seed: 3)
-        XCTAssertEqual(id, ResultsStore.runId(kind: "offline", configHash: "h", datasetHash: "abc", seed: 3))
+        let id = ResultJSON.runId(kind: "offline", configHash: "h", datasetHash: "abc", seed: 3)
+        XCTAssertEqual(id, ResultJSON.runId(kind: "offline", configHash: "h", datasetHash: "abc", seed: 3))
         for _ in 0..<2 {
             try store.record(id: id, kind: "offline", name: "t", provenance: prov, document: Data("{\"kind\":\"offline\"}".utf8),
                              metrics: [RunMetricRow(subject: "s", metric: "ndcg@10", fold: nil, summary: MetricSummary(mean: 0.5, ciLow: 0.4, ciHigh: 0.6, n: 2))],
@@ -48,7 +49,7 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertNil(try store.documentIfPresent(id: "nope"))
 
         // A prefix matching two runs is ambiguous, not "no such run"; the full id still finds its run.
-        let second = ResultsStore.runId(kind: "offline", configHash: "other", datasetHash: "abc", seed: 3)
+        let second = ResultJSON.runId(kind: "offline", configHash: "other", datasetHash: "abc", seed: 3)
         try store.record(id: second, kind: "offline", name: "t2", provenance: prov, document: Data("{\"kind\":\"offline\"}".utf8),
                          metrics: [], userValues: [])
         XCTAssertThrowsError(try store.documentIfPresent(id: "offline-")) { error in
@@ -104,8 +105,8 @@ final class DatasetStoreRoundTripTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), text)
     }
 
-    /// A results store shares the migrations, so it has empty dataset tables: reading it as a dataset must
-    /// fail with a clear error, not describe an empty dataset.
+    /// A results store is not a dataset (old ones even have empty dataset tables): reading it as a dataset
+    /// must fail with a clear error, not describe an empty dataset.
     func testResultsStoreIsNotReadAsAnEmptyDataset() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let path = dir.appendingPathComponent("r.sqlite").path

@@ -1,4 +1,5 @@
 import Foundation
+import RecLabResults
 import RecLabTestSupport
 import XCTest
 

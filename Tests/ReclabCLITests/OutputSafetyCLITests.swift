@@ -1,4 +1,5 @@
 import Foundation
+import RecLabResults
 import RecLabStore
 import RecLabTestSupport
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import RecLabResults
 import RecLabStore
 import RecLabTestSupport
 import XCTest
@@ -78,6 +79,43 @@ final class ReportCLITests: XCTestCase {
         let bad = try TestSupport.runReclab(["report", "offline-cli", "--out", out.path, "--no-charts"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("pass --results DB"), bad.stderr)
+    }
+
+    /// A results store in the layout of the old shared migration list (dataset tables too, both migration
+    /// names): `runs list`, `runs show` and `report --results` read it without changing a byte, and
+    /// `reclab run --results` still records into it.
+    func testStoreInTheOldLayoutIsReadUnchangedAndStillRecords() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let db = dir.appendingPathComponent("old.sqlite").path
+        do {
+            let raw = try SQLiteDatabase(path: db)
+            try raw.execute("CREATE TABLE reclab_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            for m in [DatasetSchema.v1, ResultsSchema.v1] {
+                try raw.execute(m.sql)
+                try raw.execute("INSERT INTO reclab_migrations (name, applied_at) VALUES ('\(m.name)', datetime('now'))")
+            }
+            raw.close()
+        }
+        let doc = Self.offline()
+        try ResultsStore(path: db).record(id: doc.runId, kind: "offline", name: doc.name, provenance: doc.provenance,
+                                          document: try ResultJSON.encoder().encode(doc), metrics: [], userValues: [])
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let list = try TestSupport.runReclab(["runs", "list", "--results", db])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains(doc.runId), list.stdout)
+        let show = try TestSupport.runReclab(["runs", "show", doc.runId, "--results", db])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.hasPrefix("run        \(doc.runId)  (\(doc.name))\n"), show.stdout)
+        let report = try TestSupport.runReclab(["report", doc.runId, "--results", db, "--out", dir.appendingPathComponent("r").path, "--no-charts"])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: db)), before, "reading changed the store")
+
+        let run = try TestSupport.runReclab(["run", "experiments/tiny.yaml", "--out", dir.appendingPathComponent("o").path, "--results", db, "-q"],
+                                            currentDirectory: TestSupport.packageRoot)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let reader = try ResultsStore(readingFrom: db)
+        XCTAssertEqual(try reader.runs().map(\.kind).sorted(), ["offline", "offline"])
+        XCTAssertTrue(try reader.db.tableExists("dataset_info"), "the old store's dataset tables are left in place")
     }
 
     func testSprintReviewFromTheCommandLine() throws {

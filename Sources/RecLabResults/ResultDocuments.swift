@@ -3,7 +3,8 @@ import RecLabCore
 
 // The documents `reclab run` (metrics.json), `reclab simulate` (ab.json) and `reclab ope` (ope.json) write.
 // One set of Codable types serves the writers (Eval, Sim), the results store, reports and the
-// regression gate, so the schema lives in exactly one place. Keys are snake_case in JSON.
+// regression gate, so the schema lives in exactly one place (this module, which depends on Core only).
+// Keys are snake_case in JSON.
 
 /// Where a result came from: enough to reproduce it.
 public struct Provenance: Codable, Sendable, Equatable {
@@ -396,6 +397,12 @@ public enum ResultJSON {
         d.keyDecodingStrategy = .convertFromSnakeCase
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
+    }
+
+    /// Deterministic run id: the same config, data and seed give the same id, so recording a rerun
+    /// replaces the earlier record instead of piling up copies.
+    public static func runId(kind: String, configHash: String, datasetHash: String, seed: UInt64) -> String {
+        kind + "-" + String(SHA256.hexDigest("\(kind)|\(configHash)|\(datasetHash)|\(seed)").prefix(12))
     }
 
     /// Checks a run id read back from a result document or a store. RecLab writes `KIND-HEX`; the id

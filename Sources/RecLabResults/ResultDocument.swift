@@ -1,8 +1,7 @@
 import Foundation
 import RecLabCore
-import RecLabStore
 
-/// A result document of any kind, as read by reports and the regression gate.
+/// A result document of any kind, as read by reports, the regression gate and `reclab runs show`.
 public enum ResultDocument: Sendable {
     case offline(OfflineResults)
     case ab(ABResults)
@@ -94,7 +93,7 @@ public enum ResultDocument: Sendable {
 
     /// A JSON file's bytes (result document or baseline), its type and size checked before reading, so a
     /// huge or endless file (a device, a FIFO) is never loaded.
-    static func readBounded(_ file: String) throws -> Data {
+    public static func readBounded(_ file: String) throws -> Data {
         let attributes = try? FileManager.default.attributesOfItem(atPath: file)
         guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
             throw RecLabError.io("not a regular file; a result document is a JSON file", file: file)
@@ -113,20 +112,8 @@ public enum ResultDocument: Sendable {
     /// exhausting memory.
     public static let maxDocumentBytes = 256 << 20
 
-    /// Resolves a RUN argument: an existing file or folder, else a run id (or unique prefix) in the results store.
-    public static func resolve(_ run: String, resultsStore: String?) throws -> ResultDocument {
-        if FileManager.default.fileExists(atPath: run) { return try load(path: run) }
-        guard let db = resultsStore else {
-            throw RecLabError.usage("'\(run)' is not a file or folder; to read it as a run id, pass --results DB (the results store reclab run/simulate recorded it in)")
-        }
-        guard FileManager.default.fileExists(atPath: db) else { throw RecLabError.io("no such results store", file: db) }
-        // Read only: reporting never writes a schema into (or migrates) the file it is given.
-        let store = try ResultsStore(readingFrom: db)
-        let found = try store.document(id: run)
-        return try decode(found.data, source: "\(db) (run \(found.id))")
-    }
-
-    static func describe(_ error: DecodingError) -> String {
+    /// A decoding error in words, with the JSON path of the offending key.
+    public static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [CodingKey]) -> String {
             keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         }
@@ -138,20 +125,5 @@ public enum ResultDocument: Sendable {
             return ctx.codingPath.isEmpty ? "not valid JSON" : "bad value at '\(path(ctx.codingPath))': \(ctx.debugDescription)"
         @unknown default: return "\(error)"
         }
-    }
-}
-
-/// Which direction is better for a metric, by name, for documents that do not say (ab.json):
-/// lower is better for error and concentration metrics (rmse, mae, gini, popularity), higher otherwise.
-public enum MetricDirection {
-    public static let lowerIsBetterBases: Set<String> = ["rmse", "mae", "gini", "popularity"]
-
-    public static func lowerIsBetter(_ metric: String) -> Bool {
-        lowerIsBetterBases.contains(baseName(metric).lowercased())
-    }
-
-    /// The metric without its cutoff: `ndcg@10` -> `ndcg`; `rmse` stays `rmse`.
-    public static func baseName(_ metric: String) -> String {
-        metric.split(separator: "@").first.map(String.init) ?? metric
     }
 }
