@@ -10,7 +10,6 @@ import XCTest
 final class FailingRecommender: Recommender, @unchecked Sendable {
     static let typeName = "failing"
     static let summary = "test strategy"
-    static let parameterDocs: [ParameterDoc] = []
     init(parameters: Parameters) throws {}
     init() {}
     func fit(_ train: TrainingSet, context: FitContext) throws { throw RecLabError.data("matrix is not positive definite") }

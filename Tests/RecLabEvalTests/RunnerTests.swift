@@ -11,7 +11,6 @@ import XCTest
 final class FixedOrderRecommender: Recommender, @unchecked Sendable {
     static let typeName = "fixed-order"
     static let summary = "test strategy"
-    static let parameterDocs: [ParameterDoc] = []
     let lowFirst: Bool
     let constant: Float?
 
