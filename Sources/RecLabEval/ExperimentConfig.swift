@@ -64,7 +64,8 @@ public struct ExperimentConfig {
     /// Nil: explicit when every interaction is rated, else implicit.
     public var feedback: FeedbackKind?
     public var strategies: [StrategySpec]
-    public var metrics: [MetricSpec]
+    /// Unique by name, in config order.
+    public var metrics: [any Metric]
     public var repeats: Int
 
     public var configPath: String?
@@ -80,7 +81,7 @@ public struct ExperimentConfig {
     public static let registryValidator: StrategyValidator = { _ = try StrategyRegistry.make(type: $0, parameters: $1) }
 
     public init(name: String, seed: UInt64, dataset: DatasetSource, syntheticNode: ConfigNode? = nil, split: SplitSpec,
-                relevance: RelevanceRule?, feedback: FeedbackKind?, strategies: [StrategySpec], metrics: [MetricSpec],
+                relevance: RelevanceRule?, feedback: FeedbackKind?, strategies: [StrategySpec], metrics: [any Metric],
                 repeats: Int = 1, configPath: String? = nil, configText: String = "", configHash: String? = nil) {
         self.name = name; self.seed = seed; self.dataset = dataset; self.syntheticNode = syntheticNode; self.split = split
         self.relevance = relevance; self.feedback = feedback; self.strategies = strategies; self.metrics = metrics
@@ -193,10 +194,10 @@ public struct ExperimentConfig {
         return f
     }
 
-    static func parseMetrics(_ node: ConfigNode) throws -> [MetricSpec] {
+    static func parseMetrics(_ node: ConfigNode) throws -> [any Metric] {
         let entries: [ConfigNode]
         if case .sequence(let items) = node.value { entries = items } else { entries = [node] }
-        var out: [MetricSpec] = []
+        var out: [any Metric] = []
         for e in entries {
             // `ndcg@[5, 10]` written unquoted in a flow list is read by YAML as a nested structure; accept
             // both the string form and `{ndcg: [5, 10]}`.
@@ -204,18 +205,18 @@ public struct ExperimentConfig {
                 for (key, _, value) in pairs {
                     let ks = try (try? value.list())?.map { try $0.int() } ?? [value.int()]
                     for k in ks {
-                        do { out += try MetricSpec.parse("\(key)@\(k)") } catch let err as RecLabError { throw e.error(err.message) }
+                        do { out += try MetricRegistry.parse("\(key)@\(k)") } catch let err as RecLabError { throw e.error(err.message) }
                     }
                 }
                 continue
             }
-            do { out += try MetricSpec.parse(try e.string()) } catch let err as RecLabError where err.file == nil {
+            do { out += try MetricRegistry.parse(try e.string()) } catch let err as RecLabError where err.file == nil {
                 throw e.error(err.message)
             }
         }
         guard !out.isEmpty else { throw node.error("list at least one metric") }
-        var seen = Set<MetricSpec>()
-        return out.filter { seen.insert($0).inserted }
+        var seen = Set<String>()
+        return out.filter { seen.insert($0.name).inserted }
     }
 
     /// Strategies with grid expansion: a parameter given as a list means one strategy per value (the

@@ -6,76 +6,143 @@ import RecLabResults
 // Ranking metrics are computed over the full catalogue minus each user's training items (never over
 // sampled negatives, which inflate and reorder results: Krichene and Rendle, KDD 2020).
 
-/// The metrics `reclab run` knows, by config name.
-public enum MetricBase: String, CaseIterable, Sendable, Codable {
-    case rmse, mae
-    case precision, recall, ndcg, map, mrr, hit
-    case coverage, gini, novelty, diversity, popularity
+/// Whether larger or smaller values of a metric are better.
+public enum BetterDirection: String, Sendable, Codable {
+    case higher, lower
 
-    /// How a metric is computed, which decides whether it has per-user values.
-    public enum Scope: Sendable {
-        /// Over test ratings, from `predict` (rating predictors only).
-        case rating
-        /// One value per evaluated user from that user's top-k list.
-        case perUser
-        /// One value per fold from all users' top-k lists together (coverage, Gini).
-        case catalogue
-    }
-
-    public var scope: Scope {
-        switch self {
-        case .rmse, .mae: return .rating
-        case .coverage, .gini: return .catalogue
-        default: return .perUser
-        }
-    }
-
-    /// Rating metrics take no cutoff; all others need `@k`.
-    public var needsK: Bool { scope != .rating }
-
-    /// Errors, popularity bias and exposure concentration are better low (decided in RecLabResults).
-    public var lowerIsBetter: Bool { MetricDirection.lowerIsBetter(rawValue) }
+    public var lowerIsBetter: Bool { self == .lower }
 }
 
-/// A metric with its cutoff, as written in configs: `ndcg@10`, `rmse`.
-public struct MetricSpec: Hashable, Sendable, CustomStringConvertible, Comparable {
-    public let base: MetricBase
-    public let k: Int?
+/// An evaluation metric as written in configs (`ndcg@10`, `rmse`). Three kinds, each a protocol below:
+/// `ListMetric` (one value per user from that user's ranked list), `GlobalMetric` (one value per fold from all
+/// users' lists together) and `RatingMetric` (an error over test ratings). A metric is one type conforming
+/// to one of them, documented with its published definition, and listed in `MetricRegistry.types`; the
+/// runner needs no change for a new one.
+public protocol Metric: Sendable, CustomStringConvertible {
+    /// Config name without cutoff (`ndcg`).
+    static var baseName: String { get }
+    static var direction: BetterDirection { get }
+    /// True when the metric is written with a cutoff (`ndcg@10`); rating metrics take none.
+    static var takesCutoff: Bool { get }
+    /// The metric at `cutoff`, or nil when a cutoff is given to a metric that takes none (or the reverse).
+    static func make(cutoff: Int?) -> Self?
+    /// The cutoff k, nil for rating metrics.
+    var cutoff: Int? { get }
+}
 
-    public init(_ base: MetricBase, k: Int? = nil) {
-        precondition(base.needsK == (k != nil), "metric \(base) \(base.needsK ? "needs" : "takes no") cutoff")
-        self.base = base; self.k = k
+extension Metric {
+    public var baseName: String { Self.baseName }
+    public var direction: BetterDirection { Self.direction }
+    /// The config name with its cutoff: `ndcg@10`, `rmse`.
+    public var name: String { cutoff.map { "\(Self.baseName)@\($0)" } ?? Self.baseName }
+    public var description: String { name }
+}
+
+/// What a list metric sees of one user: the ranked list (best first, up to the run's longest cutoff), which
+/// of its items are relevant, and the training statistics beyond-accuracy metrics need.
+public struct UserList {
+    /// Recommended items, best first.
+    public let items: [Int32]
+    public let hits: RankedHits
+    public let popularity: ItemPopularity
+    /// Genre ids per item, and the same as bit masks when the catalogue has at most 64 genres.
+    public let genres: [[Int32]]
+    public let genreMasks: [UInt64]?
+
+    public init(items: [Int32], hits: RankedHits, popularity: ItemPopularity, genres: [[Int32]], genreMasks: [UInt64]?) {
+        self.items = items; self.hits = hits; self.popularity = popularity; self.genres = genres; self.genreMasks = genreMasks
+    }
+}
+
+/// A metric with one value per evaluated user, computed from the top `k` of that user's list.
+public protocol ListMetric: Metric {
+    var k: Int { get }
+    init(k: Int)
+    /// The user's value; nil when it is undefined for this user (diversity of a one-item list).
+    func value(_ list: UserList) -> Double?
+}
+
+extension ListMetric {
+    public static var takesCutoff: Bool { true }
+    public static func make(cutoff: Int?) -> Self? { cutoff.map { Self(k: $0) } }
+    public var cutoff: Int? { k }
+}
+
+/// A metric of all users' top-`k` lists together: one value per fold from the exposure counts.
+public protocol GlobalMetric: Metric {
+    var k: Int { get }
+    init(k: Int)
+    /// `exposure[i]`: how many users' top-k lists contain item i (every catalogue item has an entry).
+    func value(exposure: [Int]) -> Double
+}
+
+extension GlobalMetric {
+    public static var takesCutoff: Bool { true }
+    public static func make(cutoff: Int?) -> Self? { cutoff.map { Self(k: $0) } }
+    public var cutoff: Int? { k }
+}
+
+/// A rating-prediction error over test ratings: the mean of a per-rating loss of the error
+/// e = prediction − truth, then a transform (the square root for RMSE). Per-user values apply the same
+/// transform to the user's mean loss; confidence bounds are transformed bounds of the mean loss.
+public protocol RatingMetric: Metric {
+    init()
+    /// Loss of one prediction error.
+    func loss(_ error: Double) -> Double
+    /// The metric from a mean loss.
+    func value(meanLoss: Double) -> Double
+    /// A confidence bound of the metric from the same bound of the mean loss.
+    func bound(meanLoss: Double) -> Double
+}
+
+extension RatingMetric {
+    public static var takesCutoff: Bool { false }
+    public static func make(cutoff: Int?) -> Self? { cutoff == nil ? Self() : nil }
+    public var cutoff: Int? { nil }
+}
+
+/// The metrics configs can name. Order is the order of `reclab run --help`-style listings and errors.
+public enum MetricRegistry {
+    public static let types: [any Metric.Type] = [
+        RMSEMetric.self, MAEMetric.self,
+        PrecisionMetric.self, RecallMetric.self, NDCGMetric.self, MAPMetric.self, MRRMetric.self, HitRateMetric.self,
+        CoverageMetric.self, GiniMetric.self,
+        NoveltyMetric.self, DiversityMetric.self, PopularityMetric.self,
+    ]
+
+    public static var baseNames: [String] { types.map { $0.baseName } }
+
+    public static func type(named base: String) -> (any Metric.Type)? {
+        types.first { $0.baseName == base }
     }
 
-    public var name: String { k.map { "\(base.rawValue)@\($0)" } ?? base.rawValue }
-    public var description: String { name }
-
-    public static func < (a: MetricSpec, b: MetricSpec) -> Bool {
-        let ia = MetricBase.allCases.firstIndex(of: a.base)!, ib = MetricBase.allCases.firstIndex(of: b.base)!
-        return ia != ib ? ia < ib : (a.k ?? 0) < (b.k ?? 0)
+    /// Whether lower values of the metric named `name` (`gini@10`, `rmse`) are better; nil for unknown names.
+    public static func direction(ofMetricNamed name: String) -> BetterDirection? {
+        let base = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name
+        return type(named: base.lowercased())?.direction
     }
 
     /// Range of a cutoff k: every evaluated user's top-k list is kept while a fold is scored, and
     /// intra-list diversity is O(k²) per user.
     public static let cutoffRange = 1...1000
 
-    /// Parses `ndcg@10`, `ndcg@[5, 10, 20]` (one spec per cutoff) or `rmse`. The error message says what
+    /// Parses `ndcg@10`, `ndcg@[5, 10, 20]` (one metric per cutoff) or `rmse`. The error message says what
     /// is wrong; the caller adds file, line and key.
-    public static func parse(_ text: String) throws -> [MetricSpec] {
+    public static func parse(_ text: String) throws -> [any Metric] {
         let t = text.trimmingCharacters(in: .whitespaces)
         let parts = t.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        let known = MetricBase.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let base = MetricBase(rawValue: parts[0].lowercased()) else {
-            throw RecLabError.config("unknown metric '\(parts[0])'; known metrics: \(known)")
+        guard let type = type(named: parts[0].lowercased()) else {
+            throw RecLabError.config("unknown metric '\(parts[0])'; known metrics: \(baseNames.joined(separator: ", "))")
         }
+        let base = type.baseName
         guard parts.count == 2 else {
-            if base.needsK { throw RecLabError.config("metric '\(base.rawValue)' needs a cutoff, for example '\(base.rawValue)@10'") }
-            return [MetricSpec(base)]
+            if type.takesCutoff { throw RecLabError.config("metric '\(base)' needs a cutoff, for example '\(base)@10'") }
+            return [type.make(cutoff: nil)!]
         }
-        guard base.needsK else { throw RecLabError.config("metric '\(base.rawValue)' takes no cutoff (write '\(base.rawValue)')") }
+        guard type.takesCutoff else { throw RecLabError.config("metric '\(base)' takes no cutoff (write '\(base)')") }
         var ks = parts[1].trimmingCharacters(in: .whitespaces)
         if ks.hasPrefix("[") && ks.hasSuffix("]") { ks = String(ks.dropFirst().dropLast()) }
-        var out: [MetricSpec] = []
+        var out: [any Metric] = []
         for piece in ks.split(separator: ",", omittingEmptySubsequences: false) {
             guard let k = Int(piece.trimmingCharacters(in: .whitespaces)), k > 0 else {
                 throw RecLabError.config("bad cutoff in '\(t)': expected a positive integer or a list like [5, 10]")
@@ -83,10 +150,126 @@ public struct MetricSpec: Hashable, Sendable, CustomStringConvertible, Comparabl
             guard cutoffRange.contains(k) else {
                 throw RecLabError.config("cutoff \(k) in '\(t)' is out of range: cutoffs must be in \(cutoffRange.lowerBound)...\(cutoffRange.upperBound)")
             }
-            out.append(MetricSpec(base, k: k))
+            out.append(type.make(cutoff: k)!)
         }
         return out
     }
+}
+
+// MARK: - The registered metrics (each delegates to the computation cited on it)
+
+/// Precision@k (`RankedHits.precision(at:)`; Herlocker, Konstan, Terveen and Riedl, TOIS 2004).
+public struct PrecisionMetric: ListMetric {
+    public static let baseName = "precision", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { list.hits.precision(at: k) }
+}
+
+/// Recall@k (`RankedHits.recall(at:)`; Herlocker et al. 2004).
+public struct RecallMetric: ListMetric {
+    public static let baseName = "recall", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { list.hits.recall(at: k) }
+}
+
+/// nDCG@k with binary gains (`RankedHits.ndcg(at:)`, Järvelin and Kekäläinen 2002).
+public struct NDCGMetric: ListMetric {
+    public static let baseName = "ndcg", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { list.hits.ndcg(at: k) }
+}
+
+/// MAP@k: the user's average precision at k (`RankedHits.averagePrecision(at:)`; Manning, Raghavan and
+/// Schütze 2008, §8.4), averaged over users.
+public struct MAPMetric: ListMetric {
+    public static let baseName = "map", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { list.hits.averagePrecision(at: k) }
+}
+
+/// MRR@k: reciprocal rank of the first relevant item (`RankedHits.reciprocalRank(at:)`, Voorhees 1999).
+public struct MRRMetric: ListMetric {
+    public static let baseName = "mrr", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { list.hits.reciprocalRank(at: k) }
+}
+
+/// Hit rate@k (`RankedHits.hit(at:)`, Deshpande and Karypis 2004).
+public struct HitRateMetric: ListMetric {
+    public static let baseName = "hit", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { list.hits.hit(at: k) }
+}
+
+/// Novelty@k: mean self-information of the recommended items (`ListMetrics.novelty`, Zhou et al. 2010).
+public struct NoveltyMetric: ListMetric {
+    public static let baseName = "novelty", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { ListMetrics.novelty(list.items.prefix(k), popularity: list.popularity) }
+}
+
+/// Intra-list diversity@k over genre sets (`ListMetrics.intraListDiversity`, Ziegler et al. 2005).
+public struct DiversityMetric: ListMetric {
+    public static let baseName = "diversity", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? {
+        let top = list.items.prefix(k)
+        return list.genreMasks.map { ListMetrics.intraListDiversity(top, genreMasks: $0) }
+            ?? ListMetrics.intraListDiversity(top, genres: list.genres)
+    }
+}
+
+/// Average recommendation popularity@k (`ListMetrics.averagePopularity`, Abdollahpouri et al. 2019): lower
+/// means less popularity bias.
+public struct PopularityMetric: ListMetric {
+    public static let baseName = "popularity", direction = BetterDirection.lower
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(_ list: UserList) -> Double? { ListMetrics.averagePopularity(list.items.prefix(k), popularity: list.popularity) }
+}
+
+/// Catalogue coverage@k (`CatalogueMetrics.coverage`, Ge et al. 2010).
+public struct CoverageMetric: GlobalMetric {
+    public static let baseName = "coverage", direction = BetterDirection.higher
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(exposure: [Int]) -> Double { CatalogueMetrics.coverage(exposure: exposure) }
+}
+
+/// Gini index of exposure@k (`CatalogueMetrics.gini`, Fleder and Hosanagar 2009): lower means exposure is
+/// spread more evenly.
+public struct GiniMetric: GlobalMetric {
+    public static let baseName = "gini", direction = BetterDirection.lower
+    public let k: Int
+    public init(k: Int) { self.k = k }
+    public func value(exposure: [Int]) -> Double { CatalogueMetrics.gini(exposure: exposure) }
+}
+
+/// Root mean squared error, √(Σ e² / n) (Herlocker et al. 2004, §3.1; the Netflix Prize measure).
+public struct RMSEMetric: RatingMetric {
+    public static let baseName = "rmse", direction = BetterDirection.lower
+    public init() {}
+    public func loss(_ error: Double) -> Double { error * error }
+    public func value(meanLoss: Double) -> Double { meanLoss.squareRoot() }
+    /// A bound of the mean squared error below 0 (possible for a t interval) is taken as 0.
+    public func bound(meanLoss: Double) -> Double { max(meanLoss, 0).squareRoot() }
+}
+
+/// Mean absolute error, Σ |e| / n (Herlocker et al. 2004, §3.1).
+public struct MAEMetric: RatingMetric {
+    public static let baseName = "mae", direction = BetterDirection.lower
+    public init() {}
+    public func loss(_ error: Double) -> Double { abs(error) }
+    public func value(meanLoss: Double) -> Double { meanLoss }
+    public func bound(meanLoss: Double) -> Double { meanLoss }
 }
 
 // MARK: - Ranking accuracy (binary relevance)

@@ -28,15 +28,16 @@ public enum ExperimentRunner {
         }
         let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
         let metrics = config.metrics          // config order: the table and documents follow it
-        let userSpecs = metrics.filter { $0.base.scope == .perUser }
-        let catalogueSpecs = metrics.filter { $0.base.scope == .catalogue }
-        let ratingSpecs = metrics.filter { $0.base.scope == .rating }
-        let listK = (userSpecs + catalogueSpecs).compactMap(\.k).max() ?? 0
+        let userSpecs = metrics.compactMap { $0 as? any ListMetric }
+        let catalogueSpecs = metrics.compactMap { $0 as? any GlobalMetric }
+        let ratingSpecs = metrics.compactMap { $0 as? any RatingMetric }
+        let listK = (userSpecs.map(\.k) + catalogueSpecs.map(\.k)).max() ?? 0
         let strategies = config.strategies
         let S = strategies.count
 
         var acc = (0..<S).map { _ in StrategyAccumulator(userCount: dataset.userCount, itemCount: dataset.itemCount,
-                                                         userMetrics: userSpecs.count, catalogueMetrics: catalogueSpecs.count) }
+                                                         userMetrics: userSpecs.count, catalogueMetrics: catalogueSpecs.count,
+                                                         ratingMetrics: ratingSpecs.count) }
         var foldRows: [MetricResult] = []
         var excludedTotal = 0
         var foldCount = 0
@@ -96,11 +97,12 @@ public enum ExperimentRunner {
                     let evalSeconds = timed {
                         if listK > 0 {
                             result.ranking = evaluateRanking(model: model, ctx: ctx, listK: listK, userSpecs: userSpecs,
-                                                             catalogueKs: catalogueSpecs.map { $0.k! }, label: "\(spec.name) \(label)")
+                                                             catalogueKs: catalogueSpecs.map(\.k), label: "\(spec.name) \(label)")
                         }
                         if !ratingSpecs.isEmpty {
                             if model.predictsRatings {
-                                result.rating = evaluateRatings(model: model, ctx: ctx, fallback: trainSets[kind]!.globalMean)
+                                result.rating = evaluateRatings(model: model, ctx: ctx, fallback: trainSets[kind]!.globalMean,
+                                                                metrics: ratingSpecs)
                             } else {
                                 notPredicting.insert(spec.name)
                             }
@@ -125,13 +127,12 @@ public enum ExperimentRunner {
         var perUser: [String: [String: (users: [Int32], values: [Double])]] = [:]
         for s in finished {
             let spec = strategies[s]
-            for (m, metric) in metrics.enumerated() {
-                _ = m
+            for metric in metrics {
                 guard let (summary, users, values) = acc[s].overall(metric, userSpecs: userSpecs, catalogueSpecs: catalogueSpecs,
-                                                                   foldCount: foldCount) else { continue }
-                results.append(MetricResult(strategy: spec.name, metric: metric.name, base: metric.base.rawValue, k: metric.k, fold: nil,
+                                                                   ratingSpecs: ratingSpecs) else { continue }
+                results.append(MetricResult(strategy: spec.name, metric: metric.name, base: metric.baseName, k: metric.cutoff, fold: nil,
                                             mean: summary.mean, ciLow: summary.ciLow, ciHigh: summary.ciHigh, nUsers: summary.n,
-                                            lowerIsBetter: metric.base.lowerIsBetter))
+                                            lowerIsBetter: metric.direction.lowerIsBetter))
                 if let users, let values {
                     userValues.append(UserMetricValues(subject: spec.name, metric: metric.name, fold: nil, users: users, values: values))
                     perUser[metric.name, default: [:]][spec.name] = (users, values)
@@ -208,10 +209,10 @@ public enum ExperimentRunner {
     /// test item, top-`k` lists, every metric in `metrics`): returns the users evaluated and the wall-clock
     /// seconds of ranking plus metrics (fold preparation excluded). For `reclab-bench`.
     public static func timeRankingEvaluation(model: any Recommender, dataset: Dataset, fold: Fold, relevance: RelevanceRule,
-                                             k: Int, metrics: [MetricSpec]) -> (users: Int, seconds: Double) {
+                                             k: Int, metrics: [any Metric]) -> (users: Int, seconds: Double) {
         let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
-        let userSpecs = metrics.filter { $0.base.scope == .perUser }
-        let catalogueKs = metrics.filter { $0.base.scope == .catalogue }.map { $0.k! }
+        let userSpecs = metrics.compactMap { $0 as? any ListMetric }
+        let catalogueKs = metrics.compactMap { $0 as? any GlobalMetric }.map(\.k)
         let seconds = timed {
             _ = evaluateRanking(model: model, ctx: ctx, listK: k, userSpecs: userSpecs, catalogueKs: catalogueKs, label: "bench")
         }
@@ -229,9 +230,8 @@ public enum ExperimentRunner {
     }
 
     struct RatingResult {
-        /// Per-rating squared and absolute errors, aligned with `FoldContext.ratingRows`.
-        var squared: [Double]
-        var absolute: [Double]
+        /// Per rating metric, the loss of each test rating, aligned with `FoldContext.ratingRows`.
+        var losses: [[Double]]
     }
 
     struct FoldStrategyResult {
@@ -241,7 +241,7 @@ public enum ExperimentRunner {
 
     /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
     /// user position and exposure counts are summed, so they do not depend on the chunking.
-    static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [MetricSpec],
+    static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [any ListMetric],
                                 catalogueKs: [Int], label: String) -> RankingResult {
         let n = ctx.evalUsers.count
         let items = ctx.dataset.itemCount
@@ -263,25 +263,10 @@ public enum ExperimentRunner {
                     for p in range {
                         let user = Int(ctx.evalUsers[p])
                         let list = model.recommend(user: user, k: listK, train: ctx.exclusion, buffer: buf).map(\.item)
-                        let hits = RankedHits(recommended: list, relevant: ctx.relevant(p))
-                        for (m, spec) in userSpecs.enumerated() {
-                            let k = spec.k!
-                            let top = list.prefix(k)
-                            let v: Double?
-                            switch spec.base {
-                            case .precision: v = hits.precision(at: k)
-                            case .recall: v = hits.recall(at: k)
-                            case .ndcg: v = hits.ndcg(at: k)
-                            case .map: v = hits.averagePrecision(at: k)
-                            case .mrr: v = hits.reciprocalRank(at: k)
-                            case .hit: v = hits.hit(at: k)
-                            case .novelty: v = ListMetrics.novelty(top, popularity: ctx.popularity)
-                            case .popularity: v = ListMetrics.averagePopularity(top, popularity: ctx.popularity)
-                            case .diversity:
-                                v = masks.map { ListMetrics.intraListDiversity(top, genreMasks: $0) } ?? ListMetrics.intraListDiversity(top, genres: genres)
-                            default: v = nil
-                            }
-                            out[m * n + p] = v ?? .nan
+                        let userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
+                                                popularity: ctx.popularity, genres: genres, genreMasks: masks)
+                        for (m, metric) in userSpecs.enumerated() {
+                            out[m * n + p] = metric.value(userList) ?? .nan
                         }
                         for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
                         for i in list { localExp[Int(i)] += 1 }
@@ -298,27 +283,25 @@ public enum ExperimentRunner {
         return RankingResult(values: values, catalogueExposure: catalogueExposure, exposure: exposure)
     }
 
-    /// Rating errors of every test rating, in parallel over users.
-    static func evaluateRatings(model: any Recommender, ctx: FoldContext, fallback: Float) -> RatingResult {
+    /// The loss of every test rating for every rating metric, in parallel over ratings (each written to its
+    /// own slot, so the result does not depend on the chunking).
+    static func evaluateRatings(model: any Recommender, ctx: FoldContext, fallback: Float, metrics: [any RatingMetric]) -> RatingResult {
         let rows = ctx.ratingRows
-        var squared = [Double](repeating: 0, count: rows.count)
-        var absolute = [Double](repeating: 0, count: rows.count)
+        let M = metrics.count
+        var losses = [Double](repeating: 0, count: M * rows.count)
         let d = ctx.dataset
-        squared.withUnsafeMutableBufferPointer { sq in
-            absolute.withUnsafeMutableBufferPointer { ab in
-                let sqOut = sq, abOut = ab
-                Parallel.forEachChunk(rows.count, minChunk: 1024) { range in
-                    for p in range {
-                        let r = Int(rows[p])
-                        let prediction = model.predict(user: Int(d.users[r]), item: Int(d.items[r])) ?? fallback
-                        let e = Double(prediction) - Double(d.ratings[r])
-                        sqOut[p] = e * e
-                        abOut[p] = abs(e)
-                    }
+        losses.withUnsafeMutableBufferPointer { buf in
+            let out = buf
+            Parallel.forEachChunk(rows.count, minChunk: 1024) { range in
+                for p in range {
+                    let r = Int(rows[p])
+                    let prediction = model.predict(user: Int(d.users[r]), item: Int(d.items[r])) ?? fallback
+                    let e = Double(prediction) - Double(d.ratings[r])
+                    for (m, metric) in metrics.enumerated() { out[m * rows.count + p] = metric.loss(e) }
                 }
             }
         }
-        return RatingResult(squared: squared, absolute: absolute)
+        return RatingResult(losses: (0..<M).map { m in Array(losses[(m * rows.count)..<((m + 1) * rows.count)]) })
     }
 
     /// The values of two per-user series on the users they share (both sorted by user).
@@ -413,29 +396,31 @@ struct StrategyAccumulator {
     /// Per catalogue metric: the value of each fold.
     var catalogueFolds: [[Double]]
     var evaluatedUser: [Bool]
-    /// Rating errors: per user sums across folds, and per fold (rmse, mae, ratings).
-    var userSquared: [Double], userAbsolute: [Double], userRatings: [Int]
-    var ratingFolds: [(rmse: Double, mae: Double, count: Int, rmseCI: (Double, Double), maeCI: (Double, Double))] = []
+    /// Rating metrics: per metric, each user's summed loss across folds; test ratings per user; and per
+    /// metric the value and interval of each fold, with the fold's rating count.
+    var userLoss: [[Double]], userRatings: [Int]
+    var ratingFolds: [[(value: Double, ci: (Double, Double))]]
+    var ratingFoldCounts: [Int] = []
     var exposure: [Int]
 
-    init(userCount: Int, itemCount: Int, userMetrics: Int, catalogueMetrics: Int) {
+    init(userCount: Int, itemCount: Int, userMetrics: Int, catalogueMetrics: Int, ratingMetrics: Int) {
         userSum = [[Double]](repeating: [Double](repeating: 0, count: userCount), count: userMetrics)
         self.userCount = [[Int]](repeating: [Int](repeating: 0, count: userCount), count: userMetrics)
         catalogueFolds = [[Double]](repeating: [], count: catalogueMetrics)
         evaluatedUser = [Bool](repeating: false, count: userCount)
-        userSquared = [Double](repeating: 0, count: userCount)
-        userAbsolute = [Double](repeating: 0, count: userCount)
+        userLoss = [[Double]](repeating: [Double](repeating: 0, count: userCount), count: ratingMetrics)
         userRatings = [Int](repeating: 0, count: userCount)
+        ratingFolds = [[(value: Double, ci: (Double, Double))]](repeating: [], count: ratingMetrics)
         exposure = [Int](repeating: 0, count: itemCount)
     }
 
     /// Adds one fold's results and returns that fold's metric rows.
-    mutating func add(_ r: ExperimentRunner.FoldStrategyResult, fold: Int, strategy: String, userSpecs: [MetricSpec],
-                      catalogueSpecs: [MetricSpec], ratingSpecs: [MetricSpec], ctx: FoldContext) -> [MetricResult] {
+    mutating func add(_ r: ExperimentRunner.FoldStrategyResult, fold: Int, strategy: String, userSpecs: [any ListMetric],
+                      catalogueSpecs: [any GlobalMetric], ratingSpecs: [any RatingMetric], ctx: FoldContext) -> [MetricResult] {
         var rows: [MetricResult] = []
-        func row(_ spec: MetricSpec, _ s: MetricSummary) {
-            rows.append(MetricResult(strategy: strategy, metric: spec.name, base: spec.base.rawValue, k: spec.k, fold: fold,
-                                     mean: s.mean, ciLow: s.ciLow, ciHigh: s.ciHigh, nUsers: s.n, lowerIsBetter: spec.base.lowerIsBetter))
+        func row(_ spec: any Metric, _ s: MetricSummary) {
+            rows.append(MetricResult(strategy: strategy, metric: spec.name, base: spec.baseName, k: spec.cutoff, fold: fold,
+                                     mean: s.mean, ciLow: s.ciLow, ciHigh: s.ciHigh, nUsers: s.n, lowerIsBetter: spec.direction.lowerIsBetter))
         }
         if let ranking = r.ranking {
             let n = ctx.evalUsers.count
@@ -455,7 +440,7 @@ struct StrategyAccumulator {
             // No user ranked in this fold: coverage and Gini of no lists are undefined, not 0.
             for (c, spec) in catalogueSpecs.enumerated() where n > 0 {
                 let counts = ranking.catalogueExposure[c]
-                let v = spec.base == .coverage ? CatalogueMetrics.coverage(exposure: counts) : CatalogueMetrics.gini(exposure: counts)
+                let v = spec.value(exposure: counts)
                 catalogueFolds[c].append(v)
                 row(spec, MetricSummary(mean: v, ciLow: v, ciHigh: v, n: n))
             }
@@ -464,15 +449,16 @@ struct StrategyAccumulator {
         if let rating = r.rating, !ratingSpecs.isEmpty {
             for (p, row) in ctx.ratingRows.enumerated() {
                 let u = Int(ctx.dataset.users[Int(row)])
-                userSquared[u] += rating.squared[p]; userAbsolute[u] += rating.absolute[p]; userRatings[u] += 1
+                for m in ratingSpecs.indices { userLoss[m][u] += rating.losses[m][p] }
+                userRatings[u] += 1
             }
-            let mse = EvalStats.summary(rating.squared), mae = EvalStats.summary(rating.absolute)
-            let rmse = mse.mean.squareRoot()
-            let rmseCI = (max(mse.ciLow, 0).squareRoot(), max(mse.ciHigh, 0).squareRoot())
-            ratingFolds.append((rmse, mae.mean, rating.squared.count, rmseCI, (mae.ciLow, mae.ciHigh)))
-            for spec in ratingSpecs {
-                if spec.base == .rmse { row(spec, MetricSummary(mean: rmse, ciLow: rmseCI.0, ciHigh: rmseCI.1, n: mse.n)) }
-                else { row(spec, MetricSummary(mean: mae.mean, ciLow: mae.ciLow, ciHigh: mae.ciHigh, n: mae.n)) }
+            ratingFoldCounts.append(ctx.ratingRows.count)
+            for (m, spec) in ratingSpecs.enumerated() {
+                let loss = EvalStats.summary(rating.losses[m])
+                let value = spec.value(meanLoss: loss.mean)
+                let ci = (spec.bound(meanLoss: loss.ciLow), spec.bound(meanLoss: loss.ciHigh))
+                ratingFolds[m].append((value, ci))
+                row(spec, MetricSummary(mean: value, ciLow: ci.0, ciHigh: ci.1, n: loss.n))
             }
         }
         return rows
@@ -483,45 +469,41 @@ struct StrategyAccumulator {
     /// Catalogue metrics: mean of the fold values (t interval over folds when there are several).
     /// Rating metrics: mean of the fold RMSE/MAE (as Surprise and MLlib report k-fold results), with a t
     /// interval over folds, or for one fold the interval of the mean squared (absolute) error over ratings.
-    func overall(_ spec: MetricSpec, userSpecs: [MetricSpec], catalogueSpecs: [MetricSpec], foldCount: Int)
+    func overall(_ spec: any Metric, userSpecs: [any ListMetric], catalogueSpecs: [any GlobalMetric], ratingSpecs: [any RatingMetric])
         -> (MetricSummary, [Int32]?, [Double]?)? {
-        switch spec.base.scope {
-        case .perUser:
-            let m = userSpecs.firstIndex(of: spec)!
+        // Config metrics are unique by name, so the name finds the metric's slot in its kind's list.
+        if let m = userSpecs.firstIndex(where: { $0.name == spec.name }) {
             var users: [Int32] = [], values: [Double] = []
             for u in 0..<userSum[m].count where userCount[m][u] > 0 {
                 users.append(Int32(u)); values.append(userSum[m][u] / Double(userCount[m][u]))
             }
             guard !users.isEmpty || evaluatedUser.contains(true) else { return nil }
             return (EvalStats.summary(values), users, values)
-        case .catalogue:
-            let c = catalogueSpecs.firstIndex(of: spec)!
+        }
+        if let c = catalogueSpecs.firstIndex(where: { $0.name == spec.name }) {
             let folds = catalogueFolds[c]
             guard !folds.isEmpty else { return nil }
             let n = evaluatedUser.reduce(0) { $0 + ($1 ? 1 : 0) }
             var s = folds.count > 1 ? EvalStats.summary(folds) : MetricSummary(mean: folds[0], ciLow: folds[0], ciHigh: folds[0], n: n)
             s.n = n
             return (s, nil, nil)
-        case .rating:
-            guard !ratingFolds.isEmpty else { return nil }
-            let isRMSE = spec.base == .rmse
-            let total = ratingFolds.reduce(0) { $0 + $1.count }
-            var s: MetricSummary
-            if ratingFolds.count > 1 {
-                s = EvalStats.summary(ratingFolds.map { isRMSE ? $0.rmse : $0.mae })
-            } else {
-                let f = ratingFolds[0]
-                let ci = isRMSE ? f.rmseCI : f.maeCI
-                s = MetricSummary(mean: isRMSE ? f.rmse : f.mae, ciLow: ci.0, ciHigh: ci.1, n: total)
-            }
-            s.n = total
-            var users: [Int32] = [], values: [Double] = []
-            for u in 0..<userRatings.count where userRatings[u] > 0 {
-                users.append(Int32(u))
-                let n = Double(userRatings[u])
-                values.append(isRMSE ? (userSquared[u] / n).squareRoot() : userAbsolute[u] / n)
-            }
-            return (s, users, values)
         }
+        guard let m = ratingSpecs.firstIndex(where: { $0.name == spec.name }) else { return nil }
+        let metric = ratingSpecs[m], folds = ratingFolds[m]
+        guard !folds.isEmpty else { return nil }
+        let total = ratingFoldCounts.reduce(0, +)
+        var s: MetricSummary
+        if folds.count > 1 {
+            s = EvalStats.summary(folds.map(\.value))
+        } else {
+            s = MetricSummary(mean: folds[0].value, ciLow: folds[0].ci.0, ciHigh: folds[0].ci.1, n: total)
+        }
+        s.n = total
+        var users: [Int32] = [], values: [Double] = []
+        for u in 0..<userRatings.count where userRatings[u] > 0 {
+            users.append(Int32(u))
+            values.append(metric.value(meanLoss: userLoss[m][u] / Double(userRatings[u])))
+        }
+        return (s, users, values)
     }
 }

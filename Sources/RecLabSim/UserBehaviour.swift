@@ -33,7 +33,6 @@ extension UserBehaviour {
 public final class OracleRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "oracle"
     public static let summary = "ranks by the simulated world's true affinity (simulation only)"
-    public static let parameterDocs: [ParameterDoc] = []
 
     private var world: (any UserBehaviour)?
 

@@ -1,6 +1,31 @@
 import CBLAS
 import RecLabCore
 
+/// Settings of `als`.
+public struct ALSConfig: DeclaredParameters {
+    public var factors: Int
+    public var iterations: Int
+    public var regularization: Double
+    public var biases: Bool
+    public var initStd: Double
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .int("factors", \.factors, default: 50, range: 1...4096, help: "latent dimensions (Spark's rank)"),
+        .int("iterations", \.iterations, default: 10, range: 1...10_000, help: "alternations (each solves all users, then all items)"),
+        .double("regularization", \.regularization, default: 0.1, range: 0...1e6, help: "lambda; each user's penalty is lambda * n_u, each item's lambda * n_i (Spark's regParam)"),
+        .bool("biases", \.biases, default: true, help: "centre on the global mean and learn user and item biases (false: Spark's plain model)"),
+        .double("init_std", \.initStd, default: 0.1, range: 1e-6...10, help: "standard deviation of the Gaussian initialisation of the item factors"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        factors = v[\.factors]
+        iterations = v[\.iterations]
+        regularization = v[\.regularization]
+        biases = v[\.biases]
+        initStd = v[\.initStd]
+    }
+}
+
 /// Explicit alternating least squares with weighted-lambda regularisation (Zhou, Wilkinson, Schreiber
 /// and Pan 2008, "Large-scale Parallel Collaborative Filtering for the Netflix Prize", AAIM, LNCS 5034):
 /// minimises `sum (r_ui - p_u . q_i)^2 + lambda (sum_u n_u |p_u|^2 + sum_i n_i |q_i|^2)`, where `n_u`
@@ -23,28 +48,17 @@ import RecLabCore
 public final class ALSRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "als"
     public static let summary = "explicit ALS with weighted-lambda regularisation, Spark MLlib's formulation (Zhou et al. 2008)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("factors", "50", "latent dimensions (Spark's rank)"),
-        ParameterDoc("iterations", "10", "alternations (each solves all users, then all items)"),
-        ParameterDoc("regularization", "0.1", "lambda; each user's penalty is lambda * n_u, each item's lambda * n_i (Spark's regParam)"),
-        ParameterDoc("biases", "true", "centre on the global mean and learn user and item biases (false: Spark's plain model)"),
-        ParameterDoc("init_std", "0.1", "standard deviation of the Gaussian initialisation of the item factors"),
-    ]
 
-    public let factors: Int
-    public let iterations: Int
-    public let regularization: Float
-    public let biases: Bool
-    public let initStd: Float
+    public let config: ALSConfig
+    public var factors: Int { config.factors }
+    public var iterations: Int { config.iterations }
+    public var regularization: Float { Float(config.regularization) }
+    public var biases: Bool { config.biases }
+    public var initStd: Float { Float(config.initStd) }
     private(set) var model: FactorModel?
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: Set(Self.parameterDocs.map(\.name)), owner: Self.typeName)
-        factors = try parameters.int("factors", default: 50, range: 1...4096)
-        iterations = try parameters.int("iterations", default: 10, range: 1...10_000)
-        regularization = Float(try parameters.double("regularization", default: 0.1, range: 0...1e6))
-        biases = try parameters.bool("biases", default: true)
-        initStd = Float(try parameters.double("init_std", default: 0.1, range: 1e-6...10))
+        config = try ALSConfig(parameters, owner: Self.typeName)
     }
 
     public var predictsRatings: Bool { true }

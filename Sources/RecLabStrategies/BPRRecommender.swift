@@ -1,6 +1,43 @@
 import Foundation
 import RecLabCore
 
+/// Settings of `bpr`.
+public struct BPRConfig: DeclaredParameters {
+    public var factors: Int
+    public var epochs: Int
+    public var samplesPerEpoch: Double
+    public var learningRate: Double
+    public var regFactors: Double
+    public var regBias: Double
+    public var itemBias: Bool
+    public var initStd: Double
+    public var strata: Int
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .int("factors", \.factors, default: 64, range: 1...4096, help: "latent dimensions"),
+        .int("epochs", \.epochs, default: 150, range: 1...100_000, help: "training epochs"),
+        .double("samples_per_epoch", \.samplesPerEpoch, default: 1.0, range: 1e-6...1000, help: "triples drawn per epoch, as a multiple of the training pairs"),
+        .double("learning_rate", \.learningRate, default: 0.05, range: 1e-9...10, help: "SGD step size"),
+        .double("reg_factors", \.regFactors, default: 0.005, range: 0...1000, help: "L2 penalty on user and item factors (lambda)"),
+        .double("reg_bias", \.regBias, default: 0.0, range: 0...1000, help: "L2 penalty on item biases"),
+        .bool("item_bias", \.itemBias, default: true, help: "learn an item bias c_i"),
+        .double("init_std", \.initStd, default: 0.1, range: 0...10, help: "standard deviation of the Gaussian factor initialisation"),
+        .int("strata", \.strata, default: 0, range: 0...1024, help: "user and item blocks for deterministic parallel SGD; 0 picks min(8, items / 256), so each negative pool keeps at least 256 items; 1 is sequential with negatives from the whole catalogue"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        factors = v[\.factors]
+        epochs = v[\.epochs]
+        samplesPerEpoch = v[\.samplesPerEpoch]
+        learningRate = v[\.learningRate]
+        regFactors = v[\.regFactors]
+        regBias = v[\.regBias]
+        itemBias = v[\.itemBias]
+        initStd = v[\.initStd]
+        strata = v[\.strata]
+    }
+}
+
 /// Bayesian Personalized Ranking with a matrix-factorisation model (Rendle, Freudenthaler, Gantner and
 /// Schmidt-Thieme 2009, "BPR: Bayesian Personalized Ranking from Implicit Feedback", UAI): maximises
 /// `sum ln sigmoid(x_ui - x_uj) - lambda |theta|^2` over triples (u, i, j) with i observed for u and j not,
@@ -23,40 +60,21 @@ import RecLabCore
 public final class BPRRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "bpr"
     public static let summary = "Bayesian Personalized Ranking, SGD over (user, positive, negative) triples (Rendle et al. 2009)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("factors", "64", "latent dimensions"),
-        ParameterDoc("epochs", "150", "training epochs"),
-        ParameterDoc("samples_per_epoch", "1.0", "triples drawn per epoch, as a multiple of the training pairs"),
-        ParameterDoc("learning_rate", "0.05", "SGD step size"),
-        ParameterDoc("reg_factors", "0.005", "L2 penalty on user and item factors (lambda)"),
-        ParameterDoc("reg_bias", "0.0", "L2 penalty on item biases"),
-        ParameterDoc("item_bias", "true", "learn an item bias c_i"),
-        ParameterDoc("init_std", "0.1", "standard deviation of the Gaussian factor initialisation"),
-        ParameterDoc("strata", "0", "user and item blocks for deterministic parallel SGD; 0 picks min(8, items / 256), so each negative pool keeps at least 256 items; 1 is sequential with negatives from the whole catalogue"),
-    ]
 
-    public let factors: Int
-    public let epochs: Int
-    public let samplesPerEpoch: Double
-    public let learningRate: Float
-    public let regFactors: Float
-    public let regBias: Float
-    public let itemBias: Bool
-    public let initStd: Float
-    public let strata: Int
+    public let config: BPRConfig
+    public var factors: Int { config.factors }
+    public var epochs: Int { config.epochs }
+    public var samplesPerEpoch: Double { config.samplesPerEpoch }
+    public var learningRate: Float { Float(config.learningRate) }
+    public var regFactors: Float { Float(config.regFactors) }
+    public var regBias: Float { Float(config.regBias) }
+    public var itemBias: Bool { config.itemBias }
+    public var initStd: Float { Float(config.initStd) }
+    public var strata: Int { config.strata }
     private(set) var model: FactorModel?
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: Set(Self.parameterDocs.map(\.name)), owner: Self.typeName)
-        factors = try parameters.int("factors", default: 64, range: 1...4096)
-        epochs = try parameters.int("epochs", default: 150, range: 1...100_000)
-        samplesPerEpoch = try parameters.double("samples_per_epoch", default: 1.0, range: 1e-6...1000)
-        learningRate = Float(try parameters.double("learning_rate", default: 0.05, range: 1e-9...10))
-        regFactors = Float(try parameters.double("reg_factors", default: 0.005, range: 0...1000))
-        regBias = Float(try parameters.double("reg_bias", default: 0.0, range: 0...1000))
-        itemBias = try parameters.bool("item_bias", default: true)
-        initStd = Float(try parameters.double("init_std", default: 0.1, range: 0...10))
-        strata = try parameters.int("strata", default: 0, range: 0...1024)
+        config = try BPRConfig(parameters, owner: Self.typeName)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {

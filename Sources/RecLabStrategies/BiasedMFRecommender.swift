@@ -1,5 +1,39 @@
 import RecLabCore
 
+/// Settings of `biased-mf`.
+public struct BiasedMFConfig: DeclaredParameters {
+    public var factors: Int
+    public var epochs: Int
+    public var learningRate: Double
+    public var learningRateDecay: Double
+    public var regFactors: Double
+    public var regBiases: Double
+    public var initStd: Double
+    public var strata: Int
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .int("factors", \.factors, default: 100, range: 0...4096, help: "latent dimensions (0 gives the biases-only baseline)"),
+        .int("epochs", \.epochs, default: 50, range: 1...100_000, help: "passes over the training ratings"),
+        .double("learning_rate", \.learningRate, default: 0.007, range: 1e-9...10, help: "SGD step size"),
+        .double("learning_rate_decay", \.learningRateDecay, default: 0.97, range: 0.01...1, help: "step size multiplier after each epoch (1 keeps it constant)"),
+        .double("reg_factors", \.regFactors, default: 0.06, range: 0...1000, help: "L2 penalty on user and item factors"),
+        .double("reg_biases", \.regBiases, default: 0.02, range: 0...1000, help: "L2 penalty on user and item biases"),
+        .double("init_std", \.initStd, default: 0.05, range: 0...10, help: "standard deviation of the Gaussian factor initialisation"),
+        .int("strata", \.strata, default: 8, range: 1...1024, help: "user and item blocks for deterministic parallel SGD (1: one sequential pass in a global shuffled order)"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        factors = v[\.factors]
+        epochs = v[\.epochs]
+        learningRate = v[\.learningRate]
+        learningRateDecay = v[\.learningRateDecay]
+        regFactors = v[\.regFactors]
+        regBiases = v[\.regBiases]
+        initStd = v[\.initStd]
+        strata = v[\.strata]
+    }
+}
+
 /// Biased matrix factorisation trained by stochastic gradient descent: `r_ui ~ mu + b_u + c_i + p_u . q_i`,
 /// minimising squared error plus L2 penalties on biases and factors (Koren, Bell and Volinsky 2009,
 /// "Matrix Factorization Techniques for Recommender Systems", IEEE Computer 42(8), eq. 5; the SGD updates
@@ -14,37 +48,20 @@ import RecLabCore
 public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "biased-mf"
     public static let summary = "SGD matrix factorisation with global, user and item biases (Koren, Bell and Volinsky 2009)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("factors", "100", "latent dimensions (0 gives the biases-only baseline)"),
-        ParameterDoc("epochs", "50", "passes over the training ratings"),
-        ParameterDoc("learning_rate", "0.007", "SGD step size"),
-        ParameterDoc("learning_rate_decay", "0.97", "step size multiplier after each epoch (1 keeps it constant)"),
-        ParameterDoc("reg_factors", "0.06", "L2 penalty on user and item factors"),
-        ParameterDoc("reg_biases", "0.02", "L2 penalty on user and item biases"),
-        ParameterDoc("init_std", "0.05", "standard deviation of the Gaussian factor initialisation"),
-        ParameterDoc("strata", "8", "user and item blocks for deterministic parallel SGD (1: one sequential pass in a global shuffled order)"),
-    ]
 
-    public let factors: Int
-    public let epochs: Int
-    public let learningRate: Float
-    public let learningRateDecay: Float
-    public let regFactors: Float
-    public let regBiases: Float
-    public let initStd: Float
-    public let strata: Int
+    public let config: BiasedMFConfig
+    public var factors: Int { config.factors }
+    public var epochs: Int { config.epochs }
+    public var learningRate: Float { Float(config.learningRate) }
+    public var learningRateDecay: Float { Float(config.learningRateDecay) }
+    public var regFactors: Float { Float(config.regFactors) }
+    public var regBiases: Float { Float(config.regBiases) }
+    public var initStd: Float { Float(config.initStd) }
+    public var strata: Int { config.strata }
     private(set) var model: FactorModel?
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: Set(Self.parameterDocs.map(\.name)), owner: Self.typeName)
-        factors = try parameters.int("factors", default: 100, range: 0...4096)
-        epochs = try parameters.int("epochs", default: 50, range: 1...100_000)
-        learningRate = Float(try parameters.double("learning_rate", default: 0.007, range: 1e-9...10))
-        learningRateDecay = Float(try parameters.double("learning_rate_decay", default: 0.97, range: 0.01...1))
-        regFactors = Float(try parameters.double("reg_factors", default: 0.06, range: 0...1000))
-        regBiases = Float(try parameters.double("reg_biases", default: 0.02, range: 0...1000))
-        initStd = Float(try parameters.double("init_std", default: 0.05, range: 0...10))
-        strata = try parameters.int("strata", default: 8, range: 1...1024)
+        config = try BiasedMFConfig(parameters, owner: Self.typeName)
     }
 
     public var predictsRatings: Bool { true }

@@ -1,6 +1,27 @@
 import Foundation
 import RecLabCore
 
+/// Settings of `content`.
+public struct ContentConfig: DeclaredParameters {
+    /// Item weight in the user profile.
+    public enum Weighting: String, CaseIterable, Sendable { case binary, rating, centered }
+
+    public var weighting: Weighting
+    public var tagWeight: Double
+    public var minTagItems: Int
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .choice("weighting", \.weighting, default: .centered,
+                help: "item weight in the user profile: binary (1), rating (the value), or centered (rating − user mean)"),
+        .double("tag_weight", \.tagWeight, default: 1, range: 0...1e6, help: "multiplier of tag features relative to genres (0 = genres only)"),
+        .int("min_tag_items", \.minTagItems, default: 2, range: 1...Int(Int32.max), help: "ignore tags applied to fewer distinct items"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        weighting = v[\.weighting]; tagWeight = v[\.tagWeight]; minTagItems = v[\.minTagItems]
+    }
+}
+
 /// Content-based ranking from genres and tags (Pazzani and Billsus, "Content-based recommendation systems",
 /// The Adaptive Web, 2007; Lops, de Gemmis and Semeraro, "Content-based recommender systems: state of the art
 /// and trends", Recommender Systems Handbook, 2011).
@@ -19,17 +40,13 @@ import RecLabCore
 public final class ContentRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "content"
     public static let summary = "content-based: TF-IDF genre and tag profiles, cosine to the user's profile (Pazzani & Billsus 2007)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("weighting", "centered", "item weight in the user profile: binary (1), rating (the value), or centered (rating − user mean)"),
-        ParameterDoc("tag_weight", "1", "multiplier of tag features relative to genres (0 = genres only)"),
-        ParameterDoc("min_tag_items", "2", "ignore tags applied to fewer distinct items"),
-    ]
 
-    enum Weighting: String, CaseIterable { case binary, rating, centered }
+    typealias Weighting = ContentConfig.Weighting
 
-    private let weighting: Weighting
-    private let tagWeight: Float
-    private let minTagItems: Int
+    public let config: ContentConfig
+    private var weighting: Weighting { config.weighting }
+    private var tagWeight: Float { Float(config.tagWeight) }
+    private var minTagItems: Int { config.minTagItems }
     private var train: TrainingSet?
     /// Item → (feature, weight), and feature → (item, weight), unit-length item vectors.
     private var itemFeatures = SparseMatrix(rowCount: 0, columnCount: 0, rowStart: [0], columns: [], values: [])
@@ -39,11 +56,7 @@ public final class ContentRecommender: Recommender, @unchecked Sendable {
     public private(set) var featureNames: [String] = []
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: ["weighting", "tag_weight", "min_tag_items"], owner: Self.typeName)
-        weighting = Weighting(rawValue: try parameters.string("weighting", default: "centered",
-                                                              allowed: Weighting.allCases.map(\.rawValue)))!
-        tagWeight = Float(try parameters.double("tag_weight", default: 1, range: 0...1e6))
-        minTagItems = try parameters.int("min_tag_items", default: 2, range: 1...Int(Int32.max))
+        config = try ContentConfig(parameters, owner: Self.typeName)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {

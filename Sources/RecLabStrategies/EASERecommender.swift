@@ -2,6 +2,26 @@ import CBLAS
 import Foundation
 import RecLabCore
 
+/// Settings of `ease`.
+public struct EASEConfig: DeclaredParameters {
+    public var lambda: Double
+    public var binarize: Bool
+    public var maxItems: Int
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .double("lambda", \.lambda, default: 400, range: 1e-9...1e12,
+                help: "L2 regularisation λ added to the Gram matrix diagonal (> 0); 400 is best on ml-latest-small (grid 100–800), larger data sets want larger λ"),
+        .bool("binarize", \.binarize, default: true,
+              help: "learn from 0/1 interactions (true, as in the paper) or from the rating/count values"),
+        .int("max_items", \.maxItems, default: 25_000, range: EASERecommender.maxItemsRange,
+             help: "refuse catalogues with more items with training data (memory: 4·n² bytes)"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        lambda = v[\.lambda]; binarize = v[\.binarize]; maxItems = v[\.maxItems]
+    }
+}
+
 /// EASE, the "Embarrassingly Shallow Autoencoder" of Steck (WWW 2019), closed form:
 /// P = (XᵀX + λI)⁻¹, B = I − P·diag(1/diag(P)), i.e. B_ij = −P_ij / P_jj and B_jj = 0; score_u = x_uᵀ B.
 ///
@@ -15,15 +35,11 @@ import RecLabCore
 public final class EASERecommender: Recommender, @unchecked Sendable {
     public static let typeName = "ease"
     public static let summary = "EASE linear item-item autoencoder, closed form with LAPACK Cholesky (Steck 2019)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("lambda", "400", "L2 regularisation λ added to the Gram matrix diagonal (> 0); 400 is best on ml-latest-small (grid 100–800), larger data sets want larger λ"),
-        ParameterDoc("binarize", "true", "learn from 0/1 interactions (true, as in the paper) or from the rating/count values"),
-        ParameterDoc("max_items", "25000", "refuse catalogues with more items with training data (memory: 4·n² bytes)"),
-    ]
 
-    private let lambda: Float
-    private let binarize: Bool
-    private let maxItems: Int
+    public let config: EASEConfig
+    private var lambda: Float { Float(config.lambda) }
+    private var binarize: Bool { config.binarize }
+    private var maxItems: Int { config.maxItems }
     private var train: TrainingSet?
     /// Dense item index of each compact column, and the compact index of each item (−1 = no training data).
     private var activeItems: [Int32] = []
@@ -36,10 +52,7 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
     public static let maxItemsRange = 1...40_000
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: ["lambda", "binarize", "max_items"], owner: Self.typeName)
-        lambda = Float(try parameters.double("lambda", default: 400, range: 1e-9...1e12))
-        binarize = try parameters.bool("binarize", default: true)
-        maxItems = try parameters.int("max_items", default: 25_000, range: Self.maxItemsRange)
+        config = try EASEConfig(parameters, owner: Self.typeName)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {

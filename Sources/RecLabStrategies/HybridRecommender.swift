@@ -1,5 +1,36 @@
 import RecLabCore
 
+/// Settings of `hybrid`. The inner strategies' own parameters are passed as `base.NAME` and `fallback.NAME`
+/// and checked by those strategies.
+public struct HybridConfig: DeclaredParameters {
+    public var base: String
+    public var fallback: String
+    public var minUserInteractions: Int
+    public var minItemInteractions: Int
+    public var coldItemWeight: Double
+
+    public static let nestedPrefixes = ["base.", "fallback."]
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .choice("base", \.base, default: "ease", allowed: StrategyRegistry.typeNames.filter { $0 != HybridRecommender.typeName },
+                help: "the learned strategy (any registered type except hybrid); its parameters as base.NAME, e.g. base.lambda"),
+        .choice("fallback", \.fallback, default: "content", allowed: ["content", "most-popular"],
+                help: "content or most-popular; its parameters as fallback.NAME, e.g. fallback.tag_weight"),
+        .int("min_user_interactions", \.minUserInteractions, default: 5, range: 0...Int(Int32.max),
+             help: "users with fewer training interactions lean on the fallback (linear ramp; 0 = never)"),
+        .int("min_item_interactions", \.minItemInteractions, default: 5, range: 0...Int(Int32.max),
+             help: "items with fewer training interactions lean on the fallback (linear ramp; 0 = never)"),
+        .double("cold_item_weight", \.coldItemWeight, default: 0.1, range: 0...1,
+                help: "κ: weight of the fallback score of a cold item relative to the base's scores (0...1)"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        base = v[\.base]; fallback = v[\.fallback]
+        minUserInteractions = v[\.minUserInteractions]; minItemInteractions = v[\.minItemInteractions]
+        coldItemWeight = v[\.coldItemWeight]
+    }
+}
+
 /// A learned strategy with a fallback for cold-start users and items (the switching/weighted hybrids of
 /// Burke, "Hybrid recommender systems: survey and experiments", UMUAI 2002; the cold-start motivation of
 /// Schein, Popescul, Ungar and Pennock, SIGIR 2002).
@@ -21,31 +52,19 @@ import RecLabCore
 public final class HybridRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "hybrid"
     public static let summary = "a learned base strategy blended with a content or popularity fallback for cold users and items (Burke 2002)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("base", "ease", "the learned strategy (any registered type except hybrid); its parameters as base.NAME, e.g. base.lambda"),
-        ParameterDoc("fallback", "content", "content or most-popular; its parameters as fallback.NAME, e.g. fallback.tag_weight"),
-        ParameterDoc("min_user_interactions", "5", "users with fewer training interactions lean on the fallback (linear ramp; 0 = never)"),
-        ParameterDoc("min_item_interactions", "5", "items with fewer training interactions lean on the fallback (linear ramp; 0 = never)"),
-        ParameterDoc("cold_item_weight", "0.1", "κ: weight of the fallback score of a cold item relative to the base's scores (0...1)"),
-    ]
 
+    public let config: HybridConfig
     private let base: any Recommender
     private let fallback: any Recommender
-    private let minUser: Int
-    private let minItem: Int
-    private let coldItemWeight: Float
+    private var minUser: Int { config.minUserInteractions }
+    private var minItem: Int { config.minItemInteractions }
+    private var coldItemWeight: Float { Float(config.coldItemWeight) }
     private var train: TrainingSet?
     private var itemConfidence: [Float] = []
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: ["base", "fallback", "min_user_interactions", "min_item_interactions", "cold_item_weight"],
-                                     prefixes: ["base.", "fallback."], owner: Self.typeName)
-        let baseType = try parameters.string("base", default: "ease",
-                                             allowed: StrategyRegistry.typeNames.filter { $0 != Self.typeName })
-        let fallbackType = try parameters.string("fallback", default: "content", allowed: ["content", "most-popular"])
-        minUser = try parameters.int("min_user_interactions", default: 5, range: 0...Int(Int32.max))
-        minItem = try parameters.int("min_item_interactions", default: 5, range: 0...Int(Int32.max))
-        coldItemWeight = Float(try parameters.double("cold_item_weight", default: 0.1, range: 0...1))
+        let config = try HybridConfig(parameters, owner: Self.typeName)
+        self.config = config
         /// Errors of the inner strategy name the prefixed key the researcher wrote (`base.lambda`).
         func make(_ type: String, _ prefix: String) throws -> any Recommender {
             do {
@@ -55,8 +74,8 @@ public final class HybridRecommender: Recommender, @unchecked Sendable {
                 throw e
             }
         }
-        base = try make(baseType, "base.")
-        fallback = try make(fallbackType, "fallback.")
+        base = try make(config.base, "base.")
+        fallback = try make(config.fallback, "fallback.")
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {

@@ -2,6 +2,43 @@ import Foundation
 import CBLAS
 import RecLabCore
 
+/// Settings of `implicit-als`.
+public struct ImplicitALSConfig: DeclaredParameters {
+    public var factors: Int
+    public var iterations: Int
+    public var regularization: Double
+    public var alpha: Double
+    public var confidence: String
+    public var epsilon: Double
+    public var cgSteps: Int
+    public var solver: String
+    public var initStd: Double
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .int("factors", \.factors, default: 64, range: 1...4096, help: "latent dimensions"),
+        .int("iterations", \.iterations, default: 15, range: 1...10_000, help: "alternations (each solves all users, then all items)"),
+        .double("regularization", \.regularization, default: 40, range: 0...1e6, help: "lambda, the L2 penalty on every factor vector (it grows with the data: tune it per dataset)"),
+        .double("alpha", \.alpha, default: 2.0, range: 0...1e6, help: "confidence slope: c = 1 + alpha * f(r)"),
+        .choice("confidence", \.confidence, default: "log", allowed: ["binary", "linear", "log"], help: "f(r): binary (1), linear (r: rating or count) or log (log(1 + r / epsilon))"),
+        .double("epsilon", \.epsilon, default: 1.0, range: 1e-9...1e9, help: "scale of the log confidence"),
+        .int("cg_steps", \.cgSteps, default: 3, range: 1...1000, help: "conjugate-gradient steps per factor update (solver: cg)"),
+        .choice("solver", \.solver, default: "cg", allowed: ["cg", "cholesky"], help: "cg (warm-started conjugate gradient) or cholesky (exact solve)"),
+        .double("init_std", \.initStd, default: 0.01, range: 0...10, help: "standard deviation of the Gaussian factor initialisation"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        factors = v[\.factors]
+        iterations = v[\.iterations]
+        regularization = v[\.regularization]
+        alpha = v[\.alpha]
+        confidence = v[\.confidence]
+        epsilon = v[\.epsilon]
+        cgSteps = v[\.cgSteps]
+        solver = v[\.solver]
+        initStd = v[\.initStd]
+    }
+}
+
 /// Implicit-feedback ALS (Hu, Koren and Volinsky 2008, "Collaborative Filtering for Implicit Feedback
 /// Datasets", ICDM): every user-item pair has preference `p_ui = 1` if observed, else 0, with confidence
 /// `c_ui = 1 + alpha * f(r_ui)` for observed pairs and 1 otherwise; minimises
@@ -26,40 +63,21 @@ import RecLabCore
 public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "implicit-als"
     public static let summary = "implicit-feedback ALS with confidence weights and a conjugate-gradient solver (Hu, Koren and Volinsky 2008; Takács et al. 2011)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("factors", "64", "latent dimensions"),
-        ParameterDoc("iterations", "15", "alternations (each solves all users, then all items)"),
-        ParameterDoc("regularization", "40", "lambda, the L2 penalty on every factor vector (it grows with the data: tune it per dataset)"),
-        ParameterDoc("alpha", "2.0", "confidence slope: c = 1 + alpha * f(r)"),
-        ParameterDoc("confidence", "log", "f(r): binary (1), linear (r: rating or count) or log (log(1 + r / epsilon))"),
-        ParameterDoc("epsilon", "1.0", "scale of the log confidence"),
-        ParameterDoc("cg_steps", "3", "conjugate-gradient steps per factor update (solver: cg)"),
-        ParameterDoc("solver", "cg", "cg (warm-started conjugate gradient) or cholesky (exact solve)"),
-        ParameterDoc("init_std", "0.01", "standard deviation of the Gaussian factor initialisation"),
-    ]
 
-    public let factors: Int
-    public let iterations: Int
-    public let regularization: Float
-    public let alpha: Float
-    public let confidence: String
-    public let epsilon: Float
-    public let cgSteps: Int
-    public let solver: String
-    public let initStd: Float
+    public let config: ImplicitALSConfig
+    public var factors: Int { config.factors }
+    public var iterations: Int { config.iterations }
+    public var regularization: Float { Float(config.regularization) }
+    public var alpha: Float { Float(config.alpha) }
+    public var confidence: String { config.confidence }
+    public var epsilon: Float { Float(config.epsilon) }
+    public var cgSteps: Int { config.cgSteps }
+    public var solver: String { config.solver }
+    public var initStd: Float { Float(config.initStd) }
     private(set) var model: FactorModel?
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: Set(Self.parameterDocs.map(\.name)), owner: Self.typeName)
-        factors = try parameters.int("factors", default: 64, range: 1...4096)
-        iterations = try parameters.int("iterations", default: 15, range: 1...10_000)
-        regularization = Float(try parameters.double("regularization", default: 40, range: 0...1e6))
-        alpha = Float(try parameters.double("alpha", default: 2.0, range: 0...1e6))
-        confidence = try parameters.string("confidence", default: "log", allowed: ["binary", "linear", "log"])
-        epsilon = Float(try parameters.double("epsilon", default: 1.0, range: 1e-9...1e9))
-        cgSteps = try parameters.int("cg_steps", default: 3, range: 1...1000)
-        solver = try parameters.string("solver", default: "cg", allowed: ["cg", "cholesky"])
-        initStd = Float(try parameters.double("init_std", default: 0.01, range: 0...10))
+        config = try ImplicitALSConfig(parameters, owner: Self.typeName)
     }
 
     /// `c - 1 = alpha * f(r)` for an observed value r.

@@ -1,5 +1,35 @@
 import RecLabCore
 
+/// Settings of `item-knn`.
+public struct ItemKNNConfig: DeclaredParameters, NeighbourhoodConfig {
+    public var similarity: SimilarityKind
+    public var k: Int
+    public var candidates: Int
+    public var shrink: Double
+    public var minSupport: Int
+    public var binarize: Bool
+    public var damping: Double
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .choice("similarity", \.similarity, default: .cosine,
+                help: "cosine, adjusted-cosine (user-mean centred, Sarwar 2001) or pearson (item-mean centred, over co-raters)"),
+        .int("k", \.k, default: 20, range: SimilarityOptions.neighbourRange, help: "neighbours kept per item"),
+        .int("candidates", \.candidates, default: 200, range: SimilarityOptions.neighbourRange,
+             help: "similar items stored per item; prediction uses the k most similar of them that the user rated"),
+        .double("shrink", \.shrink, default: 10, range: 0...1e9,
+                help: "shrinkage: similarity × n/(n + shrink), n = co-rating users (Koren 2008); 0 = none"),
+        .int("min_support", \.minSupport, default: 1, range: 1...Int(Int32.max),
+             help: "minimum number of co-rating users for a similarity to count"),
+        .bool("binarize", \.binarize, default: true, help: "cosine on 0/1 interactions (true) or on the rating/count values (false)"),
+        .double("damping", \.damping, default: 5, range: 0...1e9, help: "damping of the baseline used to centre rating predictions"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        similarity = v[\.similarity]; k = v[\.k]; candidates = v[\.candidates]; shrink = v[\.shrink]
+        minSupport = v[\.minSupport]; binarize = v[\.binarize]; damping = v[\.damping]
+    }
+}
+
 /// Item-based k-nearest-neighbour collaborative filtering.
 ///
 /// Similarities between items follow Sarwar, Karypis, Konstan and Riedl, "Item-based collaborative filtering
@@ -20,20 +50,13 @@ import RecLabCore
 public final class ItemKNNRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "item-knn"
     public static let summary = "item-based kNN (Sarwar et al. 2001; top-N as Deshpande & Karypis 2004), sparse top-k similarities"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("similarity", "cosine", "cosine, adjusted-cosine (user-mean centred, Sarwar 2001) or pearson (item-mean centred, over co-raters)"),
-        ParameterDoc("k", "20", "neighbours kept per item"),
-        ParameterDoc("candidates", "200", "similar items stored per item; prediction uses the k most similar of them that the user rated"),
-        ParameterDoc("shrink", "10", "shrinkage: similarity × n/(n + shrink), n = co-rating users (Koren 2008); 0 = none"),
-        ParameterDoc("min_support", "1", "minimum number of co-rating users for a similarity to count"),
-        ParameterDoc("binarize", "true", "cosine on 0/1 interactions (true) or on the rating/count values (false)"),
-        ParameterDoc("damping", "5", "damping of the baseline used to centre rating predictions"),
-    ]
 
+    public let config: ItemKNNConfig
     private var state: NeighbourhoodState
 
     public init(parameters: Parameters) throws {
-        state = try NeighbourhoodState(parameters: parameters, owner: Self.typeName, defaultK: 20, defaultBinarize: true)
+        config = try ItemKNNConfig(parameters, owner: Self.typeName)
+        state = NeighbourhoodState(config: config)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {

@@ -6,13 +6,12 @@ import RecLabCore
 public final class MostPopularRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "most-popular"
     public static let summary = "ranks items by training interaction count (Cremonesi et al. 2010 baseline)"
-    public static let parameterDocs: [ParameterDoc] = []
 
     private var popularity: [Float] = []
     private var fitted = false
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: [], owner: Self.typeName)
+        _ = try NoParameters(parameters, owner: Self.typeName)
     }
 
     /// O(items).

@@ -1,12 +1,21 @@
 import RecLabCore
 
+/// The settings `item-knn` and `user-knn` share (each declares its own defaults and help).
+protocol NeighbourhoodConfig: DeclaredParameters {
+    var similarity: SimilarityKind { get }
+    var k: Int { get }
+    var candidates: Int { get }
+    var shrink: Double { get }
+    var minSupport: Int { get }
+    var binarize: Bool { get }
+    var damping: Double { get }
+}
+
 /// What `item-knn` and `user-knn` share: their parameters, the fitted top-k neighbour lists, the popularity
 /// fallback for cold users and unreached items, and the damped baseline their rating predictions are centred
 /// on. The two strategies differ only in the axis the neighbours live on (items or users) and in how they
 /// turn neighbours into scores.
 struct NeighbourhoodState {
-    static let parameterNames: Set<String> = ["similarity", "k", "candidates", "shrink", "min_support", "binarize", "damping"]
-
     let options: SimilarityOptions
     let damping: Float
     var neighbours = NeighbourLists(start: [0], items: [], weights: [])
@@ -15,10 +24,10 @@ struct NeighbourhoodState {
     var maxPopularity: Float = 0
     var baseline: BaselinePredictor?
 
-    init(parameters: Parameters, owner: String, defaultK: Int, defaultBinarize: Bool) throws {
-        try parameters.rejectUnknown(allowed: Self.parameterNames, owner: owner)
-        options = try parameters.similarityOptions(defaultK: defaultK, defaultShrink: 10, defaultBinarize: defaultBinarize)
-        damping = Float(try parameters.double("damping", default: 5, range: 0...1e9))
+    init<C: NeighbourhoodConfig>(config: C) {
+        options = SimilarityOptions(kind: config.similarity, binarize: config.binarize, shrink: Float(config.shrink),
+                                    minSupport: config.minSupport, neighbours: config.k, stored: config.candidates)
+        damping = Float(config.damping)
     }
 
     /// Fits neighbours between the rows of `rows` (items for item-knn: `train.byItem`; users for user-knn:

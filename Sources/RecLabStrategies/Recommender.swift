@@ -12,21 +12,11 @@ public struct FitContext: Sendable {
     }
 }
 
-/// Documentation of one strategy parameter, for `reclab strategies` and error messages.
-public struct ParameterDoc: Sendable {
-    public let name: String
-    public let defaultValue: String
-    public let help: String
-
-    public init(_ name: String, _ defaultValue: String, _ help: String) {
-        self.name = name; self.defaultValue = defaultValue; self.help = help
-    }
-}
-
 /// A recommendation strategy (in the spirit of LensKit's `Recommender`: fit, then score).
 ///
 /// Contract:
-/// - `init(parameters:)` validates every parameter (unknown names are errors) and does no work.
+/// - `init(parameters:)` builds the typed `Config` from `Parameters` (validating every parameter against its
+///   declaration; unknown names are errors) and does no work. The model reads its settings only from `config`.
 /// - `fit` is called once; afterwards the model is immutable, and `score`/`predict` may be called
 ///   concurrently from several threads.
 /// - Same seed and same training data give the same model.
@@ -37,7 +27,10 @@ public protocol Recommender: AnyObject, Sendable {
     static var typeName: String { get }
     /// One line on what it does, with its reference where there is one.
     static var summary: String { get }
-    static var parameterDocs: [ParameterDoc] { get }
+    /// The typed configuration: one declaration per parameter (name, type, default, range, help).
+    associatedtype Config: DeclaredParameters = NoParameters
+    /// The settings the model uses.
+    var config: Config { get }
 
     init(parameters: Parameters) throws
 
@@ -53,7 +46,13 @@ public protocol Recommender: AnyObject, Sendable {
     func predict(user: Int, item: Int) -> Float?
 }
 
+extension Recommender where Config == NoParameters {
+    public var config: NoParameters { NoParameters() }
+}
+
 extension Recommender {
+    /// The strategy's parameters, for references and checks.
+    public static var parameterInfo: [ParameterInfo] { Config.parameterInfo }
     public var predictsRatings: Bool { false }
     public func predict(user: Int, item: Int) -> Float? { nil }
     public var typeName: String { Self.typeName }

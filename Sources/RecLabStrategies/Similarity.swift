@@ -138,18 +138,3 @@ enum SparseSimilarity {
         }
     }
 }
-
-extension Parameters {
-    /// The shared neighbourhood parameters (`similarity`, `binarize`, `shrink`, `min_support`, `k`, `candidates`).
-    func similarityOptions(defaultK: Int, defaultShrink: Double, defaultBinarize: Bool = true,
-                           defaultKind: SimilarityKind = .cosine) throws -> SimilarityOptions {
-        let kindName = try string("similarity", default: defaultKind.rawValue, allowed: SimilarityKind.allCases.map(\.rawValue))
-        return SimilarityOptions(
-            kind: SimilarityKind(rawValue: kindName)!,
-            binarize: try bool("binarize", default: defaultBinarize),
-            shrink: Float(try double("shrink", default: defaultShrink, range: 0...1e9)),
-            minSupport: try int("min_support", default: 1, range: 1...Int(Int32.max)),
-            neighbours: try int("k", default: defaultK, range: SimilarityOptions.neighbourRange),
-            stored: try int("candidates", default: 200, range: SimilarityOptions.neighbourRange))
-    }
-}

@@ -126,17 +126,6 @@ func parameters(withPrefix prefix: String, from p: Parameters) -> Parameters {
     return Parameters(values, lines: lines, file: p.file)
 }
 
-extension Parameters {
-    /// Validates that every key is either in `allowed` or starts with one of `prefixes`.
-    func rejectUnknown(allowed: Set<String>, prefixes: [String], owner: String) throws {
-        var plain = self
-        for key in values.keys where prefixes.contains(where: { key.hasPrefix($0) }) {
-            plain.values[key] = nil
-        }
-        try plain.rejectUnknown(allowed: allowed, owner: owner)
-    }
-}
-
 /// Common check: the strategy must be fitted before scoring. Scoring an unfitted model is a programming error.
 @inline(__always)
 func requireFitted(_ fitted: Bool, _ name: String) {

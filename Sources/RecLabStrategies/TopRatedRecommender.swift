@@ -1,5 +1,17 @@
 import RecLabCore
 
+/// Settings of `top-rated`.
+public struct TopRatedConfig: DeclaredParameters {
+    public var damping: Double
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .double("damping", \.damping, default: 5, range: 0...1e9,
+                help: "pseudo-count m pulling means of rarely rated items (and users) toward the global mean (>= 0)"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) { damping = v[\.damping] }
+}
+
 /// Highest damped mean rating first. The item score is the Bayesian (damped) mean
 /// (Σ_u r_ui + m·μ) / (n_i + m), which shrinks items with few ratings toward the global mean μ
 /// (the "damped mean" of Funk 2006 and LensKit's `Bias` model; Koren 2010 §2.1 for the bias form).
@@ -10,17 +22,14 @@ import RecLabCore
 public final class TopRatedRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "top-rated"
     public static let summary = "ranks by damped mean rating (sum + m·global)/(n + m); predicts μ + b_i + b_u (Koren 2010)"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("damping", "5", "pseudo-count m pulling means of rarely rated items (and users) toward the global mean (>= 0)"),
-    ]
 
-    private let damping: Float
+    public let config: TopRatedConfig
+    private var damping: Float { Float(config.damping) }
     private var itemScores: [Float] = []
     private var baseline: BaselinePredictor?
 
     public init(parameters: Parameters) throws {
-        try parameters.rejectUnknown(allowed: ["damping"], owner: Self.typeName)
-        damping = Float(try parameters.double("damping", default: 5, range: 0...1e9))
+        config = try TopRatedConfig(parameters, owner: Self.typeName)
     }
 
     /// O(nnz + items + users).

@@ -1,5 +1,36 @@
 import RecLabCore
 
+/// Settings of `user-knn`.
+public struct UserKNNConfig: DeclaredParameters, NeighbourhoodConfig {
+    public var similarity: SimilarityKind
+    public var k: Int
+    public var candidates: Int
+    public var shrink: Double
+    public var minSupport: Int
+    public var binarize: Bool
+    public var damping: Double
+
+    public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
+        .choice("similarity", \.similarity, default: .cosine,
+                help: "cosine, pearson (user-mean centred, over co-rated items; Herlocker 1999) or adjusted-cosine (item-mean centred)"),
+        .int("k", \.k, default: 30, range: SimilarityOptions.neighbourRange, help: "neighbours kept per user"),
+        .int("candidates", \.candidates, default: 200, range: SimilarityOptions.neighbourRange,
+             help: "similar users stored per user; prediction uses the k most similar of them who rated the item"),
+        .double("shrink", \.shrink, default: 10, range: 0...1e9,
+                help: "shrinkage: similarity × n/(n + shrink), n = co-rated items; 0 = none"),
+        .int("min_support", \.minSupport, default: 1, range: 1...Int(Int32.max),
+             help: "minimum number of co-rated items for a similarity to count"),
+        .bool("binarize", \.binarize, default: false,
+              help: "similarities and scores on 0/1 interactions (true) or on the rating/count values (false; better on ml-latest-small: ndcg@10 0.103 vs 0.092)"),
+        .double("damping", \.damping, default: 5, range: 0...1e9, help: "damping of the baseline used to centre rating predictions"),
+    ]
+
+    public init(reading v: DeclaredValues<Self>) {
+        similarity = v[\.similarity]; k = v[\.k]; candidates = v[\.candidates]; shrink = v[\.shrink]
+        minSupport = v[\.minSupport]; binarize = v[\.binarize]; damping = v[\.damping]
+    }
+}
+
 /// User-based k-nearest-neighbour collaborative filtering (Herlocker, Konstan, Borchers and Riedl,
 /// "An algorithmic framework for performing collaborative filtering", SIGIR 1999; Resnick et al. 1994).
 ///
@@ -21,20 +52,13 @@ import RecLabCore
 public final class UserKNNRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "user-knn"
     public static let summary = "user-based kNN (Herlocker et al. 1999), sparse top-k user similarities"
-    public static let parameterDocs: [ParameterDoc] = [
-        ParameterDoc("similarity", "cosine", "cosine, pearson (user-mean centred, over co-rated items; Herlocker 1999) or adjusted-cosine (item-mean centred)"),
-        ParameterDoc("k", "30", "neighbours kept per user"),
-        ParameterDoc("candidates", "200", "similar users stored per user; prediction uses the k most similar of them who rated the item"),
-        ParameterDoc("shrink", "10", "shrinkage: similarity × n/(n + shrink), n = co-rated items; 0 = none"),
-        ParameterDoc("min_support", "1", "minimum number of co-rated items for a similarity to count"),
-        ParameterDoc("binarize", "false", "similarities and scores on 0/1 interactions (true) or on the rating/count values (false; better on ml-latest-small: ndcg@10 0.103 vs 0.092)"),
-        ParameterDoc("damping", "5", "damping of the baseline used to centre rating predictions"),
-    ]
 
+    public let config: UserKNNConfig
     private var state: NeighbourhoodState
 
     public init(parameters: Parameters) throws {
-        state = try NeighbourhoodState(parameters: parameters, owner: Self.typeName, defaultK: 30, defaultBinarize: false)
+        config = try UserKNNConfig(parameters, owner: Self.typeName)
+        state = NeighbourhoodState(config: config)
     }
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {

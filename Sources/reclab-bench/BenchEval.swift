@@ -17,8 +17,8 @@ func benchEval() throws {
     let dataset = Dataset(content: content)
     let fold = try SplitSpec(method: .userLastFraction(fraction: 0.2)).folds(of: dataset, seed: 42)[0]
     let metrics = try ["ndcg@[10,100]", "precision@100", "recall@100", "map@100", "mrr@100", "hit@100", "coverage@100",
-                       "gini@100", "novelty@100", "diversity@100", "popularity@100"].flatMap { try MetricSpec.parse($0) }
-    let minimal = try MetricSpec.parse("ndcg@100")
+                       "gini@100", "novelty@100", "diversity@100", "popularity@100"].flatMap { try MetricRegistry.parse($0) }
+    let minimal = try MetricRegistry.parse("ndcg@100")
     print("  ml-latest-small, per-user temporal split, k = 100, \(Parallel.workerCount) worker(s)")
     for (type, feedback, params) in [("most-popular", FeedbackKind.implicit, [String: ParamValue]()),
                                      ("ease", .implicit, [:]),

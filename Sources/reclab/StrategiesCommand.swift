@@ -14,6 +14,7 @@ struct StrategiesCommand: ParsableCommand {
             Examples:
               reclab strategies              # every strategy
               reclab strategies item-knn     # one strategy's parameters
+              reclab strategies --markdown   # the reference tables of docs/strategies.md
 
             In an experiment config:
               strategies:
@@ -24,6 +25,9 @@ struct StrategiesCommand: ParsableCommand {
     @Argument(help: "Show only this strategy type.")
     var type: String?
 
+    @Flag(help: "Print the reference as Markdown tables (the generated part of docs/strategies.md).")
+    var markdown = false
+
     func run() throws {
         try reportingErrors {
             var types = StrategyRegistry.types
@@ -33,13 +37,8 @@ struct StrategiesCommand: ParsableCommand {
                 }
                 types = [t]
             }
-            for t in types {
-                print("\(t.typeName)\n  \(t.summary)")
-                for p in t.parameterDocs {
-                    print("    \(p.name) (default \(p.defaultValue)): \(p.help)")
-                }
-                print("")
-            }
+            // Both forms are generated from the strategies' parameter declarations.
+            print(markdown ? StrategyCatalogue.markdown(types) : StrategyCatalogue.text(types), terminator: "")
         }
     }
 }

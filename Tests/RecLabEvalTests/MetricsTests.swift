@@ -2,6 +2,7 @@ import RecLabCore
 import RecLabEval
 import RecLabStrategies
 import RecLabTestSupport
+import RecLabResults
 import XCTest
 
 /// Metric values on tiny cases worked out by hand (the arithmetic is in the comments), including the
@@ -150,14 +151,80 @@ final class MetricsTests: XCTestCase {
         XCTAssertTrue(ErrorAccumulator().rmse.isNaN)
     }
 
-    func testMetricSpecParsing() throws {
-        XCTAssertEqual(try MetricSpec.parse("ndcg@10"), [MetricSpec(.ndcg, k: 10)])
-        XCTAssertEqual(try MetricSpec.parse("recall@[5, 10,20]").map(\.name), ["recall@5", "recall@10", "recall@20"])
-        XCTAssertEqual(try MetricSpec.parse("rmse"), [MetricSpec(.rmse)])
-        XCTAssertThrowsError(try MetricSpec.parse("ndgc@10")) { XCTAssertTrue("\($0)".contains("unknown metric 'ndgc'")) }
-        XCTAssertThrowsError(try MetricSpec.parse("ndcg")) { XCTAssertTrue("\($0)".contains("needs a cutoff")) }
-        XCTAssertThrowsError(try MetricSpec.parse("rmse@5")) { XCTAssertTrue("\($0)".contains("takes no cutoff")) }
-        XCTAssertThrowsError(try MetricSpec.parse("hit@0")) { XCTAssertTrue("\($0)".contains("bad cutoff")) }
-        XCTAssertTrue(MetricBase.rmse.lowerIsBetter && MetricBase.gini.lowerIsBetter && !MetricBase.ndcg.lowerIsBetter)
+    func testMetricParsing() throws {
+        let ndcg = try MetricRegistry.parse("ndcg@10")
+        XCTAssertEqual(ndcg.map(\.name), ["ndcg@10"])
+        XCTAssertEqual((ndcg.first as? NDCGMetric)?.k, 10)
+        XCTAssertEqual(try MetricRegistry.parse("recall@[5, 10,20]").map(\.name), ["recall@5", "recall@10", "recall@20"])
+        XCTAssertTrue(try MetricRegistry.parse("rmse").first is RMSEMetric)
+        XCTAssertEqual(try MetricRegistry.parse("MAP@5").map(\.name), ["map@5"])
+        XCTAssertThrowsError(try MetricRegistry.parse("ndgc@10")) { XCTAssertTrue("\($0)".contains("unknown metric 'ndgc'")) }
+        XCTAssertThrowsError(try MetricRegistry.parse("ndcg")) { XCTAssertTrue("\($0)".contains("needs a cutoff")) }
+        XCTAssertThrowsError(try MetricRegistry.parse("rmse@5")) { XCTAssertTrue("\($0)".contains("takes no cutoff")) }
+        XCTAssertThrowsError(try MetricRegistry.parse("hit@0")) { XCTAssertTrue("\($0)".contains("bad cutoff")) }
+        XCTAssertThrowsError(try MetricRegistry.parse("hit@1001")) { XCTAssertTrue("\($0)".contains("out of range")) }
+    }
+
+    /// Every registered metric: its kind, direction and cutoff rule, by config name.
+    func testRegistryMapsNamesToMetricsWithTheirDirection() throws {
+        XCTAssertEqual(MetricRegistry.baseNames, ["rmse", "mae", "precision", "recall", "ndcg", "map", "mrr", "hit",
+                                                  "coverage", "gini", "novelty", "diversity", "popularity"])
+        let lower: Set<String> = ["rmse", "mae", "gini", "popularity"]
+        for t in MetricRegistry.types {
+            XCTAssertEqual(t.direction == .lower, lower.contains(t.baseName), t.baseName)
+            // Documents that carry no direction are read with RecLabResults' rule: it must agree with every metric's own.
+            XCTAssertEqual(t.direction == .lower, MetricDirection.lowerIsBetter(t.baseName), t.baseName)
+            let rating = ["rmse", "mae"].contains(t.baseName)
+            XCTAssertEqual(t.takesCutoff, !rating, t.baseName)
+            let metric = try XCTUnwrap(MetricRegistry.parse(rating ? t.baseName : "\(t.baseName)@7").first)
+            XCTAssertEqual(metric.cutoff, rating ? nil : 7)
+            XCTAssertEqual(metric.direction, t.direction)
+            XCTAssertEqual(MetricRegistry.direction(ofMetricNamed: metric.name), t.direction)
+            let kinds = [metric is any ListMetric, metric is any GlobalMetric, metric is any RatingMetric]
+            XCTAssertEqual(kinds.filter { $0 }.count, 1, "\(t.baseName) is exactly one kind of metric")
+            XCTAssertEqual(metric is any RatingMetric, rating)
+            XCTAssertEqual(metric is any GlobalMetric, ["coverage", "gini"].contains(t.baseName))
+        }
+        XCTAssertNil(MetricRegistry.direction(ofMetricNamed: "clicks"))
+        XCTAssertEqual(MetricRegistry.direction(ofMetricNamed: "gini@10"), .lower)
+    }
+
+    /// The metric types compute exactly what the functions they cite compute (same operations, same bits).
+    func testMetricTypesGiveTheCitedFunctionsValues() throws {
+        let pop = ItemPopularity(userCounts: [4, 2, 1, 0, 3], activeUsers: 4)
+        let genres: [[Int32]] = [[0], [0, 1], [1], [], [2]]
+        let items: [Int32] = [1, 4, 0, 2]
+        let hits = RankedHits(recommended: items, relevant: [0, 2, 3])
+        for masks in [ListMetrics.genreMasks(genres, genreCount: 3), nil] {
+            let list = UserList(items: items, hits: hits, popularity: pop, genres: genres, genreMasks: masks)
+            for k in [1, 2, 3, 10] {
+                func v(_ name: String) throws -> Double? {
+                    try XCTUnwrap(MetricRegistry.parse("\(name)@\(k)").first as? any ListMetric).value(list)
+                }
+                let top = items.prefix(k)
+                XCTAssertEqual(try v("precision"), hits.precision(at: k))
+                XCTAssertEqual(try v("recall"), hits.recall(at: k))
+                XCTAssertEqual(try v("ndcg"), hits.ndcg(at: k))
+                XCTAssertEqual(try v("map"), hits.averagePrecision(at: k))
+                XCTAssertEqual(try v("mrr"), hits.reciprocalRank(at: k))
+                XCTAssertEqual(try v("hit"), hits.hit(at: k))
+                XCTAssertEqual(try v("novelty"), ListMetrics.novelty(top, popularity: pop))
+                XCTAssertEqual(try v("popularity"), ListMetrics.averagePopularity(top, popularity: pop))
+                XCTAssertEqual(try v("diversity"), ListMetrics.intraListDiversity(top, genres: genres))
+            }
+        }
+        // Only rank 3 (item 0) is relevant within the top 3, of 3 relevant items: ndcg@3 = (1/2) / (1 + 1/log2 3 + 1/2).
+        XCTAssertEqual(NDCGMetric(k: 3).value(UserList(items: items, hits: hits, popularity: pop, genres: genres, genreMasks: nil))!,
+                       0.5 / (1 + 1 / log2(3.0) + 0.5), accuracy: eps)
+        let exposure = [3, 0, 1, 0]
+        XCTAssertEqual(CoverageMetric(k: 5).value(exposure: exposure), CatalogueMetrics.coverage(exposure: exposure))
+        XCTAssertEqual(GiniMetric(k: 5).value(exposure: exposure), 0.625, accuracy: eps)
+        // Rating errors -1, 0, 2 as in testRMSEAndMAE, through loss and transform.
+        for (metric, expected) in [(RMSEMetric() as any RatingMetric, (5.0 / 3).squareRoot()), (MAEMetric(), 1.0)] {
+            let mean = [-1.0, 0, 2].map { metric.loss($0) }.reduce(0, +) / 3
+            XCTAssertEqual(metric.value(meanLoss: mean), expected, accuracy: eps)
+        }
+        XCTAssertEqual(RMSEMetric().bound(meanLoss: -0.5), 0)
+        XCTAssertEqual(MAEMetric().bound(meanLoss: -0.5), -0.5)
     }
 }

@@ -12,7 +12,6 @@ import XCTest
 final class FailingRecommender: Recommender, @unchecked Sendable {
     static let typeName = "failing"
     static let summary = "test strategy"
-    static let parameterDocs: [ParameterDoc] = []
     init(parameters: Parameters) throws {}
     init() {}
     func fit(_ train: TrainingSet, context: FitContext) throws { throw RecLabError.data("matrix is not positive definite") }
@@ -35,7 +34,7 @@ final class PartialRunTests: XCTestCase {
         ExperimentConfig(name: "t", seed: 7, dataset: .store(path: "unused"), split: SplitSpec(method: .userLastK(k: 1)),
                          relevance: relevance, feedback: nil,
                          strategies: strategies.map { StrategySpec(name: $0.0, type: $0.0 == "broken" ? "failing" : "fixed-order", line: $0.1) },
-                         metrics: try metrics.flatMap { try MetricSpec.parse($0) }, configPath: "exp.yaml", configText: "name: t\n")
+                         metrics: try metrics.flatMap { try MetricRegistry.parse($0) }, configPath: "exp.yaml", configText: "name: t\n")
     }
 
     private func run(_ c: ExperimentConfig) throws -> ExperimentOutput {

@@ -12,7 +12,6 @@ import XCTest
 final class FixedOrderRecommender: Recommender, @unchecked Sendable {
     static let typeName = "fixed-order"
     static let summary = "test strategy"
-    static let parameterDocs: [ParameterDoc] = []
     let lowFirst: Bool
     let constant: Float?
 
@@ -46,7 +45,7 @@ final class RunnerTests: XCTestCase {
         ExperimentConfig(name: "t", seed: 7, dataset: .store(path: "unused"), split: SplitSpec(method: .userLastK(k: 1)),
                          relevance: .threshold(4), feedback: nil,
                          strategies: strategies.map { StrategySpec(name: $0, type: "fixed-order") },
-                         metrics: try metrics.flatMap { try MetricSpec.parse($0) }, configText: "name: t\n")
+                         metrics: try metrics.flatMap { try MetricRegistry.parse($0) }, configText: "name: t\n")
     }
 
     private func run(_ c: ExperimentConfig) throws -> ExperimentOutput {
@@ -103,6 +102,26 @@ final class RunnerTests: XCTestCase {
         // Genres: 0 {Action}, 1 {Action, Comedy}, 2 {Comedy}, 3 {Drama}, 4 {Action}.
         // User 1 [2,3,4]: all pairs disjoint -> 1. User 2 [0,2,3]: all disjoint -> 1.
         XCTAssertEqual(try value(out, "low", "diversity@3").mean, 1, accuracy: eps)
+    }
+
+    /// A metric defined outside the library runs through the runner unchanged: the runner only knows the
+    /// three metric protocols, so adding a metric is adding a type.
+    func testMetricsDefinedOutsideTheRegistryRunUnchanged() throws {
+        var c = try config(metrics: ["ndcg@3"], strategies: ["low"])
+        c.metrics = [TopItemMetric(k: 3), MaxExposureMetric(k: 3), MeanSquaredErrorMetric()]
+        let out = try run(c)
+        // Lists: user 1 [2,3,4], user 2 [0,2,3]: top items 2 and 0; exposure at 3 is [1,0,2,2,1].
+        let top = try value(out, "low", "top-item@3")
+        XCTAssertEqual(top.mean, 1, accuracy: eps)
+        XCTAssertEqual(top.base, "top-item")
+        XCTAssertEqual(top.k, 3)
+        XCTAssertTrue(top.lowerIsBetter)
+        XCTAssertEqual(try value(out, "low", "max-exposure@3").mean, 2, accuracy: eps)
+        XCTAssertFalse(try value(out, "low", "max-exposure@3").lowerIsBetter)
+        // Errors 0.5, 1.5, -1.5 against the constant 3.5.
+        XCTAssertEqual(try value(out, "low", "mse").mean, (0.25 + 2.25 + 2.25) / 3, accuracy: eps)
+        let perUser = try XCTUnwrap(out.userValues.first { $0.metric == "top-item@3" })
+        XCTAssertEqual(perUser.values, [2, 0])
     }
 
     func testRatingMetricsFromPredictions() throws {
@@ -238,4 +257,29 @@ enum ResultFilesTestHelper {
     static func number(_ out: ExperimentOutput, _ s: String, _ m: String, _ kp: KeyPath<MetricResult, Double>) -> String {
         String(format: "%.6g", out.document.results.first { $0.strategy == s && $0.metric == m && $0.fold == nil }![keyPath: kp])
     }
+}
+
+/// Index of the first recommended item (meaningless, but easy to check by hand).
+struct TopItemMetric: ListMetric {
+    static let baseName = "top-item", direction = BetterDirection.lower
+    let k: Int
+    init(k: Int) { self.k = k }
+    func value(_ list: UserList) -> Double? { list.items.first.map(Double.init) }
+}
+
+/// The largest number of lists any one item appears in.
+struct MaxExposureMetric: GlobalMetric {
+    static let baseName = "max-exposure", direction = BetterDirection.higher
+    let k: Int
+    init(k: Int) { self.k = k }
+    func value(exposure: [Int]) -> Double { Double(exposure.max() ?? 0) }
+}
+
+/// Mean squared error (RMSE without the square root).
+struct MeanSquaredErrorMetric: RatingMetric {
+    static let baseName = "mse", direction = BetterDirection.lower
+    init() {}
+    func loss(_ error: Double) -> Double { error * error }
+    func value(meanLoss: Double) -> Double { meanLoss }
+    func bound(meanLoss: Double) -> Double { meanLoss }
 }

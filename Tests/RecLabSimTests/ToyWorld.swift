@@ -68,7 +68,6 @@ struct ToyWorld: UserBehaviour {
 final class ToyPopular: Recommender, @unchecked Sendable {
     static let typeName = "toy-popular"
     static let summary = "test"
-    static let parameterDocs: [ParameterDoc] = []
     var counts: [Float] = []
     init(parameters: Parameters) throws {}
     func fit(_ train: TrainingSet, context: FitContext) throws {
@@ -82,7 +81,6 @@ final class ToyPopular: Recommender, @unchecked Sendable {
 final class ToyRandom: Recommender, @unchecked Sendable {
     static let typeName = "toy-random"
     static let summary = "test"
-    static let parameterDocs: [ParameterDoc] = []
     init(parameters: Parameters) throws {}
     func fit(_ train: TrainingSet, context: FitContext) throws {}
     func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {

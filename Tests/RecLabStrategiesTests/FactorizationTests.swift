@@ -320,15 +320,10 @@ final class FactorizationTests: XCTestCase {
                 XCTAssertEqual(e?.kind, .config)
             }
         }
-        // Every documented parameter is accepted with its documented default.
+        // Every declared parameter is accepted with its declared default written out.
         for t in [BiasedMFRecommender.self, ALSRecommender.self, ImplicitALSRecommender.self, BPRRecommender.self] as [any Recommender.Type] {
             var values: [String: ParamValue] = [:]
-            for doc in t.parameterDocs {
-                if let i = Int(doc.defaultValue) { values[doc.name] = .int(i) }
-                else if let d = Double(doc.defaultValue) { values[doc.name] = .double(d) }
-                else if let b = Bool(doc.defaultValue) { values[doc.name] = .bool(b) }
-                else { values[doc.name] = .string(doc.defaultValue) }
-            }
+            for p in t.parameterInfo { values[p.name] = p.defaultValue }
             XCTAssertNoThrow(try t.init(parameters: Parameters(values)), t.typeName)
         }
     }
