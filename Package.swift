@@ -50,16 +50,21 @@ let package = Package(
             "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabStats",
             "RecLabStrategies", "RecLabConfig", "RecLabEval",
         ]),
+        // The application layer: run context from flags and environment, dataset sources, run recording.
+        .target(name: "RecLabApp", dependencies: [
+            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabConfig",
+            "RecLabEval", "RecLabSim",
+        ]),
         // Rendering of results: console tables, reports, gnuplot charts, regression gate.
         .target(name: "RecLabReport", dependencies: ["RecLabCore", "RecLabResults", "RecLabStore", "RecLabStats"]),
         .executableTarget(name: "reclab", dependencies: [
             "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
-            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabReport",
+            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabReport", "RecLabApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "reclab-bench", dependencies: [
             "RecLabCore", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
-            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabStats",
+            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabStats", "RecLabApp",
         ]),
 
         // Shared test helpers: temp folders, the shared datasets (skipping when absent), the CLI binary.

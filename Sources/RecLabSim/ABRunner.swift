@@ -29,14 +29,22 @@ public struct ABRunOutput {
 
 /// Runs an A/B config end to end: world, simulation, statistics, documents.
 public enum ABRunner {
+    /// Threads, progress and provenance come from `context`.
     public static func run(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
-                           progress: Bool = false, keepLog: Bool = false) throws -> ABRunOutput {
+                           context: RunContext = RunContext(), keepLog: Bool = false) throws -> ABRunOutput {
+        try context.bound {
+            try runBound(config: config, configText: configText, configPath: configPath, world: world, context: context, keepLog: keepLog)
+        }
+    }
+
+    static func runBound(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
+                         context: RunContext, keepLog: Bool) throws -> ABRunOutput {
         var settings = config.simulation
         settings.keepLog = keepLog
         try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
         let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
-        let reporter = progress ? ProgressReporter("simulate", total: config.simulation.preDays + config.simulation.days) : nil
+        let reporter = context.log.isSilent ? nil : context.progress("simulate", total: config.simulation.preDays + config.simulation.days)
         let result: SimulationResult
         do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
         // Assigned users who never visit are not analysed: check again on those who did.
@@ -46,8 +54,8 @@ public enum ABRunner {
         let configHash = SHA256.hexDigest(configText)
         let card = DatasetCard(summarizing: world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
-                                    seed: config.simulation.seed, reclabVersion: RecLabVersion.string,
-                                    gitCommit: RecLabVersion.gitCommit(), createdAt: nil, dataset: card)
+                                    seed: config.simulation.seed, reclabVersion: context.reclabVersion,
+                                    gitCommit: context.gitCommit, createdAt: nil, dataset: card)
         let runId = ResultJSON.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
                                        seed: config.simulation.seed)
         var doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,

@@ -178,10 +178,14 @@ public enum OPERunner {
         var reward: Double
     }
 
+    /// Threads and provenance come from `context`.
     public static func run(config: OPEConfig, configText: String, configPath: String?, world: LoadedWorld,
-                           progress: Bool = false) throws -> OPEResults {
-        let session = try OPESession(config: config, world: world)
-        let (logSize, estimates) = session.estimates(logSeed: config.seed)
+                           context: RunContext = RunContext()) throws -> OPEResults {
+        let (session, logSize, estimates) = try context.bound {
+            let session = try OPESession(config: config, world: world)
+            let (logSize, estimates) = session.estimates(logSeed: config.seed)
+            return (session, logSize, estimates)
+        }
         let targetsOut = config.targets.indices.map { t -> OPETarget in
             let spec = config.targets[t], truth = session.truth[t]
             return OPETarget(policy: "\(spec.name) [\(spec.type), \(spec.rule.description)]", trueValue: truth.mean,
@@ -189,7 +193,7 @@ public enum OPERunner {
         }
         let configHash = SHA256.hexDigest(configText)
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText, seed: config.seed,
-                                    reclabVersion: RecLabVersion.string, gitCommit: RecLabVersion.gitCommit(), createdAt: nil,
+                                    reclabVersion: context.reclabVersion, gitCommit: context.gitCommit, createdAt: nil,
                                     dataset: DatasetCard(summarizing: world.dataset, synthetic: true))
         let runId = ResultJSON.runId(kind: "ope", configHash: configHash, datasetHash: world.dataset.contentHash, seed: config.seed)
         return OPEResults(runId: runId, name: config.name, provenance: provenance,

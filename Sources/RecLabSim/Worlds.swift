@@ -34,7 +34,7 @@ public struct GroundTruthBehaviour: UserBehaviour {
 
 /// Loads the dataset a config names and the world to simulate it with.
 public enum SimWorlds {
-    public static func load(_ block: DatasetBlock) throws -> LoadedWorld {
+    public static func load(_ block: DatasetBlock, context: RunContext) throws -> LoadedWorld {
         let content: DatasetContent
         var hash: String? = nil
         switch block.source {
@@ -44,9 +44,9 @@ public enum SimWorlds {
         case .synthetic:
             guard let node = block.syntheticNode else { throw RecLabError.usage("synthetic dataset without a config") }
             let config = try SyntheticConfig.parse(node: node)
-            content = SyntheticGenerator.generate(config, seed: config.seed)
+            content = context.bound { SyntheticGenerator.generate(config, seed: config.seed) }
         case .movielens(let path, let format):
-            let pseudonymizer = try Pseudonymizer.fromEnvironment()
+            let pseudonymizer = try context.pseudonymizer()
             if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
             let fmt = format == "auto" ? nil : MovieLensFormat(name: format)
             content = try MovieLensImporter.load(path: path, format: fmt, options: ImportOptions(pseudonymizer: pseudonymizer)).content
@@ -56,15 +56,15 @@ public enum SimWorlds {
             let kind = truth.origin == .synthetic ? "synthetic" : "semi-synthetic"
             return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: kind)
         }
-        return try semiSynthetic(dataset: dataset, content: content, seed: block.worldSeed)
+        return try semiSynthetic(dataset: dataset, content: content, seed: block.worldSeed, context: context)
     }
 
     /// Imported data has no ground truth: fit one once on the full data (factors from the real ratings,
     /// behaviour parameters assumed) and simulate in it, stated as "semi-synthetic" in the outputs.
-    static func semiSynthetic(dataset: Dataset, content: DatasetContent, seed: UInt64) throws -> LoadedWorld {
+    static func semiSynthetic(dataset: Dataset, content: DatasetContent, seed: UInt64, context: RunContext) throws -> LoadedWorld {
         guard dataset.interactionCount > 0 else { throw RecLabError.data("dataset '\(dataset.name)' has no interactions to fit a world to") }
-        if ProgressReporter.isEnabled { printError("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))") }
-        let truth = GroundTruth.fit(to: dataset, seed: seed)
+        context.log("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))")
+        let truth = context.bound { GroundTruth.fit(to: dataset, seed: seed) }
         return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: "semi-synthetic")
     }
 }

@@ -94,7 +94,9 @@ public enum Splitter {
     /// folds); the others ignore it. Throws `.data` when a fold's train or test set would be empty and
     /// `.input` (file, line) for predefined files that do not match the dataset.
     /// Cost: O(n) for holdout/k-fold/per-user, O(n log n) for the global fraction cut, O(lines * log) for files.
-    public static func folds(for dataset: Dataset, method: SplitMethod, seed: UInt64) throws -> [SplitFold] {
+    /// `pseudonymizer` maps the user ids of predefined split files (the key the data was imported with).
+    public static func folds(for dataset: Dataset, method: SplitMethod, seed: UInt64,
+                             pseudonymizer: () throws -> Pseudonymizer = { Pseudonymizer(key: Pseudonymizer.developmentKey) }) throws -> [SplitFold] {
         let n = dataset.interactionCount
         var folds: [SplitFold]
         switch method {
@@ -133,7 +135,7 @@ public enum Splitter {
             folds = [partition(n, index: 0) { dataset.timestamps[$0] >= cut }]
         case .predefined(let pairs):
             guard !pairs.isEmpty else { throw RecLabError.config("predefined split needs at least one pair of files", key: "split.folds") }
-            let matcher = try PredefinedMatcher(dataset: dataset)
+            let matcher = PredefinedMatcher(dataset: dataset, pseudonymizer: try pseudonymizer())
             folds = try pairs.enumerated().map { f, pair in
                 let train = try matcher.rows(file: pair.train)
                 let test = try matcher.rows(file: pair.test, excluding: train)
@@ -277,16 +279,11 @@ public enum Splitter {
 }
 
 /// Maps lines of ml-100k-format split files to dataset rows: the user id is pseudonymised with the
-/// import key (`Pseudonymizer.fromEnvironment()`), then (user, timestamp, movie) is looked up by binary
+/// import key (given by the caller), then (user, timestamp, movie) is looked up by binary
 /// search in the user's time-ordered rows. Every line must match exactly one dataset row.
 struct PredefinedMatcher {
     let dataset: Dataset
     let pseudonymizer: Pseudonymizer
-
-    init(dataset: Dataset) throws {
-        self.dataset = dataset
-        pseudonymizer = try Pseudonymizer.fromEnvironment()
-    }
 
     /// Sorted rows named by `file`. Lines naming a row in `excluding` (the fold's train file) are a leak
     /// and an input error, as are repeated lines and lines with no matching interaction.

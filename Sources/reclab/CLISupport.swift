@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabStore
 
@@ -19,8 +20,11 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Do not print progress lines.")
     var quiet = false
 
-    func apply() {
-        ProgressReporter.isEnabled = !quiet
+    /// Runs `body` with the command's run context (built once from the flags and the environment), bound
+    /// for everything it calls: its threads and its progress sink (silent with --quiet).
+    func withContext(provenance: Bool = true, _ body: (RunContext) throws -> Void) throws {
+        let context = try AppContext.make(quiet: quiet, provenance: provenance)
+        try context.bound { try body(context) }
     }
 }
 

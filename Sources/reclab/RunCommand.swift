@@ -39,15 +39,14 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try reportingErrors {
-            common.apply()
+        try reportingErrors { try common.withContext { context in
             let experiment = try ExperimentConfig.load(path: config)
             let (dir, storePath) = try outputLocations(out: out, defaultRoot: "reports/runs", name: experiment.name, results: results)
-            let log: (String) -> Void = { line in if ProgressReporter.isEnabled { printError(line) } }
+            let log = context.log
             log("[run] \(experiment.name): loading dataset")
-            let dataset = try ExperimentRunner.loadDataset(experiment)
+            let dataset = try ExperimentRunner.loadDataset(experiment, context: context)
             log("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions")
-            let output = try ExperimentRunner.run(experiment, dataset: dataset, log: log)
+            let output = try ExperimentRunner.run(experiment, dataset: dataset, context: context)
             // The store first: if it cannot be written, no result files are left behind either.
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let store = try ResultsStore(path: storePath)
@@ -63,6 +62,6 @@ struct RunCommand: ParsableCommand {
                 for f in failures { printError("reclab: error: \(f.error)") }
                 throw ExitCode(1)
             }
-        }
+        } }
     }
 }
