@@ -42,12 +42,12 @@ let package = Package(
         .target(name: "RecLabConfig", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
         // Offline evaluation: metrics, experiment configs, runner.
         .target(name: "RecLabEval", dependencies: [
-            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
+            "RecLabCore", "RecLabResults", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
             "RecLabStats", "RecLabStrategies", "RecLabConfig",
         ]),
         // A/B simulation and off-policy evaluation.
         .target(name: "RecLabSim", dependencies: [
-            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabStats",
+            "RecLabCore", "RecLabResults", "RecLabImport", "RecLabSynthetic", "RecLabStats",
             "RecLabStrategies", "RecLabConfig", "RecLabEval",
         ]),
         // The application layer: run context from flags and environment, dataset sources, run recording.
@@ -76,14 +76,14 @@ let package = Package(
         .testTarget(name: "RecLabSyntheticTests", dependencies: ["RecLabTestSupport", "RecLabSynthetic", "RecLabSplits", "RecLabStore", "RecLabImport", "RecLabConfig"]),
         .testTarget(name: "RecLabStatsTests", dependencies: ["RecLabTestSupport", "RecLabStats"]),
         .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabTestSupport", "RecLabStrategies", "RecLabSplits", "RecLabImport", "RecLabStore"]),
-        .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval", "RecLabResults", "RecLabReport"]),
+        .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval", "RecLabResults", "RecLabReport", "RecLabApp"]),
         .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabResults"]),
         .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
         // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).
         .testTarget(name: "RecLabFuzzTests", dependencies: [
             "RecLabTestSupport", "RecLabCore", "RecLabConfig", "RecLabSynthetic", "RecLabEval", "RecLabSim",
-            "RecLabImport", "RecLabResults", "RecLabStore", "RecLabReport",
+            "RecLabImport", "RecLabResults", "RecLabStore", "RecLabReport", "RecLabApp",
         ]),
     ],
     swiftLanguageModes: [.v5]

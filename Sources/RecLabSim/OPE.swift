@@ -3,7 +3,6 @@ import RecLabConfig
 import RecLabCore
 import RecLabStats
 import RecLabResults
-import RecLabStore
 import RecLabStrategies
 
 /// How a policy turns a strategy's scores over the candidate titles into action probabilities.
@@ -362,10 +361,9 @@ public final class OPESession {
 }
 
 extension OPERunner {
-    /// Writes DIR/ope.json (atomically) and records the run, one metric row per target x estimator.
-    public static func write(_ r: OPEResults, outDir: String, resultsPath: String) throws {
+    /// The run as the recorder stores and writes it (`ope.json`), one metric row per target x estimator.
+    public static func recorded(_ r: OPEResults) throws -> RecordedRun {
         let json = try ResultJSON.encoder().encode(r)
-        try OutputFiles.ensureDirectory(outDir)
         var rows: [RunMetricRow] = []
         for t in r.targets {
             rows.append(RunMetricRow(subject: t.policy, metric: "true", fold: nil,
@@ -375,9 +373,7 @@ extension OPERunner {
                                          summary: MetricSummary(mean: e.value, ciLow: e.ciLow, ciHigh: e.ciHigh, n: e.n)))
             }
         }
-        let store = try ResultsStore(path: resultsPath)
-        try store.record(id: r.runId, kind: "ope", name: r.name, provenance: r.provenance, document: json, metrics: rows, userValues: [])
-        // Written after the store, so a failed record leaves no result file behind.
-        try OutputFiles.atomicWrite(json, to: try OutputFolder(path: outDir).child("ope.json").path)
+        return RecordedRun(id: r.runId, kind: "ope", name: r.name, provenance: r.provenance, document: json,
+                           metrics: rows, userValues: [], files: [("ope.json", json)])
     }
 }

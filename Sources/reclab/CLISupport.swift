@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import RecLabApp
 import RecLabCore
-import RecLabStore
 
 /// Runs a command body, turning RecLab errors into a one-line message on standard error
 /// (`reclab: error: file:line: problem`) and a non-zero exit status.
@@ -26,15 +25,4 @@ struct CommonOptions: ParsableArguments {
         let context = try AppContext.make(quiet: quiet, provenance: provenance)
         try context.bound { try body(context) }
     }
-}
-
-/// The output folder and results store of `run`, `simulate` and `ope`, checked before any work: the folder
-/// (`--out`, else DEFAULT_ROOT/NAME with NAME already a valid name) must be writable or creatable, and the
-/// store (`--results`, else results.sqlite in the folder) a new file or an existing RecLab results store.
-func outputLocations(out: String?, defaultRoot: String, name: String, results: String?) throws -> (folder: URL, store: String) {
-    let folder = try out.map { OutputFolder(path: $0).url } ?? OutputFolder(path: defaultRoot).child(name)
-    try OutputLocation.checkFolder(out ?? folder.path)
-    let store = try results ?? OutputFolder(url: folder).child("results.sqlite").path
-    try ResultsStore.checkLocation(store, folderIsCreatedLater: results == nil)
-    return (folder, store)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabSim
 
@@ -70,7 +71,7 @@ struct ValidateCommand: ParsableCommand {
             let progress = context.log.isSilent ? nil : context.progress("validate \(check)", total: seeds)
             if check == "ope" {
                 let (ope, _) = try OPEConfig.load(path: config)
-                let world = try SimWorlds.load(ope.dataset, context: context)
+                let world = try DatasetSources.world(ope.dataset, context: context)
                 let r = try Validation.ope(config: ope, world: world, seeds: seeds, progress: progress)
                 print("OPE validation '\(ope.name)' (\(world.kind) world): \(r.seeds) independent logs of \(ope.visits) visits")
                 for t in r.targets {
@@ -85,7 +86,7 @@ struct ValidateCommand: ParsableCommand {
                 return
             }
             let (ab, _) = try ABConfig.load(path: config)
-            let world = try SimWorlds.load(ab.dataset, context: context)
+            let world = try DatasetSources.world(ab.dataset, context: context)
             switch check {
             case "srm":
                 let r = try Validation.srm(config: ab, world: world, seeds: seeds, skew: skew)
