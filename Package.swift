@@ -40,20 +40,22 @@ let package = Package(
         .target(name: "RecLabStrategies", dependencies: ["RecLabCore", "CBLAS"]),
         // YAML config reading with key/line-aware errors.
         .target(name: "RecLabConfig", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
+        // What every config kind shares: the header (name, seed, dataset block) read by one parser.
+        .target(name: "RecLabPlan", dependencies: ["RecLabCore", "RecLabConfig", "RecLabSynthetic"]),
         // Offline evaluation: metrics, experiment configs, runner.
         .target(name: "RecLabEval", dependencies: [
-            "RecLabCore", "RecLabResults", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
+            "RecLabCore", "RecLabResults", "RecLabPlan", "RecLabSynthetic", "RecLabSplits",
             "RecLabStats", "RecLabStrategies", "RecLabConfig",
         ]),
         // A/B simulation and off-policy evaluation.
         .target(name: "RecLabSim", dependencies: [
-            "RecLabCore", "RecLabResults", "RecLabImport", "RecLabSynthetic", "RecLabStats",
-            "RecLabStrategies", "RecLabConfig", "RecLabEval",
+            "RecLabCore", "RecLabResults", "RecLabPlan", "RecLabSynthetic", "RecLabStats",
+            "RecLabStrategies", "RecLabConfig",
         ]),
         // The application layer: run context from flags and environment, dataset sources, run recording.
         .target(name: "RecLabApp", dependencies: [
             "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabConfig",
-            "RecLabEval", "RecLabSim",
+            "RecLabPlan", "RecLabEval", "RecLabSim",
         ]),
         // Rendering of results: console tables, reports, gnuplot charts, regression gate.
         .target(name: "RecLabReport", dependencies: ["RecLabCore", "RecLabResults", "RecLabStore", "RecLabStats"]),
@@ -77,7 +79,7 @@ let package = Package(
         .testTarget(name: "RecLabStatsTests", dependencies: ["RecLabTestSupport", "RecLabStats"]),
         .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabTestSupport", "RecLabStrategies", "RecLabSplits", "RecLabImport", "RecLabStore"]),
         .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval", "RecLabResults", "RecLabReport", "RecLabApp"]),
-        .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabResults"]),
+        .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabEval", "RecLabPlan", "RecLabResults"]),
         .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
         // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).

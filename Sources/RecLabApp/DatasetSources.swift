@@ -3,6 +3,7 @@ import RecLabConfig
 import RecLabCore
 import RecLabEval
 import RecLabImport
+import RecLabPlan
 import RecLabSim
 import RecLabStore
 import RecLabSynthetic

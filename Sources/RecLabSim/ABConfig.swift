@@ -1,8 +1,7 @@
 import Foundation
 import RecLabConfig
 import RecLabCore
-import RecLabEval
-import RecLabImport
+import RecLabPlan
 import RecLabStrategies
 import RecLabSynthetic
 
@@ -70,25 +69,6 @@ public struct AnalysisSettings: Sendable {
     public init() {}
 }
 
-/// The `dataset:` block of a simulation config: the same forms as in offline experiment configs
-/// (`store: FILE.sqlite`, `movielens: FOLDER` with optional `format`, `synthetic: CONFIG.yaml` or an inline
-/// synthetic config; paths relative to the current folder), plus `world_seed` for the semi-synthetic fit.
-public struct DatasetBlock: Sendable {
-    public var source: DatasetSource
-    /// The synthetic world config (file or inline) when `source` is synthetic.
-    public var syntheticNode: ConfigNode?
-    public var worldSeed: UInt64
-
-    static func read(_ root: ConfigMap, defaultSeed: UInt64) throws -> DatasetBlock {
-        let node = try root.required("dataset")
-        var seedNode: ConfigNode?
-        let (source, world) = try ExperimentConfig.parseDataset(node) { m in seedNode = m.optional("world_seed") }
-        let worldSeed = try seedNode?.int() ?? Int(defaultSeed)
-        guard worldSeed >= 0 else { throw seedNode!.error("world_seed must be non-negative") }
-        return DatasetBlock(source: source, syntheticNode: world, worldSeed: UInt64(worldSeed))
-    }
-}
-
 /// Checks a strategy type and its parameters before any work (unknown types and bad parameters are errors
 /// naming the file and line).
 func validateStrategy(type: String, parameters: Parameters, node: ConfigNode) throws {
@@ -136,16 +116,9 @@ public struct ABConfig: Sendable {
 
     public static func parse(_ text: String, file: String?) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
-        let nameNode = try root.required("name")
-        // The name becomes the default output folder (reports/ab/<name>).
-        let name = try SafeName.validate(try nameNode.string(), what: "the A/B test name", file: nameNode.file,
-                                         line: nameNode.line, key: nameNode.path)
-        let seedNode = root.optional("seed")
-        let seedValue = try seedNode?.int() ?? 1
-        guard seedValue >= 0 else { throw seedNode!.error("seed must be non-negative") }
-        let seed = UInt64(seedValue)
-
-        let dataset = try DatasetBlock.read(root, defaultSeed: seed)
+        // name (the default output folder reports/ab/<name>), seed and dataset: the header every config kind shares.
+        let header = try ConfigHeader.read(root, what: "the A/B test name", simulatesWorld: true)
+        let (name, seed, dataset) = (header.name, header.seed, header.dataset)
 
         func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = maxDays) throws -> Int {
             guard let n = root.optional(key) else { return def }

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabConfig
+import RecLabPlan
 import RecLabCore
 import RecLabStats
 import RecLabResults
@@ -83,14 +84,9 @@ public struct OPEConfig: Sendable {
 
     public static func parse(_ text: String, file: String?) throws -> OPEConfig {
         let root = try ConfigNode.parse(text, file: file).map()
-        let nameNode = try root.required("name")
-        // The name becomes the default output folder (reports/ope/<name>).
-        let name = try SafeName.validate(try nameNode.string(), what: "the OPE run name", file: nameNode.file,
-                                         line: nameNode.line, key: nameNode.path)
-        let seedNode = root.optional("seed")
-        let seed = try seedNode?.int() ?? 1
-        guard seed >= 0 else { throw seedNode!.error("seed must be non-negative") }
-        let dataset = try DatasetBlock.read(root, defaultSeed: UInt64(seed))
+        // name (the default output folder reports/ope/<name>), seed and dataset: the header every config kind shares.
+        let header = try ConfigHeader.read(root, what: "the OPE run name", simulatesWorld: true)
+        let (name, seed, dataset) = (header.name, header.seed, header.dataset)
         func count(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let n = root.optional(key) else { return def }
             let v = try n.int()
@@ -112,7 +108,7 @@ public struct OPEConfig: Sendable {
         let targets = try targetsNode.list().map { try readPolicy($0, defaultName: nil, file: file) }
         guard !targets.isEmpty else { throw targetsNode.error("needs at least one target policy") }
         try root.finish()
-        return OPEConfig(name: name, seed: UInt64(seed), dataset: dataset, visits: visits, trueVisits: trueVisits,
+        return OPEConfig(name: name, seed: seed, dataset: dataset, visits: visits, trueVisits: trueVisits,
                          candidates: candidates, logging: logging, targets: targets)
     }
 
