@@ -48,12 +48,16 @@ public struct RunContext: Sendable {
     /// The key user ids are pseudonymised with (imports in memory, predefined split files). Resolved only
     /// when asked for, so a run that never needs the key never fails over it.
     public var pseudonymKey: @Sendable () throws -> Pseudonymizer
+    /// Reads an input file the plan names (predefined split files).
+    public var readFile: @Sendable (String) throws -> Data
 
     public init(threads: Int = Parallel.machineCores, log: LogSink = .silent, clock: RunClock = .system,
                 reclabVersion: String = RecLabVersion.string, gitCommit: String? = nil,
-                pseudonymKey: @escaping @Sendable () throws -> Pseudonymizer = { Pseudonymizer(key: Pseudonymizer.developmentKey) }) {
+                pseudonymKey: @escaping @Sendable () throws -> Pseudonymizer = { Pseudonymizer(key: Pseudonymizer.developmentKey) },
+                readFile: @escaping @Sendable (String) throws -> Data = LocalFiles.read) {
         self.threads = max(1, threads); self.log = log; self.clock = clock
         self.reclabVersion = reclabVersion; self.gitCommit = gitCommit; self.pseudonymKey = pseudonymKey
+        self.readFile = readFile
     }
 
     public func pseudonymizer() throws -> Pseudonymizer { try pseudonymKey() }

@@ -78,12 +78,6 @@ public struct ExperimentConfig {
         self.configHash = configHash ?? SHA256.hexDigest(configText)
     }
 
-    /// Reads and validates a config file.
-    public static func load(path: String, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
-        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("experiment config not found", file: path) }
-        return try parse(text: try ConfigNode.readText(path: path), path: path, validate: validate)
-    }
-
     /// Parses and validates config text (`path` is used in error messages and provenance).
     public static func parse(text: String, path: String?, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
         let root = try ConfigNode.parse(text, file: path)

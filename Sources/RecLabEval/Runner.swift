@@ -57,7 +57,8 @@ public enum ExperimentRunner {
 
         for r in 0..<config.repeats {
             let splitSeed = r == 0 ? config.seed : derivedSeed(config.seed, "repeat-\(r)")
-            let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer)
+            let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer,
+                                                    readFile: context.readFile)
             for (f, fold) in folds.enumerated() {
                 let g = foldCount
                 foldCount += 1

@@ -109,11 +109,6 @@ public struct ABConfig: Sendable {
     /// Range of `analysis.target_relative_mde`.
     public static let targetRelativeMDERange = 1e-6...100.0
 
-    public static func load(path: String) throws -> (config: ABConfig, text: String) {
-        let text = try ConfigNode.readText(path: path)
-        return (try parse(text, file: path), text)
-    }
-
     public static func parse(_ text: String, file: String?) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
         // name (the default output folder reports/ab/<name>), seed and dataset: the header every config kind shares.

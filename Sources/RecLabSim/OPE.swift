@@ -77,11 +77,6 @@ public struct OPEConfig: Sendable {
     /// Most candidates over all contexts of one log (`visits × candidates`, and `true_visits × candidates`).
     public static let maxContextCandidates = 100_000_000
 
-    public static func load(path: String) throws -> (config: OPEConfig, text: String) {
-        let text = try ConfigNode.readText(path: path)
-        return (try parse(text, file: path), text)
-    }
-
     public static func parse(_ text: String, file: String?) throws -> OPEConfig {
         let root = try ConfigNode.parse(text, file: file).map()
         // name (the default output folder reports/ope/<name>), seed and dataset: the header every config kind shares.
