@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // RecLab: recommender-system simulation and evaluation lab.
-// Data flows one way: Core -> Results -> Store/Import/Synthetic -> Splits -> Strategies -> Eval/Sim -> Report -> reclab CLI.
-// Results holds the result documents; Eval/Sim produce them, Store persists them, Report renders them.
+// The module graph and its rules are docs/architecture.md (ArchitectureTests checks this file against it):
+// pure engines (Eval, Sim, ...) take a plan, in-memory data and a RunContext and return documents; the
+// application layer (RecLabApp) does the I/O; Results holds the documents, Store persists them, Report renders them.
 import PackageDescription
 
 let package = Package(
@@ -44,8 +45,7 @@ let package = Package(
         .target(name: "RecLabPlan", dependencies: ["RecLabCore", "RecLabConfig", "RecLabSynthetic"]),
         // Offline evaluation: metrics, experiment configs, runner.
         .target(name: "RecLabEval", dependencies: [
-            "RecLabCore", "RecLabResults", "RecLabPlan", "RecLabSynthetic", "RecLabSplits",
-            "RecLabStats", "RecLabStrategies", "RecLabConfig",
+            "RecLabCore", "RecLabResults", "RecLabPlan", "RecLabSplits", "RecLabStats", "RecLabStrategies", "RecLabConfig",
         ]),
         // A/B simulation and off-policy evaluation.
         .target(name: "RecLabSim", dependencies: [
@@ -82,6 +82,8 @@ let package = Package(
         .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabEval", "RecLabPlan", "RecLabResults"]),
         .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
+        // The module rules of docs/architecture.md: engine sources and the Package.swift graph.
+        .testTarget(name: "RecLabArchitectureTests", dependencies: ["RecLabTestSupport"]),
         // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).
         .testTarget(name: "RecLabFuzzTests", dependencies: [
             "RecLabTestSupport", "RecLabCore", "RecLabConfig", "RecLabSynthetic", "RecLabEval", "RecLabSim",

@@ -3,7 +3,6 @@ import RecLabConfig
 import RecLabCore
 import RecLabPlan
 import RecLabStrategies
-import RecLabSynthetic
 
 /// How relevance is judged for ranking metrics.
 public enum RelevanceRule: Sendable, Equatable {
