@@ -73,14 +73,10 @@ public struct AnalysisSettings: Sendable {
 /// naming the file and line).
 func validateStrategy(type: String, parameters: Parameters, node: ConfigNode) throws {
     do {
-        if type == OracleRecommender.typeName {
-            try parameters.rejectUnknown(allowed: [], owner: "oracle")
-        } else if StrategyRegistry.type(named: type) == nil {
-            let known = (StrategyRegistry.typeNames + [OracleRecommender.typeName]).joined(separator: ", ")
-            throw node.error("unknown strategy type '\(type)'; known types: \(known)")
-        } else {
-            _ = try StrategyRegistry.make(type: type, parameters: parameters)
+        guard WorldStrategies.typeNames.contains(type) else {
+            throw node.error("unknown strategy type '\(type)'; known types: \(WorldStrategies.typeNames.joined(separator: ", "))")
         }
+        try WorldStrategies.validate(type: type, parameters: parameters)
     } catch var e as RecLabError {
         // A parameter error names the bare parameter; give its full path (`arms[1].params.lambda`).
         if let key = e.key, parameters.values[key] != nil {

@@ -304,11 +304,7 @@ public final class OPESession {
         let behaviour = world.behaviour
         let train = TrainingSet(dataset: world.dataset, feedback: .implicit)
         func make(_ spec: PolicySpec) throws -> any Recommender {
-            if spec.type == OracleRecommender.typeName {
-                try spec.parameters.rejectUnknown(allowed: [], owner: "oracle")
-                return OracleRecommender(world: behaviour)
-            }
-            let r = try StrategyRegistry.make(type: spec.type, parameters: spec.parameters)
+            let r = try WorldStrategies.make(type: spec.type, parameters: spec.parameters, world: behaviour)
             try r.fit(train, context: FitContext(seed: config.seed &+ StableHash.fnv1a64(spec.name)))
             return r
         }
