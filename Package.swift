@@ -82,6 +82,9 @@ let package = Package(
         .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabEval", "RecLabPlan", "RecLabResults"]),
         .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
+        .testTarget(name: "RecLabAppTests", dependencies: [
+            "RecLabTestSupport", "RecLabApp", "RecLabCore", "RecLabEval", "RecLabResults", "RecLabStore",
+        ]),
         // The module rules of docs/architecture.md: engine sources and the Package.swift graph.
         .testTarget(name: "RecLabArchitectureTests", dependencies: ["RecLabTestSupport"]),
         // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).
