@@ -44,7 +44,7 @@ struct OpeCommand: ParsableCommand {
             let dir = out ?? recorder.folder.path
             context.log("[ope] \(ope.name): loading the world")
             let world = try DatasetSources.world(ope.dataset, context: context)
-            do { context.log("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits") }
+            context.log("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits")
             let result = try OPERunner.run(config: ope, configText: text, configPath: config, world: world, context: context)
             try recorder.record(try OPERunner.recorded(result))
             print(ConsoleTables.ope(result))

@@ -53,9 +53,7 @@ struct SimulateCommand: ParsableCommand {
             let dir = out ?? recorder.folder.path
             context.log("[simulate] \(ab.name): loading the world")
             let world = try DatasetSources.world(ab.dataset, context: context)
-            do {
-                context.log("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
-            }
+            context.log("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
             let output = try ABRunner.run(config: ab, configText: text, configPath: config, world: world,
                                           context: context, keepLog: log)
             try recorder.record(ABRunner.recorded(output))
