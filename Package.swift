@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // RecLab: recommender-system simulation and evaluation lab.
-// Data flows one way: Core -> Results -> Store/Import/Synthetic -> Splits -> Strategies -> Eval/Sim -> Report -> reclab CLI.
-// Results holds the result documents; Eval/Sim produce them, Store persists them, Report renders them.
+// The module graph and its rules are docs/architecture.md (ArchitectureTests checks this file against it):
+// pure engines (Eval, Sim, ...) take a plan, in-memory data and a RunContext and return documents; the
+// application layer (RecLabApp) does the I/O; Results holds the documents, Store persists them, Report renders them.
 import PackageDescription
 
 let package = Package(
@@ -40,26 +41,32 @@ let package = Package(
         .target(name: "RecLabStrategies", dependencies: ["RecLabCore", "CBLAS"]),
         // YAML config reading with key/line-aware errors.
         .target(name: "RecLabConfig", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
+        // What every config kind shares: the header (name, seed, dataset block) read by one parser.
+        .target(name: "RecLabPlan", dependencies: ["RecLabCore", "RecLabConfig", "RecLabSynthetic"]),
         // Offline evaluation: metrics, experiment configs, runner.
         .target(name: "RecLabEval", dependencies: [
-            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
-            "RecLabStats", "RecLabStrategies", "RecLabConfig",
+            "RecLabCore", "RecLabResults", "RecLabPlan", "RecLabSplits", "RecLabStats", "RecLabStrategies", "RecLabConfig",
         ]),
         // A/B simulation and off-policy evaluation.
         .target(name: "RecLabSim", dependencies: [
-            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabStats",
-            "RecLabStrategies", "RecLabConfig", "RecLabEval",
+            "RecLabCore", "RecLabResults", "RecLabPlan", "RecLabSynthetic", "RecLabStats",
+            "RecLabStrategies", "RecLabConfig",
+        ]),
+        // The application layer: run context from flags and environment, dataset sources, run recording.
+        .target(name: "RecLabApp", dependencies: [
+            "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabConfig",
+            "RecLabPlan", "RecLabEval", "RecLabSim",
         ]),
         // Rendering of results: console tables, reports, gnuplot charts, regression gate.
         .target(name: "RecLabReport", dependencies: ["RecLabCore", "RecLabResults", "RecLabStore", "RecLabStats"]),
         .executableTarget(name: "reclab", dependencies: [
             "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
-            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabReport",
+            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabReport", "RecLabApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "reclab-bench", dependencies: [
             "RecLabCore", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
-            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabStats",
+            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabStats", "RecLabApp",
         ]),
 
         // Shared test helpers: temp folders, the shared datasets (skipping when absent), the CLI binary.
@@ -71,14 +78,19 @@ let package = Package(
         .testTarget(name: "RecLabSyntheticTests", dependencies: ["RecLabTestSupport", "RecLabSynthetic", "RecLabSplits", "RecLabStore", "RecLabImport", "RecLabConfig"]),
         .testTarget(name: "RecLabStatsTests", dependencies: ["RecLabTestSupport", "RecLabStats"]),
         .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabTestSupport", "RecLabStrategies", "RecLabSplits", "RecLabImport", "RecLabStore"]),
-        .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval", "RecLabResults", "RecLabReport"]),
-        .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabResults"]),
+        .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval", "RecLabResults", "RecLabReport", "RecLabApp"]),
+        .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabEval", "RecLabPlan", "RecLabResults"]),
         .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
+        .testTarget(name: "RecLabAppTests", dependencies: [
+            "RecLabTestSupport", "RecLabApp", "RecLabCore", "RecLabEval", "RecLabResults", "RecLabStore",
+        ]),
+        // The module rules of docs/architecture.md: engine sources and the Package.swift graph.
+        .testTarget(name: "RecLabArchitectureTests", dependencies: ["RecLabTestSupport"]),
         // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).
         .testTarget(name: "RecLabFuzzTests", dependencies: [
             "RecLabTestSupport", "RecLabCore", "RecLabConfig", "RecLabSynthetic", "RecLabEval", "RecLabSim",
-            "RecLabImport", "RecLabResults", "RecLabStore", "RecLabReport",
+            "RecLabImport", "RecLabResults", "RecLabStore", "RecLabReport", "RecLabApp",
         ]),
     ],
     swiftLanguageModes: [.v5]

@@ -4,10 +4,9 @@ public enum Parallel {
     /// Range of `RECLAB_THREADS`.
     public static let threadsRange = 1...1024
 
-    /// The worker count `RECLAB_THREADS` asks for: nil when unset or empty, an error naming the variable
-    /// when it is not a whole number in `threadsRange`. The CLI checks it at startup (`workerCount`
-    /// cannot throw, so it falls back to the cores for an invalid value).
-    public static func threadsFromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Int? {
+    /// The worker count `RECLAB_THREADS` in `env` asks for: nil when unset or empty, an error naming the
+    /// variable when it is not a whole number in `threadsRange`. Read once, by the application layer.
+    public static func threadsFromEnvironment(_ env: [String: String]) throws -> Int? {
         guard let s = env["RECLAB_THREADS"], !s.isEmpty else { return nil }
         guard let n = Int(s.trimmingCharacters(in: .whitespaces)), threadsRange.contains(n) else {
             throw RecLabError.usage("RECLAB_THREADS must be a whole number between \(threadsRange.lowerBound) and \(threadsRange.upperBound), got '\(s.prefix(40))'")
@@ -15,11 +14,15 @@ public enum Parallel {
         return n
     }
 
-    /// Worker count: the machine's active cores, overridable with `RECLAB_THREADS`.
-    public static var workerCount: Int {
-        if let n = (try? threadsFromEnvironment()) ?? nil { return n }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }
+    /// The machine's active cores (the default thread count).
+    public static var machineCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The thread count of the run in progress, bound by `RunContext.withThreads` around an engine's work
+    /// (task-local, so concurrent runs in one process, such as parallel tests, do not see each other's).
+    @TaskLocal public static var scopedThreads: Int?
+
+    /// Worker count: the run's (`RunContext.threads`), else the machine's cores.
+    public static var workerCount: Int { scopedThreads ?? machineCores }
 
     /// Runs `body` over `0..<count` split into contiguous chunks, one worker per chunk set.
     /// Results must not depend on the chunking: each index's work is independent, so seeded work

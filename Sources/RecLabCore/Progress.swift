@@ -1,10 +1,9 @@
 import Foundation
 
 /// Progress for long work, on standard error: a line at most every `interval` seconds with done/total,
-/// rate and time left. Thread-safe; silent when `ProgressReporter.isEnabled` is false (`--quiet`, tests).
+/// rate and time left, to a `LogSink` (silent for `--quiet`, tests and benchmarks). Thread-safe.
+// @unchecked: the mutable counters are only touched under `lock`.
 public final class ProgressReporter: @unchecked Sendable {
-    nonisolated(unsafe) public static var isEnabled = true
-
     private let label: String
     private let total: Int
     private let interval: Double
@@ -12,9 +11,11 @@ public final class ProgressReporter: @unchecked Sendable {
     private var done = 0
     private let start = Date()
     private var lastPrint = Date.distantPast
+    private let log: LogSink
 
-    public init(_ label: String, total: Int, interval: Double = 2.0) {
-        self.label = label; self.total = total; self.interval = interval
+    /// Without `log`, the sink of the run in progress (`LogSink.scoped`, bound by `RunContext.bound`).
+    public init(_ label: String, total: Int, interval: Double = 2.0, log: LogSink? = nil) {
+        self.label = label; self.total = total; self.interval = interval; self.log = log ?? LogSink.scoped
     }
 
     public func advance(by n: Int = 1) {
@@ -35,7 +36,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     private func emit(_ d: Int, now: Date, final: Bool = false) {
-        guard ProgressReporter.isEnabled else { return }
+        guard !log.isSilent else { return }
         let elapsed = now.timeIntervalSince(start)
         var line = "[\(label)] \(d)/\(total)"
         if total > 0 { line += String(format: " (%.0f%%)", 100 * Double(d) / Double(total)) }
@@ -45,7 +46,7 @@ public final class ProgressReporter: @unchecked Sendable {
             let left = elapsed / Double(d) * Double(max(0, total - d))
             line += String(format: ", %.1fs elapsed, ~%.0fs left", elapsed, left)
         }
-        FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+        log(line)
     }
 }
 

@@ -29,7 +29,7 @@ public struct Pseudonymizer: Sendable {
     public static let maxKeyFileBytes = 64 * 1024
 
     /// Reads the key from the environment as documented above.
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Pseudonymizer {
+    public static func fromEnvironment(_ env: [String: String]) throws -> Pseudonymizer {
         if let k = env["RECLAB_PSEUDONYM_KEY"], !k.isEmpty { return Pseudonymizer(key: k) }
         if let path = env["RECLAB_PSEUDONYM_KEY_FILE"], !path.isEmpty {
             // A key is a short line of text: refuse a folder, a device or a big file before reading it.

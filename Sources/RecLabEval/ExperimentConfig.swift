@@ -1,19 +1,8 @@
 import Foundation
 import RecLabConfig
 import RecLabCore
-import RecLabImport
+import RecLabPlan
 import RecLabStrategies
-import RecLabSynthetic
-
-/// Where an experiment's data comes from.
-public enum DatasetSource: Sendable, Equatable {
-    /// A store made by `reclab import` or `reclab generate`.
-    case store(path: String)
-    /// A MovieLens folder or zip, imported in memory on the fly (`format`: auto, ml-100k, ml-1m, ml-latest).
-    case movielens(path: String, format: String)
-    /// A synthetic world generated in memory: the config file's path (nil when inline) and its node.
-    case synthetic(path: String?)
-}
 
 /// How relevance is judged for ranking metrics.
 public enum RelevanceRule: Sendable, Equatable {
@@ -89,27 +78,13 @@ public struct ExperimentConfig {
         self.configHash = configHash ?? SHA256.hexDigest(configText)
     }
 
-    /// Reads and validates a config file.
-    public static func load(path: String, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
-        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("experiment config not found", file: path) }
-        return try parse(text: try ConfigNode.readText(path: path), path: path, validate: validate)
-    }
-
     /// Parses and validates config text (`path` is used in error messages and provenance).
     public static func parse(text: String, path: String?, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
         let root = try ConfigNode.parse(text, file: path)
         let map = try root.map()
-        let nameNode = try map.required("name")
-        // The name becomes the default output folder (reports/runs/<name>): one rule for such names.
-        let name = try SafeName.validate(try nameNode.string(), what: "the experiment name", file: nameNode.file,
-                                         line: nameNode.line, key: nameNode.path)
-        var seed: UInt64 = 42
-        if let s = map.optional("seed") {
-            let v = try s.int()
-            guard v >= 0 else { throw s.error("the seed must be a non-negative integer") }
-            seed = UInt64(v)
-        }
-        let (dataset, synthNode) = try parseDataset(try map.required("dataset"))
+        // name (the default output folder reports/runs/<name>), seed and dataset: the header every config kind shares.
+        let header = try ConfigHeader.read(map, what: "the experiment name", simulatesWorld: false)
+        let (name, seed, dataset, synthNode) = (header.name, header.seed, header.dataset.source, header.dataset.syntheticNode)
         let split = try SplitSpec.parse(try map.required("split"))
         let relevance = try map.optional("relevance").map(parseRelevance)
         let feedback = try map.optional("feedback").map(parseFeedback)
@@ -128,52 +103,6 @@ public struct ExperimentConfig {
                                 relevance: relevance, feedback: feedback, strategies: strategies, metrics: metrics,
                                 repeats: repeats, configPath: path, configText: text,
                                 configHash: SHA256.hexDigest(text))
-    }
-
-    /// Reads a `dataset:` block: exactly one of `store: FILE.sqlite`, `movielens: FOLDER` (with optional
-    /// `format`) or `synthetic: CONFIG.yaml | {inline config}`. Returns the source and, for synthetic data,
-    /// the world config node. `extraKeys` lets another config kind (simulation) read keys of its own
-    /// before unknown keys are rejected.
-    public static func parseDataset(_ node: ConfigNode, extraKeys: (ConfigMap) throws -> Void = { _ in }) throws
-        -> (DatasetSource, ConfigNode?)
-    {
-        let m = try node.map()
-        let store = m.optional("store"), movielens = m.optional("movielens"), synthetic = m.optional("synthetic")
-        let format = m.optional("format")
-        try extraKeys(m)
-        try m.finish()
-        let given = [store, movielens, synthetic].compactMap { $0 }
-        guard given.count == 1 else {
-            throw node.error("give exactly one of 'store: FILE.sqlite', 'movielens: FOLDER' or 'synthetic: CONFIG.yaml or {inline config}'")
-        }
-        if let f = format, movielens == nil { throw f.error("'format' applies only to 'movielens'") }
-        if let store {
-            let path = try store.string()
-            guard FileManager.default.fileExists(atPath: path) else { throw store.error("dataset store '\(path)' not found") }
-            return (.store(path: path), nil)
-        }
-        if let movielens {
-            let path = try movielens.string()
-            guard FileManager.default.fileExists(atPath: path) else { throw movielens.error("MovieLens folder '\(path)' not found") }
-            let fmt = try format?.string() ?? "auto"
-            guard fmt == "auto" || MovieLensFormat(name: fmt) != nil else {
-                let formats = ["auto"] + MovieLensFormat.allCases.map(\.rawValue)
-                throw format!.error("unknown format '\(fmt)'; expected one of: \(formats.joined(separator: ", ")) (or ml-latest-small, ml-20m, ml-25m, ml-32m)")
-            }
-            return (.movielens(path: path, format: fmt), nil)
-        }
-        let s = synthetic!
-        let world: ConfigNode, path: String?
-        if case .mapping = s.value {
-            world = s; path = nil
-        } else {
-            let p = try s.string()
-            guard FileManager.default.fileExists(atPath: p) else { throw s.error("synthetic config '\(p)' not found") }
-            world = try ConfigNode.load(path: p); path = p
-        }
-        let parsed = try SyntheticConfig.parse(node: world)
-        do { try parsed.validate() } catch let e as RecLabError { throw e.located(file: world.file, line: world.line) }
-        return (.synthetic(path: path), world)
     }
 
     static func parseRelevance(_ node: ConfigNode) throws -> RelevanceRule {

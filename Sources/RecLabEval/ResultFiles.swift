@@ -2,22 +2,16 @@ import Foundation
 import RecLabCore
 import RecLabResults
 
-/// Writing offline results: `metrics.json`, `metrics.csv` (the console table is RecLabReport's `ConsoleTables`).
+/// The files of an offline run, in memory: `metrics.json`, `metrics.csv` (the console table is RecLabReport's
+/// `ConsoleTables`; writing is the application layer's `RunRecorder`).
 public enum ResultFiles {
-    /// Writes `dir/metrics.json` and `dir/metrics.csv`, each atomically (temp file + rename), creating `dir`.
-    public static func write(_ document: OfflineResults, to dir: URL) throws {
-        let json = try ResultJSON.encoder().encode(document)
-        let csv = Data(csvText(document).utf8)
-        let folder = OutputFolder(url: dir)
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try json.write(to: try folder.child("metrics.json"), options: .atomic)
-            try csv.write(to: try folder.child("metrics.csv"), options: .atomic)
-        } catch let error as RecLabError {
-            throw error
-        } catch {
-            throw RecLabError.io("cannot write results: \(error.localizedDescription)", file: dir.path)
-        }
+    /// The run as the recorder stores and writes it: the document, its rows, `metrics.json` and `metrics.csv`.
+    public static func recorded(_ output: ExperimentOutput) throws -> RecordedRun {
+        let d = output.document
+        let json = try ResultJSON.encoder().encode(d)
+        return RecordedRun(id: d.runId, kind: "offline", name: d.name, provenance: d.provenance, document: json,
+                           metrics: output.metricRows, userValues: output.userValues,
+                           files: [("metrics.json", json), ("metrics.csv", Data(csvText(d).utf8))])
     }
 
     /// One row per strategy x metric x fold (`all` = over all folds): strategy, metric, fold, mean,

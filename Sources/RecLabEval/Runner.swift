@@ -15,11 +15,18 @@ public struct ExperimentOutput {
 /// user; rating metrics from `predict` on the test ratings. Deterministic given the config's seed: folds,
 /// fitting seeds and aggregation order depend on the seed only, never on the thread count.
 public enum ExperimentRunner {
-    /// Runs `config` on `dataset`. `log` receives progress lines (already filtered by `--quiet`).
-    /// `makeStrategy` builds an unfitted strategy from its spec (the registry by default; tests pass their own).
-    public static func run(_ config: ExperimentConfig, dataset: Dataset, log: (String) -> Void = { _ in },
+    /// Runs `config` on `dataset` with the context's threads; progress lines go to `context.log`, provenance
+    /// (version, commit, created-at) comes from the context. `makeStrategy` builds an unfitted strategy from
+    /// its spec (the registry by default; tests pass their own).
+    public static func run(_ config: ExperimentConfig, dataset: Dataset, context: RunContext = RunContext(),
                            makeStrategy: (StrategySpec) throws -> any Recommender = { try StrategyRegistry.make(type: $0.type, parameters: $0.parameters) })
         throws -> ExperimentOutput {
+        try context.bound { try runBound(config, dataset: dataset, context: context, makeStrategy: makeStrategy) }
+    }
+
+    static func runBound(_ config: ExperimentConfig, dataset: Dataset, context: RunContext,
+                         makeStrategy: (StrategySpec) throws -> any Recommender) throws -> ExperimentOutput {
+        let log = context.log
         guard dataset.interactionCount > 0 else { throw RecLabError.data("the dataset '\(dataset.name)' has no interactions") }
         let relevance = config.relevance ?? (dataset.isFullyRated ? .threshold(ExperimentConfig.defaultThreshold) : .implicit)
         if case .threshold = relevance, dataset.ratingCount == 0 {
@@ -51,7 +58,8 @@ public enum ExperimentRunner {
 
         for r in 0..<config.repeats {
             let splitSeed = r == 0 ? config.seed : derivedSeed(config.seed, "repeat-\(r)")
-            let folds = try config.split.folds(of: dataset, seed: splitSeed)
+            let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer,
+                                                    readFile: context.readFile)
             for (f, fold) in folds.enumerated() {
                 let g = foldCount
                 foldCount += 1
@@ -184,8 +192,8 @@ public enum ExperimentRunner {
         }
         let card = datasetCard(dataset, synthetic: { if case .synthetic = config.dataset { return true }; return false }())
         let provenance = Provenance(configPath: config.configPath, configHash: config.configHash, configText: config.configText,
-                                    seed: config.seed, reclabVersion: RecLabVersion.string, gitCommit: RecLabVersion.gitCommit(),
-                                    createdAt: ISO8601DateFormatter().string(from: Date()), dataset: card)
+                                    seed: config.seed, reclabVersion: context.reclabVersion, gitCommit: context.gitCommit,
+                                    createdAt: context.createdAt, dataset: card)
         let runId = ResultJSON.runId(kind: "offline", configHash: config.configHash, datasetHash: dataset.contentHash, seed: config.seed)
         var splitParams = config.split.parameters
         if config.repeats > 1 { splitParams["repeats"] = "\(config.repeats)" }

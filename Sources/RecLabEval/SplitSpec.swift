@@ -24,8 +24,11 @@ public struct SplitSpec: Sendable, Equatable {
         SplitSpec(method: try Splitter.parse(node: node))
     }
 
-    /// The folds for `dataset`; random methods draw only from `seed`.
-    public func folds(of dataset: Dataset, seed: UInt64) throws -> [Fold] {
-        try Splitter.folds(for: dataset, method: method, seed: seed)
+    /// The folds for `dataset`; random methods draw only from `seed`; predefined split files' user ids are
+    /// pseudonymised with `pseudonymizer`.
+    public func folds(of dataset: Dataset, seed: UInt64,
+                      pseudonymizer: () throws -> Pseudonymizer = { Pseudonymizer(key: Pseudonymizer.developmentKey) },
+                      readFile: (String) throws -> Data = LocalFiles.read) throws -> [Fold] {
+        try Splitter.folds(for: dataset, method: method, seed: seed, pseudonymizer: pseudonymizer, readFile: readFile)
     }
 }

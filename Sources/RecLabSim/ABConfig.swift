@@ -1,8 +1,7 @@
 import Foundation
 import RecLabConfig
 import RecLabCore
-import RecLabEval
-import RecLabImport
+import RecLabPlan
 import RecLabStrategies
 import RecLabSynthetic
 
@@ -70,37 +69,14 @@ public struct AnalysisSettings: Sendable {
     public init() {}
 }
 
-/// The `dataset:` block of a simulation config: the same forms as in offline experiment configs
-/// (`store: FILE.sqlite`, `movielens: FOLDER` with optional `format`, `synthetic: CONFIG.yaml` or an inline
-/// synthetic config; paths relative to the current folder), plus `world_seed` for the semi-synthetic fit.
-public struct DatasetBlock: Sendable {
-    public var source: DatasetSource
-    /// The synthetic world config (file or inline) when `source` is synthetic.
-    public var syntheticNode: ConfigNode?
-    public var worldSeed: UInt64
-
-    static func read(_ root: ConfigMap, defaultSeed: UInt64) throws -> DatasetBlock {
-        let node = try root.required("dataset")
-        var seedNode: ConfigNode?
-        let (source, world) = try ExperimentConfig.parseDataset(node) { m in seedNode = m.optional("world_seed") }
-        let worldSeed = try seedNode?.int() ?? Int(defaultSeed)
-        guard worldSeed >= 0 else { throw seedNode!.error("world_seed must be non-negative") }
-        return DatasetBlock(source: source, syntheticNode: world, worldSeed: UInt64(worldSeed))
-    }
-}
-
 /// Checks a strategy type and its parameters before any work (unknown types and bad parameters are errors
 /// naming the file and line).
 func validateStrategy(type: String, parameters: Parameters, node: ConfigNode) throws {
     do {
-        if type == OracleRecommender.typeName {
-            try parameters.rejectUnknown(allowed: [], owner: "oracle")
-        } else if StrategyRegistry.type(named: type) == nil {
-            let known = (StrategyRegistry.typeNames + [OracleRecommender.typeName]).joined(separator: ", ")
-            throw node.error("unknown strategy type '\(type)'; known types: \(known)")
-        } else {
-            _ = try StrategyRegistry.make(type: type, parameters: parameters)
+        guard WorldStrategies.typeNames.contains(type) else {
+            throw node.error("unknown strategy type '\(type)'; known types: \(WorldStrategies.typeNames.joined(separator: ", "))")
         }
+        try WorldStrategies.validate(type: type, parameters: parameters)
     } catch var e as RecLabError {
         // A parameter error names the bare parameter; give its full path (`arms[1].params.lambda`).
         if let key = e.key, parameters.values[key] != nil {
@@ -129,23 +105,11 @@ public struct ABConfig: Sendable {
     /// Range of `analysis.target_relative_mde`.
     public static let targetRelativeMDERange = 1e-6...100.0
 
-    public static func load(path: String) throws -> (config: ABConfig, text: String) {
-        let text = try ConfigNode.readText(path: path)
-        return (try parse(text, file: path), text)
-    }
-
     public static func parse(_ text: String, file: String?) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
-        let nameNode = try root.required("name")
-        // The name becomes the default output folder (reports/ab/<name>).
-        let name = try SafeName.validate(try nameNode.string(), what: "the A/B test name", file: nameNode.file,
-                                         line: nameNode.line, key: nameNode.path)
-        let seedNode = root.optional("seed")
-        let seedValue = try seedNode?.int() ?? 1
-        guard seedValue >= 0 else { throw seedNode!.error("seed must be non-negative") }
-        let seed = UInt64(seedValue)
-
-        let dataset = try DatasetBlock.read(root, defaultSeed: seed)
+        // name (the default output folder reports/ab/<name>), seed and dataset: the header every config kind shares.
+        let header = try ConfigHeader.read(root, what: "the A/B test name", simulatesWorld: true)
+        let (name, seed, dataset) = (header.name, header.seed, header.dataset)
 
         func positiveInt(_ key: String, _ def: Int, min lower: Int = 1, max upper: Int = maxDays) throws -> Int {
             guard let n = root.optional(key) else { return def }

@@ -1,7 +1,6 @@
 import Foundation
 import RecLabCore
 import RecLabResults
-import RecLabStore
 
 /// A world ready to simulate: the dataset, its content (for retraining on history plus logs) and the behaviour.
 public struct LoadedWorld {
@@ -29,14 +28,22 @@ public struct ABRunOutput {
 
 /// Runs an A/B config end to end: world, simulation, statistics, documents.
 public enum ABRunner {
+    /// Threads, progress and provenance come from `context`.
     public static func run(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
-                           progress: Bool = false, keepLog: Bool = false) throws -> ABRunOutput {
+                           context: RunContext = RunContext(), keepLog: Bool = false) throws -> ABRunOutput {
+        try context.bound {
+            try runBound(config: config, configText: configText, configPath: configPath, world: world, context: context, keepLog: keepLog)
+        }
+    }
+
+    static func runBound(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
+                         context: RunContext, keepLog: Bool) throws -> ABRunOutput {
         var settings = config.simulation
         settings.keepLog = keepLog
         try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
         let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
-        let reporter = progress ? ProgressReporter("simulate", total: config.simulation.preDays + config.simulation.days) : nil
+        let reporter = context.log.isSilent ? nil : context.progress("simulate", total: config.simulation.preDays + config.simulation.days)
         let result: SimulationResult
         do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
         // Assigned users who never visit are not analysed: check again on those who did.
@@ -46,8 +53,8 @@ public enum ABRunner {
         let configHash = SHA256.hexDigest(configText)
         let card = DatasetCard(summarizing: world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
-                                    seed: config.simulation.seed, reclabVersion: RecLabVersion.string,
-                                    gitCommit: RecLabVersion.gitCommit(), createdAt: nil, dataset: card)
+                                    seed: config.simulation.seed, reclabVersion: context.reclabVersion,
+                                    gitCommit: context.gitCommit, createdAt: nil, dataset: card)
         let runId = ResultJSON.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
                                        seed: config.simulation.seed)
         var doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,
@@ -124,36 +131,12 @@ public enum ABRunner {
         }
     }
 
-    /// Writes DIR/ab.json and DIR/ab.csv (each through a temporary file and a rename, so a failed run
-    /// leaves no partial file) and records the run in the results store.
-    public static func write(_ output: ABRunOutput, outDir: String, resultsPath: String) throws {
-        // The store first: if it cannot be written, no result files are left behind either.
-        try OutputFiles.ensureDirectory(outDir)
-        let store = try ResultsStore(path: resultsPath)
+    /// The run as the recorder stores and writes it: `ab.json`, `ab.csv` and, when kept, `impressions.csv`.
+    public static func recorded(_ output: ABRunOutput) -> RecordedRun {
         let d = output.document
-        try store.record(id: d.runId, kind: "ab", name: d.name, provenance: d.provenance, document: output.json,
-                         metrics: metricRows(d), userValues: output.userValues)
-        let folder = OutputFolder(path: outDir)
-        try OutputFiles.atomicWrite(output.json, to: try folder.child("ab.json").path)
-        try OutputFiles.atomicWrite(Data(output.csv.utf8), to: try folder.child("ab.csv").path)
-        if let log = output.log {
-            try OutputFiles.atomicWrite(Data(impressionsCSV(log, arms: output.document.arms.map(\.name)).utf8),
-                                        to: try folder.child("impressions.csv").path)
-        }
+        var files: [(name: String, data: Data)] = [("ab.json", output.json), ("ab.csv", Data(output.csv.utf8))]
+        if let log = output.log { files.append(("impressions.csv", Data(impressionsCSV(log, arms: d.arms.map(\.name)).utf8))) }
+        return RecordedRun(id: d.runId, kind: "ab", name: d.name, provenance: d.provenance, document: output.json,
+                           metrics: metricRows(d), userValues: output.userValues, files: files)
     }
 }
-
-enum OutputFiles {
-    static func ensureDirectory(_ dir: String) throws {
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw RecLabError.io("cannot create output folder: \(error.localizedDescription)", file: dir)
-        }
-    }
-
-    static func atomicWrite(_ data: Data, to path: String) throws {
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw RecLabError.io("cannot write: \(error.localizedDescription)", file: path)
-        }
-    }
-}
-

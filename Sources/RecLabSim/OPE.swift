@@ -1,9 +1,9 @@
 import Foundation
 import RecLabConfig
+import RecLabPlan
 import RecLabCore
 import RecLabStats
 import RecLabResults
-import RecLabStore
 import RecLabStrategies
 
 /// How a policy turns a strategy's scores over the candidate titles into action probabilities.
@@ -77,21 +77,11 @@ public struct OPEConfig: Sendable {
     /// Most candidates over all contexts of one log (`visits × candidates`, and `true_visits × candidates`).
     public static let maxContextCandidates = 100_000_000
 
-    public static func load(path: String) throws -> (config: OPEConfig, text: String) {
-        let text = try ConfigNode.readText(path: path)
-        return (try parse(text, file: path), text)
-    }
-
     public static func parse(_ text: String, file: String?) throws -> OPEConfig {
         let root = try ConfigNode.parse(text, file: file).map()
-        let nameNode = try root.required("name")
-        // The name becomes the default output folder (reports/ope/<name>).
-        let name = try SafeName.validate(try nameNode.string(), what: "the OPE run name", file: nameNode.file,
-                                         line: nameNode.line, key: nameNode.path)
-        let seedNode = root.optional("seed")
-        let seed = try seedNode?.int() ?? 1
-        guard seed >= 0 else { throw seedNode!.error("seed must be non-negative") }
-        let dataset = try DatasetBlock.read(root, defaultSeed: UInt64(seed))
+        // name (the default output folder reports/ope/<name>), seed and dataset: the header every config kind shares.
+        let header = try ConfigHeader.read(root, what: "the OPE run name", simulatesWorld: true)
+        let (name, seed, dataset) = (header.name, header.seed, header.dataset)
         func count(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let n = root.optional(key) else { return def }
             let v = try n.int()
@@ -113,7 +103,7 @@ public struct OPEConfig: Sendable {
         let targets = try targetsNode.list().map { try readPolicy($0, defaultName: nil, file: file) }
         guard !targets.isEmpty else { throw targetsNode.error("needs at least one target policy") }
         try root.finish()
-        return OPEConfig(name: name, seed: UInt64(seed), dataset: dataset, visits: visits, trueVisits: trueVisits,
+        return OPEConfig(name: name, seed: seed, dataset: dataset, visits: visits, trueVisits: trueVisits,
                          candidates: candidates, logging: logging, targets: targets)
     }
 
@@ -178,10 +168,14 @@ public enum OPERunner {
         var reward: Double
     }
 
+    /// Threads and provenance come from `context`.
     public static func run(config: OPEConfig, configText: String, configPath: String?, world: LoadedWorld,
-                           progress: Bool = false) throws -> OPEResults {
-        let session = try OPESession(config: config, world: world)
-        let (logSize, estimates) = session.estimates(logSeed: config.seed)
+                           context: RunContext = RunContext()) throws -> OPEResults {
+        let (session, logSize, estimates) = try context.bound {
+            let session = try OPESession(config: config, world: world)
+            let (logSize, estimates) = session.estimates(logSeed: config.seed)
+            return (session, logSize, estimates)
+        }
         let targetsOut = config.targets.indices.map { t -> OPETarget in
             let spec = config.targets[t], truth = session.truth[t]
             return OPETarget(policy: "\(spec.name) [\(spec.type), \(spec.rule.description)]", trueValue: truth.mean,
@@ -189,7 +183,7 @@ public enum OPERunner {
         }
         let configHash = SHA256.hexDigest(configText)
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText, seed: config.seed,
-                                    reclabVersion: RecLabVersion.string, gitCommit: RecLabVersion.gitCommit(), createdAt: nil,
+                                    reclabVersion: context.reclabVersion, gitCommit: context.gitCommit, createdAt: nil,
                                     dataset: DatasetCard(summarizing: world.dataset, synthetic: true))
         let runId = ResultJSON.runId(kind: "ope", configHash: configHash, datasetHash: world.dataset.contentHash, seed: config.seed)
         return OPEResults(runId: runId, name: config.name, provenance: provenance,
@@ -310,11 +304,7 @@ public final class OPESession {
         let behaviour = world.behaviour
         let train = TrainingSet(dataset: world.dataset, feedback: .implicit)
         func make(_ spec: PolicySpec) throws -> any Recommender {
-            if spec.type == OracleRecommender.typeName {
-                try spec.parameters.rejectUnknown(allowed: [], owner: "oracle")
-                return OracleRecommender(world: behaviour)
-            }
-            let r = try StrategyRegistry.make(type: spec.type, parameters: spec.parameters)
+            let r = try WorldStrategies.make(type: spec.type, parameters: spec.parameters, world: behaviour)
             try r.fit(train, context: FitContext(seed: config.seed &+ StableHash.fnv1a64(spec.name)))
             return r
         }
@@ -358,10 +348,9 @@ public final class OPESession {
 }
 
 extension OPERunner {
-    /// Writes DIR/ope.json (atomically) and records the run, one metric row per target x estimator.
-    public static func write(_ r: OPEResults, outDir: String, resultsPath: String) throws {
+    /// The run as the recorder stores and writes it (`ope.json`), one metric row per target x estimator.
+    public static func recorded(_ r: OPEResults) throws -> RecordedRun {
         let json = try ResultJSON.encoder().encode(r)
-        try OutputFiles.ensureDirectory(outDir)
         var rows: [RunMetricRow] = []
         for t in r.targets {
             rows.append(RunMetricRow(subject: t.policy, metric: "true", fold: nil,
@@ -371,9 +360,7 @@ extension OPERunner {
                                          summary: MetricSummary(mean: e.value, ciLow: e.ciLow, ciHigh: e.ciHigh, n: e.n)))
             }
         }
-        let store = try ResultsStore(path: resultsPath)
-        try store.record(id: r.runId, kind: "ope", name: r.name, provenance: r.provenance, document: json, metrics: rows, userValues: [])
-        // Written after the store, so a failed record leaves no result file behind.
-        try OutputFiles.atomicWrite(json, to: try OutputFolder(path: outDir).child("ope.json").path)
+        return RecordedRun(id: r.runId, kind: "ope", name: r.name, provenance: r.provenance, document: json,
+                           metrics: rows, userValues: [], files: [("ope.json", json)])
     }
 }

@@ -109,11 +109,7 @@ public final class ABSimulator {
         guard dataset.userCount > 0, dataset.itemCount > 0 else { throw RecLabError.data("the dataset has no users or no movies") }
         self.dataset = dataset; self.content = content; self.world = world; self.settings = settings
         self.makeStrategy = makeStrategy ?? { spec in
-            if spec.type == OracleRecommender.typeName {
-                try spec.parameters.rejectUnknown(allowed: [], owner: "oracle")
-                return OracleRecommender(world: world)
-            }
-            return try StrategyRegistry.make(type: spec.type, parameters: spec.parameters)
+            try WorldStrategies.make(type: spec.type, parameters: spec.parameters, world: world)
         }
     }
 

@@ -1,7 +1,5 @@
 import Foundation
 import RecLabCore
-import RecLabImport
-import RecLabStore
 import RecLabSynthetic
 
 /// The synthetic ground truth as the simulator's user model. Simulated day 0 is the day after the world's
@@ -32,39 +30,24 @@ public struct GroundTruthBehaviour: UserBehaviour {
     public func isAvailable(item: Int, day: Int) -> Bool { truth.isReleased(item: item, day: firstDay + day) }
 }
 
-/// Loads the dataset a config names and the world to simulate it with.
+/// The world a loaded dataset is simulated in (the data is resolved by the application layer).
 public enum SimWorlds {
-    public static func load(_ block: DatasetBlock) throws -> LoadedWorld {
-        let content: DatasetContent
-        var hash: String? = nil
-        switch block.source {
-        case .store(let path):
-            content = try DatasetStore.loadContent(path: path)
-            hash = try DatasetStore.info(path: path)["content_hash"]
-        case .synthetic:
-            guard let node = block.syntheticNode else { throw RecLabError.usage("synthetic dataset without a config") }
-            let config = try SyntheticConfig.parse(node: node)
-            content = SyntheticGenerator.generate(config, seed: config.seed)
-        case .movielens(let path, let format):
-            let pseudonymizer = try Pseudonymizer.fromEnvironment()
-            if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
-            let fmt = format == "auto" ? nil : MovieLensFormat(name: format)
-            content = try MovieLensImporter.load(path: path, format: fmt, options: ImportOptions(pseudonymizer: pseudonymizer)).content
-        }
-        let dataset = Dataset(content: content, contentHash: hash)
+    /// The dataset's own ground truth (synthetic data, or a world fitted before), else a semi-synthetic one
+    /// fitted now with `worldSeed`.
+    public static func world(dataset: Dataset, content: DatasetContent, worldSeed: UInt64, context: RunContext) throws -> LoadedWorld {
         if let truth = try GroundTruth.load(from: dataset) {
             let kind = truth.origin == .synthetic ? "synthetic" : "semi-synthetic"
             return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: kind)
         }
-        return try semiSynthetic(dataset: dataset, content: content, seed: block.worldSeed)
+        return try semiSynthetic(dataset: dataset, content: content, seed: worldSeed, context: context)
     }
 
     /// Imported data has no ground truth: fit one once on the full data (factors from the real ratings,
     /// behaviour parameters assumed) and simulate in it, stated as "semi-synthetic" in the outputs.
-    static func semiSynthetic(dataset: Dataset, content: DatasetContent, seed: UInt64) throws -> LoadedWorld {
+    static func semiSynthetic(dataset: Dataset, content: DatasetContent, seed: UInt64, context: RunContext) throws -> LoadedWorld {
         guard dataset.interactionCount > 0 else { throw RecLabError.data("dataset '\(dataset.name)' has no interactions to fit a world to") }
-        if ProgressReporter.isEnabled { printError("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))") }
-        let truth = GroundTruth.fit(to: dataset, seed: seed)
+        context.log("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))")
+        let truth = context.bound { GroundTruth.fit(to: dataset, seed: seed) }
         return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: "semi-synthetic")
     }
 }

@@ -94,7 +94,10 @@ public enum Splitter {
     /// folds); the others ignore it. Throws `.data` when a fold's train or test set would be empty and
     /// `.input` (file, line) for predefined files that do not match the dataset.
     /// Cost: O(n) for holdout/k-fold/per-user, O(n log n) for the global fraction cut, O(lines * log) for files.
-    public static func folds(for dataset: Dataset, method: SplitMethod, seed: UInt64) throws -> [SplitFold] {
+    /// `pseudonymizer` maps the user ids of predefined split files (the key the data was imported with).
+    public static func folds(for dataset: Dataset, method: SplitMethod, seed: UInt64,
+                             pseudonymizer: () throws -> Pseudonymizer = { Pseudonymizer(key: Pseudonymizer.developmentKey) },
+                             readFile: (String) throws -> Data = LocalFiles.read) throws -> [SplitFold] {
         let n = dataset.interactionCount
         var folds: [SplitFold]
         switch method {
@@ -133,10 +136,10 @@ public enum Splitter {
             folds = [partition(n, index: 0) { dataset.timestamps[$0] >= cut }]
         case .predefined(let pairs):
             guard !pairs.isEmpty else { throw RecLabError.config("predefined split needs at least one pair of files", key: "split.folds") }
-            let matcher = try PredefinedMatcher(dataset: dataset)
+            let matcher = PredefinedMatcher(dataset: dataset, pseudonymizer: try pseudonymizer())
             folds = try pairs.enumerated().map { f, pair in
-                let train = try matcher.rows(file: pair.train)
-                let test = try matcher.rows(file: pair.test, excluding: train)
+                let train = try matcher.rows(file: pair.train, data: try readFile(pair.train))
+                let test = try matcher.rows(file: pair.test, data: try readFile(pair.test), excluding: train)
                 return SplitFold(index: f, train: train, test: test)
             }
         }
@@ -180,7 +183,8 @@ public enum Splitter {
     /// `global-temporal` (`fraction` or `cut`: Unix seconds or YYYY-MM-DD), `predefined`
     /// (`folds: [{train: PATH, test: PATH}]`, or `folder: DIR` + `names: [u1, ...]` for DIR/u1.base, DIR/u1.test).
     /// Unknown keys and missing files are errors naming key and line.
-    public static func parse(node: ConfigNode) throws -> SplitMethod {
+    /// `fileExists` checks predefined split files at parse time (the local file system unless given).
+    public static func parse(node: ConfigNode, fileExists: (String) -> Bool = LocalFiles.exists) throws -> SplitMethod {
         let m = try node.map()
         let methodNode = try m.required("method")
         let name = try methodNode.string()
@@ -236,7 +240,7 @@ public enum Splitter {
                     try fm.finish()
                     for n in [trainNode, testNode] {
                         let p = try n.string()
-                        guard FileManager.default.fileExists(atPath: p) else { throw n.error("split file '\(p)' not found") }
+                        guard fileExists(p) else { throw n.error("split file '\(p)' not found") }
                     }
                     pairs.append(PredefinedPair(train: try trainNode.string(), test: try testNode.string()))
                 }
@@ -248,7 +252,7 @@ public enum Splitter {
                 guard !names.isEmpty else { throw namesNode.error("list at least one split name, for example [u1, u2]") }
                 for name in names {
                     let pair = PredefinedPair(train: "\(folder)/\(name).base", test: "\(folder)/\(name).test")
-                    for p in [pair.train, pair.test] where !FileManager.default.fileExists(atPath: p) {
+                    for p in [pair.train, pair.test] where !fileExists(p) {
                         throw namesNode.error("split file '\(p)' not found")
                     }
                     pairs.append(pair)
@@ -277,22 +281,15 @@ public enum Splitter {
 }
 
 /// Maps lines of ml-100k-format split files to dataset rows: the user id is pseudonymised with the
-/// import key (`Pseudonymizer.fromEnvironment()`), then (user, timestamp, movie) is looked up by binary
+/// import key (given by the caller), then (user, timestamp, movie) is looked up by binary
 /// search in the user's time-ordered rows. Every line must match exactly one dataset row.
 struct PredefinedMatcher {
     let dataset: Dataset
     let pseudonymizer: Pseudonymizer
 
-    init(dataset: Dataset) throws {
-        self.dataset = dataset
-        pseudonymizer = try Pseudonymizer.fromEnvironment()
-    }
-
     /// Sorted rows named by `file`. Lines naming a row in `excluding` (the fold's train file) are a leak
     /// and an input error, as are repeated lines and lines with no matching interaction.
-    func rows(file: String, excluding: [Int32] = []) throws -> [Int32] {
-        guard FileManager.default.fileExists(atPath: file) else { throw RecLabError.io("split file not found", file: file) }
-        guard let data = FileManager.default.contents(atPath: file) else { throw RecLabError.io("cannot read split file", file: file) }
+    func rows(file: String, data: Data, excluding: [Int32] = []) throws -> [Int32] {
         var out: [Int32] = []
         // 1 = listed in this file, 2 = in the excluded (training) file.
         var mark = [UInt8](repeating: 0, count: dataset.interactionCount)

@@ -1,11 +1,17 @@
 import Foundation
+import RecLabApp
 import RecLabCore
 
 // Benchmarks print figures; they never assert timings. Run `make bench` (release build).
 // Usage: reclab-bench [all|import|generate|strategies|eval|simulate] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
-ProgressReporter.isEnabled = false
+// Figures only: no progress lines; threads from RECLAB_THREADS like the CLI.
+let context: RunContext
+do { context = try AppContext.make(quiet: true, provenance: false) } catch {
+    printError("reclab-bench: \(error)")
+    exit(2)
+}
 
 let suites: [(String, () throws -> Void)] = [
     ("import", benchImport),
@@ -18,7 +24,7 @@ let suites: [(String, () throws -> Void)] = [
 var ran = false
 for (name, body) in suites where which == "all" || which == name {
     print("== \(name) ==")
-    do { try body() } catch { print("  failed: \(error)") }
+    do { try context.bound(body) } catch { print("  failed: \(error)") }
     ran = true
 }
 if !ran {

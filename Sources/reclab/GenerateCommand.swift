@@ -48,8 +48,7 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try reportingErrors {
+        try reportingErrors { try common.withContext(provenance: false) { context in
             // The flags get the same ranges as the config keys they override, checked before any reading.
             for (flag, value, range) in [("--users", users, SyntheticConfig.usersRange), ("--movies", movies, SyntheticConfig.moviesRange),
                                          ("--days", days, SyntheticConfig.daysRange)] {
@@ -69,7 +68,7 @@ struct GenerateCommand: ParsableCommand {
             let seed = seed.map { UInt64($0) } ?? cfg.seed
             // Refuse early, before spending time generating.
             try DatasetStore.checkOutput(out, force: force)
-            let progress = ProgressReporter("generate", total: cfg.users)
+            let progress = context.progress("generate", total: cfg.users)
             let content = SyntheticGenerator.generate(cfg, seed: seed, progress: progress)
             progress.finish()
             let hash = try DatasetStore.write(content, to: out, force: force)
@@ -79,6 +78,6 @@ struct GenerateCommand: ParsableCommand {
             print("events:       \(content.eventCount)")
             print("ratings:      \(content.ratingCount)")
             print("content_hash: \(hash)")
-        }
+        } }
     }
 }

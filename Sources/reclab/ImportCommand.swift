@@ -53,10 +53,9 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try reportingErrors {
+        try reportingErrors { try common.withContext(provenance: false) { context in
             try DatasetStore.checkOutput(out, force: force)   // before any work
-            let pseudonymizer = try Pseudonymizer.fromEnvironment()
+            let pseudonymizer = try context.pseudonymizer()
             if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
 
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -80,7 +79,7 @@ struct ImportCommand: ParsableCommand {
             print("  content_hash  \(hash)")
             print(String(format: "  time          %.2f s (read %.2f s, write %.2f s): %@ rows/s over %@ data lines",
                          total, read, write, grouped(Int(Double(r.recordsRead) / max(total, 1e-9))), grouped(r.recordsRead)))
-        }
+        } }
     }
 }
 

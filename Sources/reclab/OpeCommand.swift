@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabReport
 import RecLabResults
@@ -37,18 +38,17 @@ struct OpeCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try reportingErrors {
-            common.apply()
+        try reportingErrors { try common.withContext { context in
             let (ope, text) = try OPEConfig.load(path: config)
-            let (dirURL, storePath) = try outputLocations(out: out, defaultRoot: "reports/ope", name: ope.name, results: results)
-            let dir = out ?? dirURL.path
-            if ProgressReporter.isEnabled { printError("[ope] \(ope.name): loading the world") }
-            let world = try SimWorlds.load(ope.dataset)
-            if ProgressReporter.isEnabled { printError("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits") }
-            let result = try OPERunner.run(config: ope, configText: text, configPath: config, world: world)
-            try OPERunner.write(result, outDir: dir, resultsPath: storePath)
+            let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/ope", name: ope.name, results: results)
+            let dir = out ?? recorder.folder.path
+            context.log("[ope] \(ope.name): loading the world")
+            let world = try DatasetSources.world(ope.dataset, context: context)
+            context.log("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits")
+            let result = try OPERunner.run(config: ope, configText: text, configPath: config, world: world, context: context)
+            try recorder.record(try OPERunner.recorded(result))
             print(ConsoleTables.ope(result))
-            print("run \(result.runId): \(dir)/ope.json; recorded in \(storePath)")
-        }
+            print("run \(result.runId): \(dir)/ope.json; recorded in \(recorder.storePath)")
+        } }
     }
 }

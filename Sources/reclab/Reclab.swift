@@ -26,7 +26,7 @@ struct Reclab: ParsableCommand {
     /// ends with status 64) exits with 2 like RecLab's other usage errors.
     static func main() {
         do {
-            _ = try Parallel.threadsFromEnvironment()
+            _ = try Parallel.threadsFromEnvironment(ProcessInfo.processInfo.environment)
         } catch {
             printError("reclab: error: \(error)")
             Foundation.exit(2)

@@ -49,8 +49,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try reportingErrors {
+        try reportingErrors { try common.withContext(provenance: false) { context in
             let document = try ResultDocument.resolve(runReference, resultsStore: results)
             let previousDocument = try previous.map { try ResultDocument.resolve($0, resultsStore: results) }
             // Find gnuplot before doing any work, so a missing tool fails fast with nothing written.
@@ -59,9 +58,9 @@ struct ReportCommand: ParsableCommand {
             // The run id was checked when the document was read, so the default stays inside reports/.
             let directory = try out.map { OutputFolder(path: $0).url } ?? OutputFolder(path: "reports").child(document.runId)
             try OutputLocation.checkFolder(out ?? directory.path)
-            if ProgressReporter.isEnabled && !content.charts.isEmpty { printError("[report] drawing \(content.charts.count) charts with gnuplot") }
+            if !content.charts.isEmpty { context.log("[report] drawing \(content.charts.count) charts with gnuplot") }
             let path = try Report.write(content, to: directory, gnuplot: gnuplot)
             print("wrote \(path.path) (\(content.tables.count) tables, \(content.charts.count) charts)")
-        }
+        } }
     }
 }

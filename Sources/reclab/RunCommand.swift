@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabReport
 import RecLabResults
 import RecLabEval
-import RecLabStore
 
 /// `reclab run CONFIG`: an offline experiment described by a YAML config.
 struct RunCommand: ParsableCommand {
@@ -39,30 +39,23 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try reportingErrors {
-            common.apply()
+        try reportingErrors { try common.withContext { context in
             let experiment = try ExperimentConfig.load(path: config)
-            let (dir, storePath) = try outputLocations(out: out, defaultRoot: "reports/runs", name: experiment.name, results: results)
-            let log: (String) -> Void = { line in if ProgressReporter.isEnabled { printError(line) } }
+            let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/runs", name: experiment.name, results: results)
+            let log = context.log
             log("[run] \(experiment.name): loading dataset")
-            let dataset = try ExperimentRunner.loadDataset(experiment)
+            let dataset = try DatasetSources.dataset(for: experiment, context: context)
             log("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions")
-            let output = try ExperimentRunner.run(experiment, dataset: dataset, log: log)
-            // The store first: if it cannot be written, no result files are left behind either.
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let store = try ResultsStore(path: storePath)
-            try store.record(id: output.document.runId, kind: "offline", name: output.document.name,
-                             provenance: output.document.provenance, document: try ResultJSON.encoder().encode(output.document),
-                             metrics: output.metricRows, userValues: output.userValues)
-            try ResultFiles.write(output.document, to: dir)
+            let output = try ExperimentRunner.run(experiment, dataset: dataset, context: context)
+            try recorder.record(try ResultFiles.recorded(output))
             print(ConsoleTables.offline(output.document))
             print("")
-            print("run \(output.document.runId): \(dir.path)/metrics.json, metrics.csv; recorded in \(storePath)")
+            print("run \(output.document.runId): \(recorder.folder.path)/metrics.json, metrics.csv; recorded in \(recorder.storePath)")
             // The finished strategies are recorded above; a failed one still makes the run fail.
             if let failures = output.document.failures, !failures.isEmpty {
                 for f in failures { printError("reclab: error: \(f.error)") }
                 throw ExitCode(1)
             }
-        }
+        } }
     }
 }

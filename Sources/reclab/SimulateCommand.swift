@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabReport
 import RecLabResults
@@ -46,24 +47,21 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try reportingErrors {
-            common.apply()
+        try reportingErrors { try common.withContext { context in
             let (ab, text) = try ABConfig.load(path: config)
-            let (dirURL, storePath) = try outputLocations(out: out, defaultRoot: "reports/ab", name: ab.name, results: results)
-            let dir = out ?? dirURL.path
-            if ProgressReporter.isEnabled { printError("[simulate] \(ab.name): loading the world") }
-            let world = try SimWorlds.load(ab.dataset)
-            if ProgressReporter.isEnabled {
-                printError("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
-            }
+            let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/ab", name: ab.name, results: results)
+            let dir = out ?? recorder.folder.path
+            context.log("[simulate] \(ab.name): loading the world")
+            let world = try DatasetSources.world(ab.dataset, context: context)
+            context.log("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
             let output = try ABRunner.run(config: ab, configText: text, configPath: config, world: world,
-                                          progress: ProgressReporter.isEnabled, keepLog: log)
-            try ABRunner.write(output, outDir: dir, resultsPath: storePath)
+                                          context: context, keepLog: log)
+            try recorder.record(ABRunner.recorded(output))
             print(ConsoleTables.ab(output.document))
             if !output.document.srm.ok {
                 printError("reclab: WARNING: sample ratio mismatch (chi2 \(output.document.srm.chi2), p \(output.document.srm.pValue) < \(output.document.srm.threshold)): the assignment is broken; do not trust these results")
             }
-            print("run \(output.document.runId): \(dir)/ab.json, ab.csv; recorded in \(storePath)")
-        }
+            print("run \(output.document.runId): \(dir)/ab.json, ab.csv; recorded in \(recorder.storePath)")
+        } }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabSim
 
@@ -66,12 +67,11 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            common.apply()
-            let progress = ProgressReporter.isEnabled ? ProgressReporter("validate \(check)", total: seeds) : nil
+        try reportingErrors { try common.withContext(provenance: false) { context in
+            let progress = context.log.isSilent ? nil : context.progress("validate \(check)", total: seeds)
             if check == "ope" {
                 let (ope, _) = try OPEConfig.load(path: config)
-                let world = try SimWorlds.load(ope.dataset)
+                let world = try DatasetSources.world(ope.dataset, context: context)
                 let r = try Validation.ope(config: ope, world: world, seeds: seeds, progress: progress)
                 print("OPE validation '\(ope.name)' (\(world.kind) world): \(r.seeds) independent logs of \(ope.visits) visits")
                 for t in r.targets {
@@ -86,7 +86,7 @@ struct ValidateCommand: ParsableCommand {
                 return
             }
             let (ab, _) = try ABConfig.load(path: config)
-            let world = try SimWorlds.load(ab.dataset)
+            let world = try DatasetSources.world(ab.dataset, context: context)
             switch check {
             case "srm":
                 let r = try Validation.srm(config: ab, world: world, seeds: seeds, skew: skew)
@@ -117,6 +117,6 @@ struct ValidateCommand: ParsableCommand {
                 print(String(format: "  runs with any Holm-significant comparison: %d/%d (%.1f%%)", r.anyHolmSignificant, r.seeds,
                              100 * Double(r.anyHolmSignificant) / Double(r.seeds)))
             }
-        }
+        } }
     }
 }

@@ -3,6 +3,8 @@ import RecLabEval
 import RecLabResults
 import RecLabStore
 import RecLabTestSupport
+import RecLabApp
+import RecLabCore
 import XCTest
 
 /// The quality the strategies issue requires, checked on the real MovieLens data in `../shared/datasets`
@@ -12,7 +14,7 @@ import XCTest
 final class QualityTargetTests: XCTestCase {
     private func run(_ yaml: String) throws -> OfflineResults {
         let config = try ExperimentConfig.parse(text: yaml, path: nil)
-        return try ExperimentRunner.run(config, dataset: try ExperimentRunner.loadDataset(config)).document
+        return try ExperimentRunner.run(config, dataset: try DatasetSources.dataset(for: config, context: RunContext())).document
     }
 
     private func mean(_ d: OfflineResults, _ strategy: String, _ metric: String) throws -> Double {

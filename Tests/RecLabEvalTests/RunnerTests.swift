@@ -5,6 +5,7 @@ import RecLabResults
 import RecLabStore
 import RecLabStrategies
 import RecLabTestSupport
+import RecLabApp
 import XCTest
 
 /// A trivial strategy whose rankings are known in advance: scores items by index, ascending (`descending`
@@ -161,7 +162,7 @@ final class RunnerTests: XCTestCase {
     func testMetricsJSONRoundTripsAndCSV() throws {
         let out = try run(try config(metrics: ["ndcg@[2,3]", "rmse"]))
         let dir = try TestSupport.temporaryDirectory(self)
-        try ResultFiles.write(out.document, to: dir)
+        for file in try ResultFiles.recorded(out).files { try file.data.write(to: dir.appendingPathComponent(file.name)) }
         let data = try Data(contentsOf: dir.appendingPathComponent("metrics.json"))
         XCTAssertEqual(ResultJSON.kind(of: data), "offline")
         let decoded = try ResultJSON.decoder().decode(OfflineResults.self, from: data)
@@ -245,7 +246,7 @@ final class RunnerTests: XCTestCase {
             metrics: [ndcg@10, recall@10]
             """
         let c = try ExperimentConfig.parse(text: text, path: nil)
-        let out = try ExperimentRunner.run(c, dataset: try ExperimentRunner.loadDataset(c))
+        let out = try ExperimentRunner.run(c, dataset: try DatasetSources.dataset(for: c, context: RunContext()))
         XCTAssertEqual(out.document.excludedUsers, 18)
         XCTAssertEqual(try value(out, "pop", "ndcg@10").nUsers, 592)
         XCTAssertEqual(try value(out, "pop", "ndcg@10").mean, 0.0743136689083231, accuracy: 1e-12)

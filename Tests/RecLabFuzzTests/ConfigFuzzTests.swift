@@ -34,15 +34,12 @@ final class ConfigFuzzTests: XCTestCase {
         for folder in ["experiments", "datasets"] {
             let dir = TestSupport.packageRoot.appendingPathComponent(folder)
             for name in try fm.contentsOfDirectory(atPath: dir.path).sorted() where name.hasSuffix(".yaml") {
-                out.append(("\(folder)/\(name)", Array(try Data(contentsOf: dir.appendingPathComponent(name)))))
+                // Relative data paths made absolute: no test changes the working directory.
+                let text = TestSupport.rootedConfigText(try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8))
+                out.append(("\(folder)/\(name)", Array(text.utf8)))
             }
         }
         return out
-    }
-
-    override func setUp() {
-        // Relative paths in the shipped configs (datasets/tiny.yaml) resolve from the package root.
-        FileManager.default.changeCurrentDirectoryPath(TestSupport.packageRoot.path)
     }
 
     func testShippedConfigsStillParse() throws {

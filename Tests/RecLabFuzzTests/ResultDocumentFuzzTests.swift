@@ -5,6 +5,7 @@ import RecLabReport
 import RecLabResults
 import RecLabStore
 import RecLabTestSupport
+import RecLabApp
 import XCTest
 
 /// Fuzzes the result-document reader with mutations of a real metrics.json, made here by running a
@@ -25,7 +26,7 @@ final class ResultDocumentFuzzTests: XCTestCase {
 
     static func realDocument() throws -> [UInt8] {
         let config = try ExperimentConfig.parse(text: experiment, path: nil)
-        let dataset = try ExperimentRunner.loadDataset(config)
+        let dataset = try DatasetSources.dataset(for: config, context: RunContext())
         let output = try ExperimentRunner.run(config, dataset: dataset)
         return Array(try ResultJSON.encoder().encode(output.document))
     }

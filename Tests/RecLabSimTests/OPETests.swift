@@ -1,7 +1,6 @@
 import Foundation
 import RecLabCore
 import RecLabSim
-import RecLabStore
 import RecLabTestSupport
 import XCTest
 

@@ -14,17 +14,15 @@ final class ShippedConfigsTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertGreaterThanOrEqual(files.count, 10, "experiments/ lost its configs: \(files)")
 
-        // Configs name their data relative to the repository root, as the README says to run them.
-        let previous = FileManager.default.currentDirectoryPath
-        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(root.path))
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
-        let sharedPresent = FileManager.default.fileExists(atPath: "../shared/datasets")
+        // Configs name their data relative to the repository root, as the README says to run them: the
+        // paths are made absolute (TestSupport.rootedConfigText) rather than changing the working directory.
+        let sharedPresent = FileManager.default.fileExists(atPath: root.appendingPathComponent("../shared/datasets").path)
 
         var checked = 0
         for file in files {
             let path = "experiments/" + file
             let stem = String(file.dropLast(".yaml".count))
-            var text = try String(contentsOfFile: path, encoding: .utf8)
+            var text = TestSupport.rootedConfigText(try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8))
             if text.contains("../shared/datasets"), !sharedPresent {
                 print("skipping \(path): needs ../shared/datasets beside the repository")
                 continue

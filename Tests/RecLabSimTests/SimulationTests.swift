@@ -1,7 +1,6 @@
 import Foundation
 import RecLabCore
 import RecLabSim
-import RecLabStore
 import RecLabTestSupport
 import XCTest
 
@@ -70,9 +69,7 @@ final class SimulationTests: XCTestCase {
     func testDeterministicAndThreadCountIndependent() throws {
         let s = settings([ArmSpec(name: "pop", type: "toy-popular"), ArmSpec(name: "rand", type: "toy-random")], retrain: 1)
         let a = try Toy.simulator(world: Self.world, settings: s).run()
-        setenv("RECLAB_THREADS", "1", 1)
-        defer { unsetenv("RECLAB_THREADS") }
-        let b = try Toy.simulator(world: Self.world, settings: s).run()
+        let b = try RunContext(threads: 1).bound { try Toy.simulator(world: Self.world, settings: s).run() }
         XCTAssertEqual(a.experiment, b.experiment)
         XCTAssertEqual(a.log.item, b.log.item)
         XCTAssertEqual(a.log.played, b.log.played)

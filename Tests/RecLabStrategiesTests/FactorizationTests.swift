@@ -252,14 +252,12 @@ final class FactorizationTests: XCTestCase {
     func testSameSeedSameModelWhateverTheThreadCount() throws {
         let p = Self.planted(users: 150, items: 40)
         let train = TrainingSet(dataset: p.dataset, rows: p.trainRows, feedback: .explicit)
-        defer { unsetenv("RECLAB_THREADS") }
         for type in ["biased-mf", "als", "implicit-als", "bpr"] {
             var runs: [[Float]] = []
             for (threads, seed) in [("1", 3), ("4", 3), ("2", 4)] as [(String, UInt64)] {
-                setenv("RECLAB_THREADS", threads, 1)
                 // Four strata so the SGD strategies run blocks in parallel even on this small catalogue.
                 let model = try make(type, type == "bpr" || type == "biased-mf" ? ["factors": .int(5), "strata": .int(4)] : ["factors": .int(5)])
-                try model.fit(train, context: FitContext(seed: seed))
+                try RunContext(threads: Int(threads)!).bound { try model.fit(train, context: FitContext(seed: seed)) }
                 runs.append((0..<p.dataset.userCount).flatMap { scores(model, user: $0, items: 40) })
             }
             XCTAssertEqual(runs[0], runs[1], "\(type): same seed, different thread counts")

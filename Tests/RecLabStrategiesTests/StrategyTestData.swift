@@ -61,10 +61,8 @@ enum StrategyTestData {
 
     /// Fits and scores every user with one worker and then with several, for the thread-count determinism checks.
     static func scoresWithThreads(_ threads: String, _ body: () throws -> [[Float]]) rethrows -> [[Float]] {
-        let old = ProcessInfo.processInfo.environment["RECLAB_THREADS"]
-        setenv("RECLAB_THREADS", threads, 1)
-        defer { if let old { setenv("RECLAB_THREADS", old, 1) } else { unsetenv("RECLAB_THREADS") } }
-        return try body()
+        // The run context's thread count, scoped to the call: the environment is not touched.
+        try RunContext(threads: Int(threads)!).bound(body)
     }
 }
 

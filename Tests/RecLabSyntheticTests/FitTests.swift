@@ -7,7 +7,6 @@ import XCTest
 
 final class GroundTruthFitTests: XCTestCase {
     func testFitRecoversTheTruthOfAGeneratedWorld() throws {
-        ProgressReporter.isEnabled = false
         var c = testWorldConfig(users: 400, movies: 100, days: 200)
         c.rateProbability = 1
         let dataset = Dataset(content: SyntheticGenerator.generate(c, seed: 13))

@@ -16,8 +16,6 @@ func testWorldConfig(users: Int = 200, movies: Int = 150, days: Int = 40) -> Syn
 }
 
 final class GeneratorTests: XCTestCase {
-    override func setUp() { ProgressReporter.isEnabled = false }
-
     func testSameSeedSameHashDifferentSeedDifferentHash() {
         let c = testWorldConfig()
         let a = ContentHash.compute(SyntheticGenerator.generate(c, seed: 11))
@@ -29,13 +27,15 @@ final class GeneratorTests: XCTestCase {
 
     func testHashDoesNotDependOnThreadCount() throws {
         let c = testWorldConfig(users: 600)
-        setenv("RECLAB_THREADS", "1", 1)
-        defer { unsetenv("RECLAB_THREADS") }
-        guard Parallel.workerCount == 1 else { throw XCTSkip("RECLAB_THREADS is not re-read in-process here") }
-        let serial = ContentHash.compute(SyntheticGenerator.generate(c, seed: 5))
-        setenv("RECLAB_THREADS", "7", 1)
-        XCTAssertEqual(Parallel.workerCount, 7)
-        let parallel = ContentHash.compute(SyntheticGenerator.generate(c, seed: 5))
+        // The thread count is the run context's, scoped to the call: no environment to change.
+        let serial = RunContext(threads: 1).bound {
+            XCTAssertEqual(Parallel.workerCount, 1)
+            return ContentHash.compute(SyntheticGenerator.generate(c, seed: 5))
+        }
+        let parallel = RunContext(threads: 7).bound {
+            XCTAssertEqual(Parallel.workerCount, 7)
+            return ContentHash.compute(SyntheticGenerator.generate(c, seed: 5))
+        }
         XCTAssertEqual(serial, parallel)
     }
 

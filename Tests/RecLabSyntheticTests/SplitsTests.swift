@@ -10,7 +10,6 @@ import XCTest
 final class SplitsTests: XCTestCase {
     /// A generated dataset with varied activity (some users with 0, 1 or many interactions).
     static let dataset: Dataset = {
-        ProgressReporter.isEnabled = false
         return Dataset(content: SyntheticGenerator.generate(testWorldConfig(users: 150, movies: 120, days: 30), seed: 21))
     }()
 
@@ -122,7 +121,7 @@ final class SplitsTests: XCTestCase {
 
     /// A dataset with users pseudonymised like an import, so split files with raw ids can be matched.
     private func importedLike() throws -> Dataset {
-        let p = try Pseudonymizer.fromEnvironment()
+        let p = try Pseudonymizer.fromEnvironment([:])
         let users = (1...3).map { UserRecord(id: Int64($0), pseudonym: p.pseudonym(for: "\($0)")) }
         let movies = (1...4).map { MovieRecord(id: Int64($0 * 10), title: "M\($0)") }
         let rows: [(Int64, Int64, Float, Int64)] = [(1, 10, 4, 100), (1, 20, 3, 200), (2, 10, 5, 150), (2, 30, 1, 160),
@@ -145,7 +144,7 @@ final class SplitsTests: XCTestCase {
         XCTAssertEqual(folds.count, 1)
         assertPartition(folds[0], of: d, covering: true)
         let testPairs = folds[0].test.map { (d.userKeys[Int(d.users[Int($0)])], d.movies[Int(d.items[Int($0)])].id) }
-        let p = try Pseudonymizer.fromEnvironment()
+        let p = try Pseudonymizer.fromEnvironment([:])
         XCTAssertEqual(Set(testPairs.map { "\($0.0)-\($0.1)" }), [p.pseudonym(for: "1") + "-20", p.pseudonym(for: "2") + "-30"])
 
         let cases: [(String, Int, String)] = [
@@ -177,7 +176,7 @@ final class SplitsTests: XCTestCase {
     func testMovieLens100kPredefinedSplits() throws {
         let folder = try TestSupport.sharedDataset("ml-100k")
         let imported = try MovieLensImporter.load(path: folder.path, format: .ml100k,
-                                                  options: ImportOptions(pseudonymizer: try Pseudonymizer.fromEnvironment()))
+                                                  options: ImportOptions(pseudonymizer: try Pseudonymizer.fromEnvironment([:])))
         let d = Dataset(content: imported.content)
         // u1 (a fifth of the ratings, one of ml-100k's 5 cross-validation folds) and ua (10 ratings per
         // user held out); the other pairs are the same format, and debug builds parse them slowly.

@@ -14,6 +14,14 @@ public enum TestSupport {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
+    /// A shipped config's text with its relative data paths (`datasets/`, `reports/`, `../shared/`, as the
+    /// README runs them from the package root) made absolute, so tests parse it without changing the
+    /// process's working directory (which would race with tests running in parallel).
+    public static func rootedConfigText(_ text: String) -> String {
+        text.replacingOccurrences(of: #"(:\s*)(\.\./shared/|datasets/|reports/)"#, with: "$1\(packageRoot.path)/$2",
+                                  options: .regularExpression)
+    }
+
     /// `../shared/datasets/NAME` beside the package; skips the test with a clear message when absent.
     public static func sharedDataset(_ name: String) throws -> URL {
         // RECLAB_SHARED_DATASETS points elsewhere, for checkouts that do not sit beside `shared/` (git worktrees).

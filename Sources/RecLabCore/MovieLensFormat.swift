@@ -1,5 +1,3 @@
-import RecLabCore
-
 /// The MovieLens file layouts RecLab reads (https://grouplens.org/datasets/movielens/).
 public enum MovieLensFormat: String, CaseIterable, Sendable {
     /// ml-100k: `u.data` (tab-separated ratings), `u.item` (pipe-separated, Latin-1, 19 genre flags),

@@ -1,0 +1,31 @@
+import Foundation
+import RecLabConfig
+import RecLabCore
+import RecLabEval
+import RecLabSim
+
+// Reading config files is the application layer's: the engines parse text they are given.
+
+extension ExperimentConfig {
+    /// Reads and validates an experiment config file.
+    public static func load(path: String, validate: StrategyValidator = registryValidator) throws -> ExperimentConfig {
+        guard FileManager.default.fileExists(atPath: path) else { throw RecLabError.io("experiment config not found", file: path) }
+        return try parse(text: try ConfigNode.readText(path: path), path: path, validate: validate)
+    }
+}
+
+extension ABConfig {
+    /// Reads and validates an A/B config file; also returns its text (hashed into the provenance).
+    public static func load(path: String) throws -> (config: ABConfig, text: String) {
+        let text = try ConfigNode.readText(path: path)
+        return (try parse(text, file: path), text)
+    }
+}
+
+extension OPEConfig {
+    /// Reads and validates an OPE config file; also returns its text (hashed into the provenance).
+    public static func load(path: String) throws -> (config: OPEConfig, text: String) {
+        let text = try ConfigNode.readText(path: path)
+        return (try parse(text, file: path), text)
+    }
+}
