@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries (Debian: libsqlite3-dev, libopenblas-dev).
@@ -24,7 +25,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Entities, in-memory dataset and sparse matrices, RNG, hashing, errors.
-        .target(name: "RecLabCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RecLabCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // Result documents (metrics.json, ab.json, ope.json): types, JSON settings, decoding, metric direction.
         .target(name: "RecLabResults", dependencies: ["RecLabCore"]),
         // SQLite access layer: connection, a migrator per kind of store, dataset store, results store.
@@ -55,7 +58,7 @@ let package = Package(
         // The application layer: run context from flags and environment, dataset sources, run recording.
         .target(name: "RecLabApp", dependencies: [
             "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabConfig",
-            "RecLabPlan", "RecLabEval", "RecLabSim",
+            "RecLabPlan", "RecLabEval", "RecLabSim", .product(name: "Logging", package: "swift-log"),
         ]),
         // Rendering of results: console tables, reports, gnuplot charts, regression gate.
         .target(name: "RecLabReport", dependencies: ["RecLabCore", "RecLabResults", "RecLabStore", "RecLabStats"]),
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
         .testTarget(name: "RecLabAppTests", dependencies: [
             "RecLabTestSupport", "RecLabApp", "RecLabCore", "RecLabEval", "RecLabResults", "RecLabStore",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The module rules of docs/architecture.md: engine sources and the Package.swift graph.
         .testTarget(name: "RecLabArchitectureTests", dependencies: ["RecLabTestSupport"]),

@@ -4,13 +4,13 @@ import RecLabCore
 /// Builds the `RunContext` of a command from its flags and the environment, once, at the edge: the only
 /// place RecLab reads `RECLAB_THREADS`, the pseudonymisation key variables and the git commit.
 public enum AppContext {
-    /// `quiet`: no progress lines. `environment` defaults to the process's. Throws a usage error for a bad
+    /// `quiet`: no progress lines, warnings still (`AppLogging.logger`). `environment` defaults to the process's. Throws a usage error for a bad
     /// `RECLAB_THREADS`; the key variables are read when a run first needs the key.
     /// `provenance: false` skips asking git (commands that write no result document).
     public static func make(quiet: Bool, environment: [String: String] = ProcessInfo.processInfo.environment,
                             clock: RunClock = .system, provenance: Bool = true) throws -> RunContext {
         let threads = try Parallel.threadsFromEnvironment(environment) ?? Parallel.machineCores
-        return RunContext(threads: threads, log: quiet ? .silent : .standardError, clock: clock,
+        return RunContext(threads: threads, log: AppLogging.logger(quiet: quiet), clock: clock,
                           reclabVersion: RecLabVersion.string, gitCommit: provenance ? gitCommit() : nil,
                           pseudonymKey: { try Pseudonymizer.fromEnvironment(environment) })
     }

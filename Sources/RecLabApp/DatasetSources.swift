@@ -21,7 +21,7 @@ public enum DatasetSources {
         case .movielens(let path, let format):
             // Same pseudonymisation key as `reclab import`, so predefined split files match users.
             let pseudonymizer = try context.pseudonymizer()
-            if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
+            if pseudonymizer.usesDevelopmentKey { context.log.warning("\(Pseudonymizer.developmentKeyWarning)") }
             let fmt = format == "auto" ? nil : MovieLensFormat(name: format)
             let options = ImportOptions(pseudonymizer: pseudonymizer)
             return (try context.bound { try MovieLensImporter.load(path: path, format: fmt, options: options) }.content, nil)

@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 
-/// Progress for long work, on standard error: a line at most every `interval` seconds with done/total,
-/// rate and time left, to a `LogSink` (silent for `--quiet`, tests and benchmarks). Thread-safe.
+/// Progress for long work on top of a swift-log `Logger`: an `info` line at most every `interval` seconds with
+/// done/total, rate and time left (dropped when the logger is above `info`: `--quiet`, tests, benchmarks).
+/// Thread-safe.
 // @unchecked: the mutable counters are only touched under `lock`.
 public final class ProgressReporter: @unchecked Sendable {
     private let label: String
@@ -11,11 +13,11 @@ public final class ProgressReporter: @unchecked Sendable {
     private var done = 0
     private let start = Date()
     private var lastPrint = Date.distantPast
-    private let log: LogSink
+    private let log: Logger
 
-    /// Without `log`, the sink of the run in progress (`LogSink.scoped`, bound by `RunContext.bound`).
-    public init(_ label: String, total: Int, interval: Double = 2.0, log: LogSink? = nil) {
-        self.label = label; self.total = total; self.interval = interval; self.log = log ?? LogSink.scoped
+    /// Without `log`, the logger of the run in progress (`RecLabLog.current`, bound by `RunContext.bound`).
+    public init(_ label: String, total: Int, interval: Double = 2.0, log: Logger? = nil) {
+        self.label = label; self.total = total; self.interval = interval; self.log = log ?? RecLabLog.current
     }
 
     public func advance(by n: Int = 1) {
@@ -36,7 +38,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     private func emit(_ d: Int, now: Date, final: Bool = false) {
-        guard !log.isSilent else { return }
+        guard log.logLevel <= .info else { return }   // build no line nobody sees
         let elapsed = now.timeIntervalSince(start)
         var line = "[\(label)] \(d)/\(total)"
         if total > 0 { line += String(format: " (%.0f%%)", 100 * Double(d) / Double(total)) }
@@ -46,11 +48,6 @@ public final class ProgressReporter: @unchecked Sendable {
             let left = elapsed / Double(d) * Double(max(0, total - d))
             line += String(format: ", %.1fs elapsed, ~%.0fs left", elapsed, left)
         }
-        log(line)
+        log.info("\(line)")
     }
-}
-
-/// Writes a line to standard error (warnings and notes that must not mix with table output).
-public func printError(_ message: String) {
-    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
 }

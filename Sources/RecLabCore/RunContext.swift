@@ -1,28 +1,5 @@
 import Foundation
-
-/// Where progress lines and notes go: standard error, or nowhere (`--quiet`, tests, benchmarks).
-/// A value handed to the work that reports, so no process-wide switch decides it.
-public struct LogSink: Sendable {
-    private let write: (@Sendable (String) -> Void)?
-
-    public init(_ write: @escaping @Sendable (String) -> Void) { self.write = write }
-    private init(silent: Void) { write = nil }
-
-    /// Each line to standard error.
-    public static let standardError = LogSink { printError($0) }
-    /// Drops every line (and never builds it).
-    public static let silent = LogSink(silent: ())
-
-    public var isSilent: Bool { write == nil }
-
-    /// The sink of the run in progress (`RunContext.bound`); standard error outside any run.
-    @TaskLocal public static var scoped: LogSink = .standardError
-
-    public func callAsFunction(_ line: @autoclosure () -> String) {
-        guard let write else { return }
-        write(line())
-    }
-}
+import Logging
 
 /// The time source of a run (provenance `created_at`); fixed in tests that compare documents.
 public struct RunClock: Sendable {
@@ -39,8 +16,8 @@ public struct RunClock: Sendable {
 public struct RunContext: Sendable {
     /// Worker threads for parallel loops (`RECLAB_THREADS`, else the machine's cores).
     public var threads: Int
-    /// Progress and notes.
-    public var log: LogSink
+    /// Progress, notes and warnings (`RecLabLog`: `info` progress, `warning` kept by `--quiet`).
+    public var log: Logger
     public var clock: RunClock
     /// Provenance stamped into result documents.
     public var reclabVersion: String
@@ -51,7 +28,7 @@ public struct RunContext: Sendable {
     /// Reads an input file the plan names (predefined split files).
     public var readFile: @Sendable (String) throws -> Data
 
-    public init(threads: Int = Parallel.machineCores, log: LogSink = .silent, clock: RunClock = .system,
+    public init(threads: Int = Parallel.machineCores, log: Logger = RecLabLog.silent, clock: RunClock = .system,
                 reclabVersion: String = RecLabVersion.string, gitCommit: String? = nil,
                 pseudonymKey: @escaping @Sendable () throws -> Pseudonymizer = { Pseudonymizer(key: Pseudonymizer.developmentKey) },
                 readFile: @escaping @Sendable (String) throws -> Data = LocalFiles.read) {
@@ -66,15 +43,18 @@ public struct RunContext: Sendable {
     public var createdAt: String { ISO8601DateFormatter().string(from: clock.now()) }
 
     /// Runs `body` with this context's thread count for every `Parallel.forEachChunk` it reaches and its
-    /// sink for every `ProgressReporter` made without one (code deep inside, such as a strategy's fit),
+    /// logger for every `ProgressReporter` made without one (code deep inside, such as a strategy's fit),
     /// scoped to the call (task-local values): nothing process-wide changes.
     public func bound<T>(_ body: () throws -> T) rethrows -> T {
         try Parallel.$scopedThreads.withValue(threads) {
-            try LogSink.$scoped.withValue(log, operation: body)
+            try RecLabLog.$current.withValue(log, operation: body)
         }
     }
 
-    /// A progress reporter writing to this context's sink.
+    /// Whether progress lines are wanted (the logger passes `info`); callers skip making a reporter otherwise.
+    public var showsProgress: Bool { log.logLevel <= .info }
+
+    /// A progress reporter logging to this context's logger.
     public func progress(_ label: String, total: Int, interval: Double = 2.0) -> ProgressReporter {
         ProgressReporter(label, total: total, interval: interval, log: log)
     }

@@ -71,12 +71,12 @@ public enum ExperimentRunner {
                     excludedTotal += ctx.excludedUsers
                     note += ", \(ctx.evalUsers.count) users ranked, \(ctx.excludedUsers) without a relevant test item excluded"
                 }
-                log("[run] " + note)
+                log.info("[run] \(note)")
                 evaluatedTotal += ctx.evalUsers.count
                 // Nothing in this fold can be measured (no user with a relevant test item, no test rating
                 // for rating metrics): fitting would only produce undefined values.
                 if (listK == 0 || ctx.evalUsers.isEmpty) && (ratingSpecs.isEmpty || ctx.ratingRows.isEmpty) {
-                    log("[run] \(label): nothing to evaluate, strategies not fitted")
+                    log.info("[run] \(label): nothing to evaluate, strategies not fitted")
                     continue
                 }
                 let fitSeed = derivedSeed(config.seed, "fit-\(g)")
@@ -88,14 +88,14 @@ public enum ExperimentRunner {
                     let fitSeconds: Double
                     do {
                         model = try makeStrategy(spec)
-                        log("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
+                        log.info("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
                         fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
                     } catch {
                         var e = error as? RecLabError ?? RecLabError.data("\(error)")
                         // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
                         e.message = "strategy '\(spec.name)' (\(spec.type)) cannot be fitted \(label): \(e.message)"
                         e = e.located(file: config.configPath, line: spec.line)
-                        log("[run] \(spec.name) \(label): FAILED: \(e)")
+                        log.info("[run] \(spec.name) \(label): FAILED: \(e)")
                         failed[s] = true
                         firstFailure = firstFailure ?? e
                         failures.append(StrategyFailure(strategy: spec.name, type: spec.type, fold: g, error: e.description))
@@ -116,7 +116,7 @@ public enum ExperimentRunner {
                             }
                         }
                     }
-                    log(String(format: "[run] %@ %@: fit %.2fs, evaluate %.2fs", spec.name, label, fitSeconds, evalSeconds))
+                    log.info("\(String(format: "[run] %@ %@: fit %.2fs, evaluate %.2fs", spec.name, label, fitSeconds, evalSeconds))")
                     acc[s].fitSeconds += fitSeconds
                     acc[s].evalSeconds += evalSeconds
                     foldRows += acc[s].add(result, fold: g, strategy: spec.name, userSpecs: userSpecs,
@@ -124,7 +124,7 @@ public enum ExperimentRunner {
                 }
             }
         }
-        for name in notPredicting.sorted() { log("[run] note: \(name) does not predict ratings; rmse/mae are not reported for it") }
+        for name in notPredicting.sorted() { log.info("[run] note: \(name) does not predict ratings; rmse/mae are not reported for it") }
         // Every strategy failed: there is nothing to record, so the run fails as a whole.
         if let firstFailure, failed.allSatisfy({ $0 }) { throw firstFailure }
         let finished = strategies.indices.filter { !failed[$0] }

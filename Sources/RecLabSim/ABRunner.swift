@@ -43,7 +43,7 @@ public enum ABRunner {
         try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
         let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
-        let reporter = context.log.isSilent ? nil : context.progress("simulate", total: config.simulation.preDays + config.simulation.days)
+        let reporter = context.showsProgress ? context.progress("simulate", total: config.simulation.preDays + config.simulation.days) : nil
         let result: SimulationResult
         do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
         // Assigned users who never visit are not analysed: check again on those who did.

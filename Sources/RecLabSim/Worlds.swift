@@ -46,7 +46,7 @@ public enum SimWorlds {
     /// behaviour parameters assumed) and simulate in it, stated as "semi-synthetic" in the outputs.
     static func semiSynthetic(dataset: Dataset, content: DatasetContent, seed: UInt64, context: RunContext) throws -> LoadedWorld {
         guard dataset.interactionCount > 0 else { throw RecLabError.data("dataset '\(dataset.name)' has no interactions to fit a world to") }
-        context.log("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))")
+        context.log.info("[world] '\(dataset.name)' has no ground truth: fitting a semi-synthetic one (seed \(seed))")
         let truth = context.bound { GroundTruth.fit(to: dataset, seed: seed) }
         return LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: "semi-synthetic")
     }

@@ -6,6 +6,7 @@ import RecLabCore
 // Usage: reclab-bench [all|import|generate|strategies|eval|simulate] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
+AppLogging.bootstrap()
 // Figures only: no progress lines; threads from RECLAB_THREADS like the CLI.
 let context: RunContext
 do { context = try AppContext.make(quiet: true, provenance: false) } catch {

@@ -20,7 +20,7 @@ struct CommonOptions: ParsableArguments {
     var quiet = false
 
     /// Runs `body` with the command's run context (built once from the flags and the environment), bound
-    /// for everything it calls: its threads and its progress sink (silent with --quiet).
+    /// for everything it calls: its threads and its logger (warnings only with --quiet).
     func withContext(provenance: Bool = true, _ body: (RunContext) throws -> Void) throws {
         let context = try AppContext.make(quiet: quiet, provenance: provenance)
         try context.bound { try body(context) }

@@ -56,7 +56,7 @@ struct ImportCommand: ParsableCommand {
         try reportingErrors { try common.withContext(provenance: false) { context in
             try DatasetStore.checkOutput(out, force: force)   // before any work
             let pseudonymizer = try context.pseudonymizer()
-            if pseudonymizer.usesDevelopmentKey { printError(Pseudonymizer.developmentKeyWarning) }
+            if pseudonymizer.usesDevelopmentKey { context.log.warning("\(Pseudonymizer.developmentKeyWarning)") }
 
             let t0 = DispatchTime.now().uptimeNanoseconds
             let result = try MovieLensImporter.load(

@@ -42,9 +42,9 @@ struct OpeCommand: ParsableCommand {
             let (ope, text) = try OPEConfig.load(path: config)
             let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/ope", name: ope.name, results: results)
             let dir = out ?? recorder.folder.path
-            context.log("[ope] \(ope.name): loading the world")
+            context.log.info("[ope] \(ope.name): loading the world")
             let world = try DatasetSources.world(ope.dataset, context: context)
-            context.log("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits")
+            context.log.info("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits")
             let result = try OPERunner.run(config: ope, configText: text, configPath: config, world: world, context: context)
             try recorder.record(try OPERunner.recorded(result))
             print(ConsoleTables.ope(result))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecLabApp
 import RecLabCore
 
 @main
@@ -21,10 +22,11 @@ struct Reclab: ParsableCommand {
         ]
     )
 
-    /// ArgumentParser's own entry point, with two changes: the environment RecLab reads is checked
-    /// before any command runs, and bad usage (a malformed or out-of-range flag, which ArgumentParser
+    /// ArgumentParser's own entry point, with three changes: logging is bootstrapped first (plain lines on
+    /// standard error), the environment RecLab reads is checked before any command runs, and bad usage (a malformed or out-of-range flag, which ArgumentParser
     /// ends with status 64) exits with 2 like RecLab's other usage errors.
     static func main() {
+        AppLogging.bootstrap()
         do {
             _ = try Parallel.threadsFromEnvironment(ProcessInfo.processInfo.environment)
         } catch {

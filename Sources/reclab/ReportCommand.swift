@@ -58,7 +58,7 @@ struct ReportCommand: ParsableCommand {
             // The run id was checked when the document was read, so the default stays inside reports/.
             let directory = try out.map { OutputFolder(path: $0).url } ?? OutputFolder(path: "reports").child(document.runId)
             try OutputLocation.checkFolder(out ?? directory.path)
-            if !content.charts.isEmpty { context.log("[report] drawing \(content.charts.count) charts with gnuplot") }
+            if !content.charts.isEmpty { context.log.info("[report] drawing \(content.charts.count) charts with gnuplot") }
             let path = try Report.write(content, to: directory, gnuplot: gnuplot)
             print("wrote \(path.path) (\(content.tables.count) tables, \(content.charts.count) charts)")
         } }

@@ -43,9 +43,9 @@ struct RunCommand: ParsableCommand {
             let experiment = try ExperimentConfig.load(path: config)
             let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/runs", name: experiment.name, results: results)
             let log = context.log
-            log("[run] \(experiment.name): loading dataset")
+            log.info("[run] \(experiment.name): loading dataset")
             let dataset = try DatasetSources.dataset(for: experiment, context: context)
-            log("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions")
+            log.info("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions")
             let output = try ExperimentRunner.run(experiment, dataset: dataset, context: context)
             try recorder.record(try ResultFiles.recorded(output))
             print(ConsoleTables.offline(output.document))

@@ -51,9 +51,9 @@ struct SimulateCommand: ParsableCommand {
             let (ab, text) = try ABConfig.load(path: config)
             let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/ab", name: ab.name, results: results)
             let dir = out ?? recorder.folder.path
-            context.log("[simulate] \(ab.name): loading the world")
+            context.log.info("[simulate] \(ab.name): loading the world")
             let world = try DatasetSources.world(ab.dataset, context: context)
-            context.log("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
+            context.log.info("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
             let output = try ABRunner.run(config: ab, configText: text, configPath: config, world: world,
                                           context: context, keepLog: log)
             try recorder.record(ABRunner.recorded(output))

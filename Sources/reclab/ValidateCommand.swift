@@ -68,7 +68,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { try common.withContext(provenance: false) { context in
-            let progress = context.log.isSilent ? nil : context.progress("validate \(check)", total: seeds)
+            let progress = context.showsProgress ? context.progress("validate \(check)", total: seeds) : nil
             if check == "ope" {
                 let (ope, _) = try OPEConfig.load(path: config)
                 let world = try DatasetSources.world(ope.dataset, context: context)

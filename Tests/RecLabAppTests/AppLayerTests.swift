@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RecLabApp
 import RecLabCore
 import RecLabEval
@@ -7,12 +8,14 @@ import RecLabStore
 import RecLabTestSupport
 import XCTest
 
-/// Collects lines from a `LogSink` (thread-safe).
+/// Collects the lines a logger writes (thread-safe).
 final class LineCollector: @unchecked Sendable {
     // @unchecked: `lines` is only touched under `lock`.
     private let lock = NSLock()
     private var lines: [String] = []
-    var sink: LogSink { LogSink { [self] line in lock.lock(); lines.append(line); lock.unlock() } }
+    func logger(level: Logger.Level = .info) -> Logger {
+        RecLabLog.lines(level: level) { [self] line in lock.lock(); lines.append(line); lock.unlock() }
+    }
     var collected: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }
 
@@ -22,13 +25,15 @@ final class AppLayerTests: XCTestCase {
     func testContextComesFromTheGivenEnvironmentNotTheProcess() throws {
         let c = try AppContext.make(quiet: true, environment: ["RECLAB_THREADS": "3", "RECLAB_PSEUDONYM_KEY": "k"], provenance: false)
         XCTAssertEqual(c.threads, 3)
-        XCTAssertTrue(c.log.isSilent)
+        XCTAssertEqual(c.log.logLevel, .warning, "--quiet drops progress, keeps warnings")
+        XCTAssertFalse(c.showsProgress)
         XCTAssertNil(c.gitCommit)
         XCTAssertFalse(try c.pseudonymizer().usesDevelopmentKey)
         XCTAssertEqual(try c.pseudonymizer().pseudonym(for: "1"), Pseudonymizer(key: "k").pseudonym(for: "1"))
         let loud = try AppContext.make(quiet: false, environment: [:], provenance: false)
         XCTAssertEqual(loud.threads, Parallel.machineCores)
-        XCTAssertFalse(loud.log.isSilent)
+        XCTAssertEqual(loud.log.logLevel, .info)
+        XCTAssertTrue(loud.showsProgress)
         XCTAssertTrue(try loud.pseudonymizer().usesDevelopmentKey)
     }
 
@@ -50,17 +55,39 @@ final class AppLayerTests: XCTestCase {
     func testBoundScopesThreadsAndSinkToTheCall() {
         let outside = Parallel.workerCount
         let lines = LineCollector()
-        let context = RunContext(threads: 3, log: lines.sink)
+        let context = RunContext(threads: 3, log: lines.logger())
         context.bound {
             XCTAssertEqual(Parallel.workerCount, 3)
-            // A reporter made without a sink, as code deep inside a fit makes it, writes to the run's sink.
+            // A reporter made without a logger, as code deep inside a fit makes it, logs to the run's logger.
             ProgressReporter("deep", total: 2).finish()
         }
         XCTAssertEqual(Parallel.workerCount, outside)
         XCTAssertEqual(lines.collected.count, 1)
         XCTAssertTrue(lines.collected.first?.hasPrefix("[deep] 0/2") ?? false, "\(lines.collected)")
-        RunContext(log: .silent).bound { ProgressReporter("quiet", total: 1).finish() }
+        RunContext(log: RecLabLog.silent).bound { ProgressReporter("quiet", total: 1).finish() }
         XCTAssertEqual(lines.collected.count, 1)
+    }
+
+    /// The quiet level: progress (info) is dropped and never built, warnings pass as their exact text.
+    func testWarningLevelDropsProgressButKeepsWarnings() {
+        let lines = LineCollector()
+        let context = RunContext(log: lines.logger(level: .warning))
+        XCTAssertFalse(context.showsProgress)
+        let progress = context.progress("work", total: 2, interval: 0)
+        progress.advance()
+        progress.finish()
+        context.log.info("[run] a note")
+        context.log.warning("warning: kept")
+        XCTAssertEqual(lines.collected, ["warning: kept"])
+
+        let loud = LineCollector()
+        let shown = RunContext(log: loud.logger()).progress("work", total: 2, interval: 0)
+        shown.advance()
+        shown.advance()   // the last step prints nothing: finish() closes
+        shown.finish()
+        XCTAssertEqual(loud.collected.count, 2, "\(loud.collected)")
+        XCTAssertTrue(loud.collected[0].hasPrefix("[work] 1/2 (50%)"), "\(loud.collected)")
+        XCTAssertTrue(loud.collected[1].hasPrefix("[work] 2/2 (100%) done in "), "\(loud.collected)")
     }
 
     /// The tiny shipped experiment, run with a fixed clock and commit: the provenance is the context's.
@@ -72,7 +99,7 @@ final class AppLayerTests: XCTestCase {
 
     func testEnginesStampTheContextsProvenanceAndLogToItsSink() throws {
         let lines = LineCollector()
-        let context = RunContext(threads: 2, log: lines.sink, clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)),
+        let context = RunContext(threads: 2, log: lines.logger(), clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)),
                                  reclabVersion: "9.9.9", gitCommit: "0123abcd")
         let p = try tinyRun(context).document.provenance
         XCTAssertEqual(p.createdAt, "2027-01-15T08:00:00Z")

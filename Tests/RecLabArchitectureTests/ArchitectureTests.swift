@@ -35,6 +35,33 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertEqual(problems, [], "engine modules must stay pure (see docs/architecture.md)")
     }
 
+    /// Libraries log through `RunContext.log` and never print: standard error and output belong to the
+    /// executables, whose handler (`RecLabApp/AppLogging.swift`, installed by their `main`) is the one exception.
+    func testLibrariesLogAndNeverPrint() throws {
+        let sources = TestSupport.packageRoot.appendingPathComponent("Sources")
+        let executables: Set<String> = ["reclab", "reclab-bench"]
+        let allowed: Set<String> = ["RecLabApp/AppLogging.swift"]
+        let printing = ["print(", "printError(", "FileHandle.standard", "fputs(", "fwrite(", "putchar("]
+        var problems: [String] = [], checked = 0
+        for module in try FileManager.default.contentsOfDirectory(atPath: sources.path).sorted() where !executables.contains(module) {
+            let folder = sources.appendingPathComponent(module)
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where file.hasSuffix(".swift") {
+                guard !allowed.contains("\(module)/\(file)") else { continue }
+                checked += 1
+                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let line = Self.code(raw)
+                    for call in printing where line.range(of: #"(^|[^\w.])"# + NSRegularExpression.escapedPattern(for: call),
+                                                          options: .regularExpression) != nil {
+                        problems.append("\(module)/\(file):\(n + 1): uses \(call)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 50, "library sources found")
+        XCTAssertEqual(problems, [], "libraries log through RunContext.log; only the executables print")
+    }
+
     /// The checker itself: a forbidden call in code is found, one in a comment or a string is not.
     func testCheckerSeesCodeNotComments() {
         XCTAssertEqual(Self.code("    let x = FileManager.default // FileManager"), "let x = FileManager.default")
