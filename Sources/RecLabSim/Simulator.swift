@@ -114,6 +114,8 @@ public final class ABSimulator {
     }
 
     /// Per-arm model state: the fitted strategy and the page's row sources.
+    // @unchecked Sendable: fitted and updated (trending, neighbours) only by the sequential day loop; the
+    // parallel user loop of a day only reads it.
     final class ArmModel: @unchecked Sendable {
         var recommender: any Recommender
         /// Top co-watched titles per item (cosine over binary co-occurrence in the arm's training data).
