@@ -97,5 +97,5 @@ let package = Package(
             "RecLabImport", "RecLabResults", "RecLabStore", "RecLabReport", "RecLabApp",
         ]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@ import Foundation
 /// A dataset in memory with dense indices: users `0..<userCount` ordered by pseudonym, items
 /// `0..<itemCount` ordered by movie id, interactions as columns sorted by (user, timestamp, item).
 /// The order depends only on the content, so every run of an experiment sees the same indices.
-public final class Dataset: @unchecked Sendable {
+public final class Dataset: Sendable {
     public let name: String
     public let source: String
     public let contentHash: String

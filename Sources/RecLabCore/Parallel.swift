@@ -33,9 +33,15 @@ public enum Parallel {
         if workers == 1 || count <= minChunk { body(0..<count); return }
         let chunks = min(count / minChunk + 1, workers * 8)
         let size = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * size, hi = min(count, lo + size)
-            if lo < hi { body(lo..<hi) }
+        withoutActuallyEscaping(body) { body in
+            // nonisolated(unsafe): callers hand over work on disjoint index ranges (each writes only its own
+            // chunk's outputs), and concurrentPerform returns only after every chunk has run, so `body` is
+            // never used after this call; requiring a @Sendable body would reject those disjoint writes.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * size, hi = min(count, lo + size)
+                if lo < hi { body(lo..<hi) }
+            }
         }
     }
 }

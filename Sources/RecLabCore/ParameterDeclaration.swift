@@ -107,7 +107,7 @@ public struct ParameterDeclaration<Config>: @unchecked Sendable {
 
     /// One case of a string enum; the allowed values are its cases in declaration order.
     public static func choice<E>(_ name: String, _ keyPath: KeyPath<Config, E>, default value: E, help: String) -> Self
-        where E: RawRepresentable & CaseIterable, E.RawValue == String {
+        where E: RawRepresentable & CaseIterable & Sendable, E.RawValue == String {
         let allowed = E.allCases.map(\.rawValue)
         return Self(name: name, type: .choice(allowed), defaultValue: .string(value.rawValue), help: help, keyPath: keyPath,
                     decode: { E(rawValue: try $0.string(name, default: value.rawValue, allowed: allowed))! },

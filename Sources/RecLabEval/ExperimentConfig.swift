@@ -66,7 +66,7 @@ public struct ExperimentConfig {
     public static let maxStrategies = 1000
 
     /// Checks a strategy's type and parameters without training (by constructing it).
-    public typealias StrategyValidator = (_ type: String, _ parameters: Parameters) throws -> Void
+    public typealias StrategyValidator = @Sendable (_ type: String, _ parameters: Parameters) throws -> Void
     public static let registryValidator: StrategyValidator = { _ = try StrategyRegistry.make(type: $0, parameters: $1) }
 
     public init(name: String, seed: UInt64, dataset: DatasetSource, syntheticNode: ConfigNode? = nil, split: SplitSpec,

@@ -124,6 +124,7 @@ struct ImportSource {
         p.standardError = err
         do { try p.run() } catch { throw RecLabError.tool("cannot run unzip: \(error)") }
         // Drain stderr concurrently so a chatty unzip cannot block on a full pipe.
+        // @unchecked Sendable: written once by the background block and read only after `group.wait()`.
         final class Box: @unchecked Sendable { var data = Data() }
         let errBox = Box()
         let group = DispatchGroup()

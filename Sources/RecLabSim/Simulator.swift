@@ -114,8 +114,9 @@ public final class ABSimulator {
     }
 
     /// Per-arm model state: the fitted strategy and the page's row sources.
-    final class ArmModel: @unchecked Sendable {
-        var recommender: any Recommender
+    /// A value: the day loop updates its row sources between days; a day's parallel user loop only reads it.
+    struct ArmModel: Sendable {
+        let recommender: any Recommender
         /// Top co-watched titles per item (cosine over binary co-occurrence in the arm's training data).
         var neighbours: [[Int32]] = []
         /// Titles by recent plays, best first.
@@ -198,7 +199,7 @@ public final class ABSimulator {
                     e.message = "arm '\(spec.name)' (strategy \(spec.type)) cannot be fitted on simulated day \(day): \(e.message)"
                     throw e
                 }
-                let model = ArmModel(recommender: rec)
+                var model = ArmModel(recommender: rec)
                 if s.page.rows.contains(.becauseYouWatched) {
                     model.neighbours = Self.coWatched(train: train, keep: s.page.slots * 2)
                 }

@@ -30,14 +30,15 @@ extension UserBehaviour {
 
 /// Ranks by the world's true affinity: the best any learned strategy could do. Used for planted-effect
 /// checks ("an arm with a clearly better strategy is detected") and as an OPE target.
-public final class OracleRecommender: Recommender, @unchecked Sendable {
+public final class OracleRecommender: Recommender {
     public static let typeName = "oracle"
     public static let summary = "ranks by the simulated world's true affinity (simulation only)"
 
-    private var world: (any UserBehaviour)?
+    private let world: (any UserBehaviour)?
 
     public init(parameters: Parameters) throws {
         try parameters.rejectUnknown(allowed: [], owner: "oracle")
+        world = nil
     }
 
     public init(world: any UserBehaviour) { self.world = world }

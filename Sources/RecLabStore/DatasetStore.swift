@@ -24,6 +24,8 @@ public enum DatasetStore {
         try? fm.removeItem(atPath: temp)
         removeStaleStagingFiles(of: path)
 
+        // @unchecked Sendable: written once by the background block and read only after `hashing.wait()`,
+        // which orders that write before the read.
         final class HashBox: @unchecked Sendable { var value = "" }
         let hash = HashBox()
         let hashing = DispatchGroup()

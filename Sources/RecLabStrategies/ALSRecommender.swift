@@ -45,6 +45,8 @@ public struct ALSConfig: DeclaredParameters {
 /// independent, so they are solved in parallel; each solve is sequential code with a fixed order,
 /// so results do not depend on the thread count. Cost per iteration:
 /// O(ratings * d^2 + (users + items) * d^3) with d = factors (+1), memory O((users + items) * d).
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class ALSRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "als"
     public static let summary = "explicit ALS with weighted-lambda regularisation, Spark MLlib's formulation (Zhou et al. 2008)"

@@ -57,6 +57,8 @@ public struct BPRConfig: DeclaredParameters {
 /// per-user temporal split (ndcg@10 about 0.09 against most-popular's 0.074; lambda 0.001 or 0.02 did worse,
 /// and 60 or 100 epochs gave 0.083-0.090 against 0.090-0.093 for 150). BPR's result varies by about 0.005
 /// ndcg@10 from seed to seed.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class BPRRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "bpr"
     public static let summary = "Bayesian Personalized Ranking, SGD over (user, positive, negative) triples (Rendle et al. 2009)"

@@ -45,6 +45,8 @@ public struct BiasedMFConfig: DeclaredParameters {
 /// the thread count (lock-free "Hogwild" SGD would not). `strata: 1` is classic sequential SGD. The global mean is the training mean and is not learned. The learning rate is multiplied by
 /// `learning_rate_decay` after each epoch. Cost: O(epochs * ratings * factors) time, O((users + items) *
 /// factors) memory. Predictions are clipped to the training rating range.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "biased-mf"
     public static let summary = "SGD matrix factorisation with global, user and item biases (Koren, Bell and Volinsky 2009)"

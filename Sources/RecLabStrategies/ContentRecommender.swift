@@ -37,6 +37,8 @@ public struct ContentConfig: DeclaredParameters {
 /// (or with a zero profile) get the popularity ranking.
 ///
 /// Cost: fit O(tags + genres + items); ranking O(Σ_{f ∈ p_u} df_f) per user (the items sharing a feature).
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class ContentRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "content"
     public static let summary = "content-based: TF-IDF genre and tag profiles, cosine to the user's profile (Pazzani & Billsus 2007)"

@@ -32,6 +32,8 @@ public struct EASEConfig: DeclaredParameters {
 /// inverse, on OpenBLAS's threads). Memory: one dense n × n Float matrix (n = items with training data),
 /// which is why `max_items` guards against catalogues that cannot fit (ml-25m's 59k movies would need 14 GB).
 /// Ranking costs O(n_u · n) per user. Users without training items get the popularity ranking.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class EASERecommender: Recommender, @unchecked Sendable {
     public static let typeName = "ease"
     public static let summary = "EASE linear item-item autoencoder, closed form with LAPACK Cholesky (Steck 2019)"

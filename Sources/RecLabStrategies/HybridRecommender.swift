@@ -49,6 +49,8 @@ public struct HybridConfig: DeclaredParameters {
 /// Rating predictions, when the base makes them, come from the base.
 ///
 /// Cost: the two strategies' costs plus O(items) per user.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class HybridRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "hybrid"
     public static let summary = "a learned base strategy blended with a content or popularity fallback for cold users and items (Burke 2002)"

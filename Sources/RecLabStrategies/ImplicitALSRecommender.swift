@@ -60,6 +60,8 @@ public struct ImplicitALSConfig: DeclaredParameters {
 /// grid on ml-latest-small's per-user temporal split (ndcg@10 0.099 against most-popular's 0.074; the
 /// neighbouring grid points alpha 1-4, lambda 20-50 all gave 0.088-0.099). Larger alpha over-trusts the
 /// observed pairs; much smaller lambda over-fits (lambda 0.1 gave 0.082).
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "implicit-als"
     public static let summary = "implicit-feedback ALS with confidence weights and a conjugate-gradient solver (Hu, Koren and Volinsky 2008; Takács et al. 2011)"

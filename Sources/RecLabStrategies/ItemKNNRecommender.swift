@@ -47,6 +47,8 @@ public struct ItemKNNConfig: DeclaredParameters, NeighbourhoodConfig {
 ///
 /// Cost: fit O(Σ_u n_u²) time, O(items · candidates) memory (parallel over items); ranking O(n_u · k + items)
 /// per user; prediction O(candidates · log n_u).
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class ItemKNNRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "item-knn"
     public static let summary = "item-based kNN (Sarwar et al. 2001; top-N as Deshpande & Karypis 2004), sparse top-k similarities"

@@ -3,6 +3,8 @@ import RecLabCore
 /// Most popular items first: score = number of training interactions (distinct users) with the item.
 /// The non-personalised baseline of top-N evaluation (Cremonesi, Koren and Turrin, "Performance of
 /// recommender algorithms on top-N recommendation tasks", RecSys 2010). Ties break toward the lower item index.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class MostPopularRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "most-popular"
     public static let summary = "ranks items by training interaction count (Cremonesi et al. 2010 baseline)"

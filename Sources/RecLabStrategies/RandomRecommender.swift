@@ -16,6 +16,8 @@ public struct RandomConfig: DeclaredParameters {
 /// Uniformly random ranking: the floor every strategy must beat. Each user's scores come from their own
 /// seeded stream (`SeededRandom(seed:stream: user)`), so a user's ranking does not depend on which other
 /// users were scored, in which order, or on how many threads.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class RandomRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "random"
     public static let summary = "uniformly random ranking (seeded per user); the floor to beat"

@@ -19,6 +19,8 @@ public struct TopRatedConfig: DeclaredParameters {
 /// It also predicts ratings with the damped baseline μ + b_i + b_u (Koren, "Factor in the neighbors",
 /// TKDD 2010), using the same damping for items and users. With implicit feedback the values are counts,
 /// so the "rating" is the mean count and the strategy ranks by damped mean engagement.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class TopRatedRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "top-rated"
     public static let summary = "ranks by damped mean rating (sum + m·global)/(n + m); predicts μ + b_i + b_u (Koren 2010)"

@@ -49,6 +49,8 @@ public struct UserKNNConfig: DeclaredParameters, NeighbourhoodConfig {
 /// Cost: fit O(Σ_i n_i²) time (n_i = users of item i) and O(users · k) memory, parallel over users;
 /// ranking O(Σ_{v ∈ N_k(u)} n_v + items) per user; prediction O(candidates · log n_v). The fit cost grows with the square
 /// of item popularity, so unlike item-knn it is meant for catalogues with up to about a million ratings.
+// @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
+// `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class UserKNNRecommender: Recommender, @unchecked Sendable {
     public static let typeName = "user-knn"
     public static let summary = "user-based kNN (Herlocker et al. 1999), sparse top-k user similarities"

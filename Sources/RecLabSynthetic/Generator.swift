@@ -457,6 +457,8 @@ func concatenate(_ pieces: inout [[InteractionRecord]]) -> [InteractionRecord] {
 }
 
 /// Floats in memory aligned to 128 bytes (two cache lines), for the packed item records.
+// @unchecked Sendable: a raw pointer; the records are filled before the parallel phase (or by workers on
+// disjoint ranges), then only read, and the owner frees them after every worker has finished.
 struct AlignedFloats: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
 
@@ -471,7 +473,7 @@ struct AlignedFloats: @unchecked Sendable {
 /// Walker/Vose alias tables in raw buffers; several tables can be concatenated, each sampled by its
 /// offset and length (entries are relative to the table's offset). One 8-byte entry per outcome, so a
 /// draw touches one cache line. O(1) per draw.
-struct FlatAlias: @unchecked Sendable {
+struct FlatAlias: Sendable {
     struct Entry { var probability: Float; var alias: Int32 }
     let entries: UnsafeBuffer<Entry>
 
@@ -528,6 +530,8 @@ func lowerBound(_ a: [Int64], _ x: Int64) -> Int {
 
 /// An array copied into manually managed memory, so parallel workers can write disjoint parts and
 /// hot loops read without bounds checks. Freed explicitly by its owner.
+// @unchecked Sendable: a raw buffer; parallel workers write only disjoint index ranges (or only read), and
+// the owner frees it after every worker has finished.
 struct UnsafeBuffer<T>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<T>
 

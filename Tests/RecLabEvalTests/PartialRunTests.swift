@@ -9,7 +9,7 @@ import RecLabTestSupport
 import XCTest
 
 /// A strategy whose fit always fails, as the EASE memory guard or a numerical failure would.
-final class FailingRecommender: Recommender, @unchecked Sendable {
+final class FailingRecommender: Recommender {
     static let typeName = "failing"
     static let summary = "test strategy"
     init(parameters: Parameters) throws {}

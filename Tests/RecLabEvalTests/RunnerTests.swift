@@ -10,7 +10,7 @@ import XCTest
 
 /// A trivial strategy whose rankings are known in advance: scores items by index, ascending (`descending`
 /// false: item 0 best) or descending, and predicts a constant rating.
-final class FixedOrderRecommender: Recommender, @unchecked Sendable {
+final class FixedOrderRecommender: Recommender {
     static let typeName = "fixed-order"
     static let summary = "test strategy"
     let lowFirst: Bool

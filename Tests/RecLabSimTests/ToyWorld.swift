@@ -65,6 +65,7 @@ struct ToyWorld: UserBehaviour {
 
 /// Test strategies (the library's strategies are tested by their own module): popularity from the training
 /// data, and a fixed pseudo-random order.
+// @unchecked Sendable: `counts` is written only by `fit`, before the strategy is shared (Recommender contract).
 final class ToyPopular: Recommender, @unchecked Sendable {
     static let typeName = "toy-popular"
     static let summary = "test"
@@ -78,7 +79,7 @@ final class ToyPopular: Recommender, @unchecked Sendable {
     }
 }
 
-final class ToyRandom: Recommender, @unchecked Sendable {
+final class ToyRandom: Recommender {
     static let typeName = "toy-random"
     static let summary = "test"
     init(parameters: Parameters) throws {}

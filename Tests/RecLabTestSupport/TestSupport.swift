@@ -105,6 +105,7 @@ public enum TestSupport {
         p.standardError = err
         try p.run()
         // Read both pipes concurrently so a full pipe cannot block the child.
+        // @unchecked Sendable: written once by the background block and read only after `group.wait()`.
         final class Collected: @unchecked Sendable { var data = Data() }
         let errData = Collected()
         let group = DispatchGroup()

@@ -88,7 +88,8 @@ final class HostilePathsCLITests: XCTestCase {
     // MARK: Result documents
 
     /// One real A/B run (ab-tiny, a few seconds), made once and copied by the tests that need it.
-    private static var abRun: URL?
+    // nonisolated(unsafe): XCTest runs one class's tests one at a time (`--parallel` uses separate processes).
+    nonisolated(unsafe) private static var abRun: URL?
     private func realABRun() throws -> URL {
         if let run = Self.abRun { return run }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reclab-hostile-ab-\(UUID().uuidString)")
