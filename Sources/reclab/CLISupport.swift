@@ -26,3 +26,19 @@ struct CommonOptions: ParsableArguments {
         try context.bound { try body(context) }
     }
 }
+
+/// Where a run is written (`run`, `simulate`, `ope`): one option group, so the three commands take and
+/// check the same flags.
+struct RunOutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Output folder (default: reports/runs/<name>, reports/ab/<name> or reports/ope/<name> by kind).", valueName: "DIR"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Results store to record the run in (default: DIR/results.sqlite).", valueName: "DB"))
+    var results: String?
+
+    /// The recorder for a run named `name` of the kind whose default folders are under `defaultRoot`;
+    /// checks both locations before any work.
+    func recorder(defaultRoot: String, name: String) throws -> RunRecorder {
+        try RunRecorder.prepare(out: out, defaultRoot: defaultRoot, name: name, results: results)
+    }
+}

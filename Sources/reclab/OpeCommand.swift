@@ -29,19 +29,15 @@ struct OpeCommand: ParsableCommand {
     @Argument(help: "OPE config (YAML).")
     var config: String
 
-    @Option(name: .long, help: "Output folder (default: reports/ope/<name>).")
-    var out: String?
-
-    @Option(name: .long, help: "Results store to record the run in (default: <out>/results.sqlite).")
-    var results: String?
+    @OptionGroup var destination: RunOutputOptions
 
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         try reportingErrors { try common.withContext { context in
             let (ope, text) = try OPEConfig.load(path: config)
-            let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/ope", name: ope.name, results: results)
-            let dir = out ?? recorder.folder.path
+            let recorder = try destination.recorder(defaultRoot: "reports/ope", name: ope.name)
+            let dir = destination.out ?? recorder.folder.path
             context.log.info("[ope] \(ope.name): loading the world")
             let world = try DatasetSources.world(ope.dataset, context: context)
             context.log.info("[ope] \(world.kind) world '\(world.dataset.name)'; logging \(ope.visits) visits")

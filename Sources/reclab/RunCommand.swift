@@ -30,18 +30,14 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "Experiment config (YAML).")
     var config: String
 
-    @Option(name: .long, help: "Output folder (default: reports/runs/<name>).")
-    var out: String?
-
-    @Option(name: .long, help: "Results store to record the run in (default: <out>/results.sqlite).")
-    var results: String?
+    @OptionGroup var destination: RunOutputOptions
 
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         try reportingErrors { try common.withContext { context in
             let experiment = try ExperimentConfig.load(path: config)
-            let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/runs", name: experiment.name, results: results)
+            let recorder = try destination.recorder(defaultRoot: "reports/runs", name: experiment.name)
             let log = context.log
             log.info("[run] \(experiment.name): loading dataset")
             let dataset = try DatasetSources.dataset(for: experiment, context: context)

@@ -35,11 +35,7 @@ struct SimulateCommand: ParsableCommand {
     @Argument(help: "A/B simulation config (YAML).")
     var config: String
 
-    @Option(name: .long, help: "Output folder (default: reports/ab/<name>).")
-    var out: String?
-
-    @Option(name: .long, help: "Results store to record the run in (default: <out>/results.sqlite).")
-    var results: String?
+    @OptionGroup var destination: RunOutputOptions
 
     @Flag(name: .long, help: "Also write DIR/impressions.csv: every impression with its logging propensity (large).")
     var log = false
@@ -49,8 +45,8 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors { try common.withContext { context in
             let (ab, text) = try ABConfig.load(path: config)
-            let recorder = try RunRecorder.prepare(out: out, defaultRoot: "reports/ab", name: ab.name, results: results)
-            let dir = out ?? recorder.folder.path
+            let recorder = try destination.recorder(defaultRoot: "reports/ab", name: ab.name)
+            let dir = destination.out ?? recorder.folder.path
             context.log.info("[simulate] \(ab.name): loading the world")
             let world = try DatasetSources.world(ab.dataset, context: context)
             context.log.info("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
