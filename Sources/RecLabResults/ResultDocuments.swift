@@ -217,6 +217,8 @@ public struct ABResults: Codable, Sendable {
     public var daily: [DailyArmMetrics]
     /// Undefined (nan) comparisons or checks, in words. Nil, and absent from the JSON, when there are none.
     public var warnings: [String]?
+    /// Daily looks with a sequential test (`analysis.sequential`). Nil, and absent from the JSON, when not configured.
+    public var sequential: SequentialResults?
 
     public init(runId: String, name: String, provenance: Provenance, days: Int, alpha: Double, control: String, world: String,
                 arms: [ABArm], comparisons: [ABComparison], srm: SRMResult, power: [PowerResult], cuped: [CUPEDResult]?,

@@ -47,6 +47,9 @@ public struct SimulationSettings: Sendable {
     public var control: Int
     /// Keep every impression in `SimulationResult.log` (memory: about 30 bytes per impression).
     public var keepLog: Bool
+    /// Interleaving (`kind: interleaving`): the strategies team-drafted into one page for every user
+    /// (`arms` then holds a single arm); empty for an A/B test.
+    public var teams: [ArmSpec] = []
 
     public init(seed: UInt64, days: Int, preDays: Int = 0, retrainEvery: Int = 1, trainingScope: TrainingScope = .arm,
                 salt: String = "reclab", holdout: Double = 0, page: PageLayout = PageLayout(), arms: [ArmSpec],
@@ -65,6 +68,10 @@ public struct AnalysisSettings: Sendable {
     public var targetRelativeMDE: Double = 0.05
     /// Apply CUPED with the pre-period as covariate (needs `pre_period_days` > 0).
     public var cuped: Bool = false
+    /// Daily looks with a sequential test (`none`: the fixed-horizon analysis only).
+    public var sequential: SequentialMethod = .none
+    /// The confidence sequence's N* (users where it is tightest); nil = the users assigned to the test.
+    public var sequentialTuning: Double? = nil
 
     public init() {}
 }
@@ -107,6 +114,7 @@ public struct ABConfig: Sendable {
 
     public static func parse(_ text: String, file: String?) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
+        try SimulationKind.expect(.ab, in: root)
         // name (the default output folder reports/ab/<name>), seed and dataset: the header every config kind shares.
         let header = try ConfigHeader.read(root, what: "the A/B test name", simulatesWorld: true)
         let (name, seed, dataset) = (header.name, header.seed, header.dataset)
@@ -136,39 +144,7 @@ public struct ABConfig: Sendable {
         let salt = try root.string("salt") ?? name
         let holdout = try unitDouble(root, "holdout", 0)
 
-        var page = PageLayout()
-        if let pn = root.optional("page") {
-            let p = try pn.map()
-            if let rn = p.optional("rows") {
-                let list = try rn.list()
-                guard !list.isEmpty else { throw rn.error("needs at least one row") }
-                guard list.count <= maxPageRows else { throw rn.error("at most \(maxPageRows) rows, got \(list.count)") }
-                page.rows = try list.map { node in
-                    let s = try node.string()
-                    guard let kind = RowKind(rawValue: s) else {
-                        throw node.error("unknown row kind '\(s)'; expected one of: \(RowKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    return kind
-                }
-            }
-            if let n = p.optional("slots") {
-                page.slots = try n.int()
-                guard (1...100).contains(page.slots) else { throw n.error("must be in 1...100") }
-            }
-            for (key, path) in [("eta_row", \PageLayout.etaRow), ("eta_slot", \PageLayout.etaSlot)] {
-                if let n = p.optional(key) {
-                    let v = try n.double()
-                    guard v >= 0 && v <= 10 else { throw n.error("must be in 0...10") }
-                    page[keyPath: path] = v
-                }
-            }
-            if let n = p.optional("max_plays_per_visit") {
-                page.maxPlaysPerVisit = try n.int()
-                guard (1...100).contains(page.maxPlaysPerVisit) else { throw n.error("must be in 1...100") }
-            }
-            try p.finish()
-        }
-
+        let page = try parsePage(root)
         let armsNode = try root.required("arms")
         let armList = try armsNode.list()
         guard armList.count >= 2 else { throw armsNode.error("an A/B test needs at least two arms") }
@@ -223,6 +199,7 @@ public struct ABConfig: Sendable {
             if analysis.cuped && preDays == 0 {
                 throw (a.optional("cuped") ?? an).error("CUPED needs a pre-period: set pre_period_days > 0")
             }
+            (analysis.sequential, analysis.sequentialTuning) = try SequentialMethod.parse(a)
             try a.finish()
         }
         try root.finish()

@@ -63,6 +63,7 @@ public enum ABRunner {
                             power: analysis.power, cuped: analysis.cuped, daily: analysis.daily)
         let warnings = ABAnalysis.undefinedWarnings(doc)
         doc.warnings = warnings.isEmpty ? nil : warnings
+        doc.sequential = SequentialAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
         let json = try ResultJSON.encoder().encode(doc)
         let values = analysis.userValues.map {
             UserMetricValues(subject: $0.arm, metric: $0.metric, fold: nil, users: $0.users, values: $0.values)

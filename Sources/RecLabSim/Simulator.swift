@@ -56,6 +56,10 @@ public struct SimulationResult: Sendable {
     public let totalVisits: Int
     /// Wall-clock seconds spent (re)fitting strategies and their row sources (for benchmarks; never in ab.json).
     public var fitSeconds: Double = 0
+    /// Interleaving runs only (`SimulationSettings.teams`): each experiment visit's plays credited to the teams.
+    public var teamVisits: [TeamVisitCredit] = []
+    /// Interleaving runs only: impressions each team contributed over the experiment.
+    public var teamImpressions: [Int] = []
 
     /// The same per-user outcomes under another assignment. Valid only when outcomes do not depend on the
     /// arm, i.e. an A/A test without retraining (each user's page and behaviour are then identical in every
@@ -82,6 +86,8 @@ public struct DailyArmAggregate: Sendable {
     public var userCompletion: [Double] = []
     public var userNovelty: [Double] = []
     public var exposure: [Int]
+    /// The visiting users, in the order of the per-user arrays (sequential analyses rebuild running totals).
+    public var users: [Int32] = []
 }
 
 /// The A/B simulation: users hashed into arms visit over simulated days, see a home page filled by their
@@ -117,6 +123,8 @@ public final class ABSimulator {
     /// A value: the day loop updates its row sources between days; a day's parallel user loop only reads it.
     struct ArmModel: Sendable {
         let recommender: any Recommender
+        /// Interleaving: every team's fitted strategy (team-drafted into the personalised rows); empty otherwise.
+        var teams: [any Recommender] = []
         /// Top co-watched titles per item (cosine over binary co-occurrence in the arm's training data).
         var neighbours: [[Int32]] = []
         /// Titles by recent plays, best first.
@@ -182,6 +190,8 @@ public final class ABSimulator {
         var exposure = [[Int]](repeating: [Int](repeating: 0, count: nItems), count: nArms)
         var log = ImpressionLog()
         var totalVisits = 0
+        var teamVisits: [TeamVisitCredit] = []
+        var teamImpressions = [Int](repeating: 0, count: s.teams.count)
 
         var fitSeconds = 0.0
         func timed<T>(_ body: () throws -> T) rethrows -> T {
@@ -191,15 +201,21 @@ public final class ABSimulator {
         }
         func fitModel(_ spec: ArmSpec, day: Int, train: TrainingSet) throws -> ArmModel {
             try timed {
-                let rec = try makeStrategy(spec)
-                do {
-                    try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
-                } catch var e as RecLabError {
-                    // The data of that day made it fail: say which arm, so the config entry can be found.
-                    e.message = "arm '\(spec.name)' (strategy \(spec.type)) cannot be fitted on simulated day \(day): \(e.message)"
-                    throw e
+                func fitted(_ spec: ArmSpec) throws -> any Recommender {
+                    let rec = try makeStrategy(spec)
+                    do {
+                        try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
+                    } catch var e as RecLabError {
+                        // The data of that day made it fail: say which arm, so the config entry can be found.
+                        e.message = "arm '\(spec.name)' (strategy \(spec.type)) cannot be fitted on simulated day \(day): \(e.message)"
+                        throw e
+                    }
+                    return rec
                 }
-                var model = ArmModel(recommender: rec)
+                // Interleaving: the teams are the strategies; the first one also scores the non-drafted rows.
+                let teams = try s.teams.map(fitted)
+                var model = ArmModel(recommender: try teams.first ?? fitted(spec))
+                model.teams = teams
                 if s.page.rows.contains(.becauseYouWatched) {
                     model.neighbours = Self.coWatched(train: train, keep: s.page.slots * 2)
                 }
@@ -288,6 +304,7 @@ public final class ABSimulator {
                     genreCounts.withUnsafeMutableBufferPointer { genreBuf in
                         Parallel.forEachChunk(nUsers, minChunk: 32) { range in
                             var scores = [Float](repeating: 0, count: nItems)
+                            var teamScores = [[Float]](repeating: [Float](repeating: 0, count: nItems), count: s.teams.count)
                             var shownStamp = [Int32](repeating: -1, count: nItems)
                             var out: [VisitRecord] = []
                             for u in range {
@@ -304,7 +321,7 @@ public final class ABSimulator {
                                         ctx.simulate(model: model, world: world, scores: sb, shownStamp: st,
                                                      watched: &watchedBuf[u], lastPlayed: &lastBuf[u],
                                                      genreCounts: UnsafeMutableBufferPointer(rebasing: genreBuf[(u * nGenres)..<((u + 1) * nGenres)]),
-                                                     rng: &rng)
+                                                     teamScores: &teamScores, rng: &rng)
                                     }
                                 }
                                 out.append(visit)
@@ -330,7 +347,9 @@ public final class ABSimulator {
                     for (k, item) in v.items.enumerated() {
                         t.novelty += novelty[Int(item)]
                         if s.keepLog {
-                            log.day.append(Int32(day)); log.user.append(Int32(v.user)); log.arm.append(loggedArm)
+                            // Interleaving logs the team that contributed the title (-1: a row no team drafts).
+                            log.day.append(Int32(day)); log.user.append(Int32(v.user))
+                            log.arm.append(v.teams.isEmpty || isPre ? loggedArm : v.teams[k])
                             log.item.append(item); log.row.append(v.rows[k]); log.slot.append(v.slots[k])
                             log.propensity.append(v.propensities[k]); log.played.append(v.playedMinutes[k] >= 0)
                             log.watchMinutes.append(max(0, v.playedMinutes[k]))
@@ -350,6 +369,15 @@ public final class ABSimulator {
                             armLog[a].append(record); armPlays[a].append((day, p.item))
                         }
                     }
+                    if !isPre && !v.teams.isEmpty {
+                        var credit = TeamVisitCredit(day: Int32(expDay), user: Int32(v.user), teams: s.teams.count)
+                        for k in v.items.indices where v.teams[k] >= 0 {
+                            let team = Int(v.teams[k])
+                            teamImpressions[team] += 1
+                            if v.playedMinutes[k] >= 0 { credit.plays[team] += 1; credit.minutes[team] += v.playedMinutes[k] }
+                        }
+                        teamVisits.append(credit)
+                    }
                     if isPre {
                         pre[v.user].add(t)
                     } else if a >= 0 {
@@ -358,7 +386,7 @@ public final class ABSimulator {
                         d.visits += 1; d.impressions += v.items.count; d.plays += v.plays.count
                         d.userImpressions.append(t.impressions); d.userPlays.append(t.plays)
                         d.userMinutes.append(t.watchMinutes); d.userCompletion.append(t.completion)
-                        d.userNovelty.append(t.novelty)
+                        d.userNovelty.append(t.novelty); d.users.append(Int32(v.user))
                         for item in v.items { d.exposure[Int(item)] += 1; exposure[a][Int(item)] += 1 }
                         dayAgg[a] = d
                     }
@@ -369,7 +397,8 @@ public final class ABSimulator {
         }
         progress?.finish()
         return SimulationResult(armNames: s.arms.map(\.name), assignment: assignment, experiment: experiment, pre: pre,
-                                daily: daily, exposure: exposure, log: log, totalVisits: totalVisits, fitSeconds: fitSeconds)
+                                daily: daily, exposure: exposure, log: log, totalVisits: totalVisits, fitSeconds: fitSeconds,
+                                teamVisits: teamVisits, teamImpressions: teamImpressions)
     }
 
     /// For each item, the `keep` items most co-watched with it by cosine similarity of binary user vectors
@@ -415,6 +444,8 @@ struct VisitRecord {
     var propensities: [Float] = []
     /// Minutes watched per impression, -1 when not played.
     var playedMinutes: [Float] = []
+    /// Interleaving: the team that contributed each impression (-1 for rows no team drafts); empty otherwise.
+    var teams: [Int8] = []
     var plays: [(item: Int32, minutes: Double, completion: Double, rating: Double?)] = []
 }
 
@@ -429,13 +460,25 @@ struct VisitContext {
 
     mutating func simulate(model: ABSimulator.ArmModel, world: any UserBehaviour, scores: UnsafeMutableBufferPointer<Float>,
                            shownStamp: UnsafeMutableBufferPointer<Int32>, watched: inout [Int32], lastPlayed: inout Int32,
-                           genreCounts: UnsafeMutableBufferPointer<Int32>, rng: inout SeededRandom) -> VisitRecord {
+                           genreCounts: UnsafeMutableBufferPointer<Int32>, teamScores: inout [[Float]],
+                           rng: inout SeededRandom) -> VisitRecord {
         var visit = VisitRecord(user: user)
         let stamp = Int32(truncatingIfNeeded: day &* 1_000_003 &+ user)
         model.recommender.score(user: user, into: scores)
         for i in watched { scores[Int(i)] = -.infinity }
         for i in unavailable { scores[Int(i)] = -.infinity }
         for i in 0..<nItems where !scores[i].isFinite && scores[i] != -.infinity { scores[i] = -.infinity }
+        let interleaved = !model.teams.isEmpty
+        if interleaved {
+            // Each team scores the user; titles the page may not show are masked the same way for all.
+            for t in model.teams.indices {
+                teamScores[t].withUnsafeMutableBufferPointer { ts in
+                    model.teams[t].score(user: user, into: ts)
+                    for i in 0..<nItems where scores[i] == -.infinity || !ts[i].isFinite { ts[i] = -.infinity }
+                }
+            }
+        }
+        var rowTeams: [Int8] = []
         @inline(__always) func available(_ i: Int32) -> Bool { scores[Int(i)] != -.infinity && shownStamp[Int(i)] != stamp }
 
         // Favourite genres, most watched first.
@@ -445,7 +488,16 @@ struct VisitContext {
         var rowIndex = 0
         for kind in page.rows {
             var tiles: [(Int32, Float)] = []
+            rowTeams.removeAll(keepingCapacity: true)
             switch kind {
+            case .topPicks where interleaved:
+                let rankings = teamScores.map { ts in
+                    ts.withUnsafeBufferPointer { TopK.select(scores: $0, k: page.slots * 2 + 8) }
+                        .map(\.item).filter { shownStamp[Int($0)] != stamp }
+                }
+                for pick in TeamDraft.merge(rankings: rankings, length: page.slots, rng: &rng) {
+                    tiles.append((pick.item, 1)); rowTeams.append(Int8(pick.team))
+                }
             case .topPicks:
                 let candidates = TopK.select(scores: UnsafeBufferPointer(scores), k: page.slots * 2 + 8)
                     .map(\.item).filter { shownStamp[Int($0)] != stamp }
@@ -479,6 +531,15 @@ struct VisitContext {
                 let g = favourites[genreRowsSoFar]
                 genreRowsSoFar += 1
                 var best = genreItems[g].filter { available($0) }
+                if interleaved {
+                    let rankings = teamScores.map { ts in
+                        best.sorted { ts[Int($0)] > ts[Int($1)] || (ts[Int($0)] == ts[Int($1)] && $0 < $1) }
+                    }
+                    for pick in TeamDraft.merge(rankings: rankings, length: page.slots, rng: &rng) {
+                        tiles.append((pick.item, 1)); rowTeams.append(Int8(pick.team))
+                    }
+                    break
+                }
                 best.sort { scores[Int($0)] > scores[Int($1)] || (scores[Int($0)] == scores[Int($1)] && $0 < $1) }
                 tiles = best.prefix(page.slots).map { ($0, 1) }
             }
@@ -487,6 +548,7 @@ struct VisitContext {
                 shownStamp[Int(tile.0)] = stamp
                 visit.items.append(tile.0); visit.rows.append(UInt8(rowIndex)); visit.slots.append(UInt8(slot))
                 visit.propensities.append(tile.1); visit.playedMinutes.append(-1)
+                if interleaved { visit.teams.append(rowTeams.isEmpty ? -1 : rowTeams[slot]) }
             }
             rowIndex += 1
         }

@@ -44,6 +44,7 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { try common.withContext { context in
+            if try SimulationKind.of(path: config) == .interleaving { return try runInterleaving(context) }
             let (ab, text) = try ABConfig.load(path: config)
             let recorder = try destination.recorder(defaultRoot: "reports/ab", name: ab.name)
             let dir = destination.out ?? recorder.folder.path
@@ -54,10 +55,26 @@ struct SimulateCommand: ParsableCommand {
                                           context: context, keepLog: log)
             try recorder.record(ABRunner.recorded(output))
             print(ConsoleTables.ab(output.document))
+            if let s = output.document.sequential { print(ConsoleTables.sequential(s)) }
             if !output.document.srm.ok {
                 printError("reclab: WARNING: sample ratio mismatch (chi2 \(output.document.srm.chi2), p \(output.document.srm.pValue) < \(output.document.srm.threshold)): the assignment is broken; do not trust these results")
             }
             print("run \(output.document.runId): \(dir)/ab.json, ab.csv; recorded in \(recorder.storePath)")
         } }
+    }
+
+    /// A `kind: interleaving` config: one interleaved page for every user, recorded like an A/B run.
+    func runInterleaving(_ context: RunContext) throws {
+        let (cfg, text) = try InterleavingConfig.load(path: config)
+        let recorder = try destination.recorder(defaultRoot: "reports/interleaving", name: cfg.name)
+        let dir = destination.out ?? recorder.folder.path
+        context.log.info("[simulate] \(cfg.name): loading the world")
+        let world = try DatasetSources.world(cfg.dataset, context: context)
+        context.log.info("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(cfg.method) of \(cfg.teams.count) strategies, \(cfg.simulation.days) days")
+        let output = try InterleavingRunner.run(config: cfg, configText: text, configPath: config, world: world,
+                                                context: context, keepLog: log)
+        try recorder.record(InterleavingRunner.recorded(output))
+        print(ConsoleTables.interleaving(output.document))
+        print("run \(output.document.runId): \(dir)/interleaving.json, interleaving.csv; recorded in \(recorder.storePath)")
     }
 }

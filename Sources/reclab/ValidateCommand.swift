@@ -2,13 +2,16 @@ import ArgumentParser
 import Foundation
 import RecLabApp
 import RecLabCore
+import RecLabReport
+import RecLabResults
+import RecLabStore
 import RecLabSim
 
 /// `reclab validate`: repeated-seed checks of the A/B statistics and the OPE estimators.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check the A/B simulation and OPE over many seeds: A/A false positives, planted effects, SRM, OPE coverage.",
+        abstract: "Check the A/B simulation and OPE over many seeds: A/A false positives, planted effects, SRM, OPE coverage, interleaving sensitivity, peeking.",
         discussion: """
             CHECK is one of:
               aa       every arm runs the control's strategy; the share of
@@ -22,8 +25,19 @@ struct ValidateCommand: ParsableCommand {
               ope      independent logs of an OPE config: how often each
                        estimator's 95% interval covers the true value, its mean
                        and mean absolute error (DM's bias shows here).
+              interleaving  users needed for 80% power by interleaving the
+                       first two strategies of a `kind: interleaving` config,
+                       against the A/B test of the same pair on its most
+                       sensitive metric: the ratio with its interval, and how
+                       often interleaving picks the truly better strategy.
+              peeking  A/A tests looked at every day: how often naive peeking
+                       and each sequential method (confidence-sequence,
+                       obrien-fleming, pocock) are ever significant; on a
+                       planted effect, the stopping day and the user-days saved.
 
-            CONFIG is an A/B config (aa, planted, srm) or an OPE config (ope). \
+            CONFIG is an A/B config (aa, planted, srm, peeking), an OPE config (ope) or an interleaving \
+            config (interleaving). With --out DIR, interleaving and peeking also write DIR/report.md with a \
+            chart (gnuplot; --no-charts skips it). \
             Run in a release build for the full figures.
 
             Examples:
@@ -31,13 +45,15 @@ struct ValidateCommand: ParsableCommand {
               reclab validate planted experiments/ab-tiny.yaml --seeds 20
               reclab validate srm experiments/ab-tiny.yaml --seeds 100
               reclab validate ope experiments/ope-tiny.yaml --seeds 20
+              reclab validate interleaving experiments/interleaving-tiny.yaml --seeds 2 --resamples 20 --no-charts --out out/validate-il
+              reclab validate peeking experiments/ab-sequential-tiny.yaml --seeds 4 --no-charts --out out/validate-peeking
             """
     )
 
-    @Argument(help: "aa, planted, srm or ope.")
+    @Argument(help: "aa, planted, srm, ope, interleaving or peeking.")
     var check: String
 
-    @Argument(help: "A/B config (aa, planted, srm) or OPE config (ope).")
+    @Argument(help: "A/B config (aa, planted, srm, peeking), OPE config (ope) or interleaving config (interleaving).")
     var config: String
 
     /// Range of `--seeds`.
@@ -54,11 +70,41 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "srm: share of the treatment's users lost in the skewed case, in (0, 1).")
     var skew: Double = 0.1
 
+    /// Range of `--resamples` and `--salts`.
+    static let resamplesRange = 10...100_000
+
+    @Option(name: .long, parsing: .unconditional, help: "interleaving: resampled tests per test size and seed, \(resamplesRange.lowerBound)...\(resamplesRange.upperBound).")
+    var resamples: Int = 100
+
+    @Option(name: .long, parsing: .unconditional, help: "peeking: A/A reassignments (salts), \(resamplesRange.lowerBound)...\(resamplesRange.upperBound).")
+    var salts: Int = 200
+
+    @Option(name: .long, help: "peeking: the A/B metric looked at (e.g. plays_per_user, watch_minutes_per_user, ctr).")
+    var metric: String = "plays_per_user"
+
+    @Option(name: .long, help: "interleaving, peeking: write DIR/report.md (and its chart) there.")
+    var out: String?
+
+    @Flag(name: .long, help: "With --out: do not draw the chart (no gnuplot needed).")
+    var noCharts = false
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard ["aa", "planted", "srm", "ope"].contains(check) else {
-            throw ValidationError("unknown check '\(check)'; expected aa, planted, srm or ope")
+        guard ["aa", "planted", "srm", "ope", "interleaving", "peeking"].contains(check) else {
+            throw ValidationError("unknown check '\(check)'; expected aa, planted, srm, ope, interleaving or peeking")
+        }
+        guard Self.resamplesRange.contains(resamples) else {
+            throw ValidationError("--resamples must be between \(Self.resamplesRange.lowerBound) and \(Self.resamplesRange.upperBound), got \(resamples)")
+        }
+        guard Self.resamplesRange.contains(salts) else {
+            throw ValidationError("--salts must be between \(Self.resamplesRange.lowerBound) and \(Self.resamplesRange.upperBound), got \(salts)")
+        }
+        guard ABAnalysis.metrics.contains(where: { $0.name == metric }) else {
+            throw ValidationError("unknown --metric '\(metric)'; expected one of: \(ABAnalysis.metrics.map(\.name).joined(separator: ", "))")
+        }
+        if out != nil && !["interleaving", "peeking"].contains(check) {
+            throw ValidationError("--out applies only to the interleaving and peeking checks")
         }
         guard Self.seedsRange.contains(seeds) else {
             throw ValidationError("--seeds must be between \(Self.seedsRange.lowerBound) and \(Self.seedsRange.upperBound), got \(seeds)")
@@ -69,6 +115,35 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors { try common.withContext(provenance: false) { context in
             let progress = context.showsProgress ? context.progress("validate \(check)", total: seeds) : nil
+            if check == "interleaving" || check == "peeking" {
+                // Find gnuplot and check the folder before any work, so a missing tool fails fast with nothing written.
+                let gnuplot = (out == nil || noCharts) ? nil : try Gnuplot.locate()
+                if let out { try OutputLocation.checkFolder(out) }
+                let content: ReportContent
+                if check == "interleaving" {
+                    let (cfg, _) = try InterleavingConfig.load(path: config)
+                    let world = try DatasetSources.world(cfg.dataset, context: context)
+                    let r = try context.bound {
+                        try FastDecisionValidation.interleaving(config: cfg, world: world, seeds: seeds, resamples: resamples, progress: progress)
+                    }
+                    printInterleaving(r)
+                    content = ValidationReports.interleaving(r, charts: gnuplot != nil)
+                } else {
+                    let (ab, _) = try ABConfig.load(path: config)
+                    let world = try DatasetSources.world(ab.dataset, context: context)
+                    let r = try context.bound {
+                        try FastDecisionValidation.peeking(config: ab, world: world, metric: metric, salts: salts, seeds: seeds,
+                                                           retrain: retrain, progress: progress)
+                    }
+                    printPeeking(r)
+                    content = ValidationReports.peeking(r, charts: gnuplot != nil)
+                }
+                if let out {
+                    let path = try Report.write(content, to: URL(fileURLWithPath: out), gnuplot: gnuplot)
+                    print("report: \(path.path)")
+                }
+                return
+            }
             if check == "ope" {
                 let (ope, _) = try OPEConfig.load(path: config)
                 let world = try DatasetSources.world(ope.dataset, context: context)
@@ -118,5 +193,33 @@ struct ValidateCommand: ParsableCommand {
                              100 * Double(r.anyHolmSignificant) / Double(r.seeds)))
             }
         } }
+    }
+
+    func printInterleaving(_ r: InterleavingValidationSummary) {
+        func users(_ x: Double?) -> String { x.map { String(format: "%.0f", $0) } ?? "not reached" }
+        print("Interleaving sensitivity '\(r.name)' (\(r.world) world): \(r.a) vs \(r.b), \(r.seeds) seeds, \(r.days) days, "
+              + String(format: "%.0f%% power at alpha %g", 100 * r.targetPower, r.alpha))
+        print(String(format: "  true value (expected plays per user of its top-picks row): %@ %.4f, %@ %.4f", r.a, r.trueValueA, r.b, r.trueValueB))
+        print("  seed  interleaving users  A/B users (both arms)  A/B metric               ratio")
+        for k in 0..<r.seeds {
+            print(String(format: "  %4d  %18@  %21@  %-22@  %@", k, users(r.interleavingUsers[k]), users(r.abUsers[k]), r.abMetric[k],
+                         r.ratios[k].map { String(format: "%.1f", $0) } ?? "-"))
+        }
+        print(String(format: "  ratio A/B / interleaving: geometric mean %.1fx (95%% interval %.1f-%.1fx over %d seeds with both reached)",
+                     r.ratioGeometricMean, r.ratioLow, r.ratioHigh, r.ratios.compactMap { $0 }.count))
+        print(String(format: "  agreement with the true winner: %d/%d seeds (%.0f%%)", r.agreements, r.seeds, 100 * Double(r.agreements) / Double(r.seeds)))
+    }
+
+    func printPeeking(_ r: PeekingValidationSummary) {
+        print("Peeking '\(r.name)' (\(r.world) world): metric \(r.metric), \(r.days) daily looks, alpha \(r.alpha); \(r.aaSalts) A/A salts, \(r.plantedSeeds) planted-effect seeds")
+        print("  method               A/A ever significant   planted: stopped   mean stop day   user-days saved")
+        func row(_ name: String, _ aa: Int, _ stopped: Int, _ day: Double, _ saved: Double) {
+            print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: " %4d/%-4d (%5.1f%%)    %4d/%-4d       %6.2f          %5.1f%%", aa, r.aaSalts, 100 * Double(aa) / Double(r.aaSalts),
+                           stopped, r.plantedSeeds, day, 100 * saved))
+        }
+        row("fixed horizon", r.fixedAASignificant, r.fixedPlantedSignificant, Double(r.days - 1), 0)
+        for m in r.methods { row(m.name, m.aaEverSignificant, m.plantedStopped, m.meanStopDay, m.userDaysSaved) }
+        print("  (fixed horizon: tested once on the last day; planted power lost = fixed-horizon share - method's stopped share)")
     }
 }
