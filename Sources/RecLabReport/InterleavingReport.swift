@@ -98,7 +98,7 @@ enum SequentialReport {
             let up = Series(name: "boundary", points: m.looks.filter { $0.boundary.isFinite }.map { (Double($0.day), $0.boundary, .nan, .nan) })
             let down = Series(name: "−boundary", points: m.looks.filter { $0.boundary.isFinite }.map { (Double($0.day), -$0.boundary, .nan, .nan) })
             let naive = Series(name: "fixed-horizon ±1.96 (naive)", points: m.looks.map { (Double($0.day), $0.naiveBoundary, .nan, .nan) })
-            c.chart(ChartBuilder.lines(name: "sequential-\(m.metric)-\(m.arm)", title: "\(m.metric) (\(m.arm) vs control): z by day against the \(s.method) boundary",
+            c.chart(ChartBuilder.lines(name: "sequential-\(m.metric)-\(m.arm)", title: "\(m.metric), \(m.arm) vs control: z and the \(s.method) boundary",
                                        xlabel: "simulated day", ylabel: "z", series: [zs, up, down, naive], errorBars: false))
         }
         var looks = ReportTable(slug: "sequential-looks", title: "Statistic and boundary day by day",

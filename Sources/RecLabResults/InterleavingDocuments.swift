@@ -133,7 +133,8 @@ public struct SequentialLook: Codable, Sendable, Equatable {
     public var day: Int
     /// Users analysed so far (both arms).
     public var users: Int
-    /// Information fraction the boundary was computed at (group-sequential), or users / N* (confidence sequence).
+    /// Information fraction the boundary was computed at (group-sequential: visits so far / visits by the
+    /// horizon), or users / N* (confidence sequence).
     public var fraction: Double
     /// Treatment − control, and its always-valid (or repeated) confidence interval.
     public var difference: Double

@@ -33,6 +33,11 @@ public enum FastDecisionValidation {
         return total / Double(max(d.userCount, 1))
     }
 
+    /// The A/B metrics interleaving is compared with: users' responses (plays, minutes, visits). Novelty describes
+    /// the recommended lists themselves (a popular-titles strategy differs from a personalised one before any user
+    /// reacts), so it is not a measure of preference and is left out.
+    public static let outcomeMetrics = ["ctr", "plays_per_visit", "completion_rate", "watch_minutes_per_user", "plays_per_user", "visits_per_user"]
+
     /// Users where a power curve first reaches `target`, interpolated on log(users); nil if never.
     static func usersFor(target: Double, grid: [Int], power: [Double]) -> Double? {
         guard let i = power.firstIndex(where: { $0 >= target }) else { return nil }
@@ -104,9 +109,10 @@ public enum FastDecisionValidation {
         let truthA = try trueValue(specA, world: world, settings: config.simulation)
         let truthB = try trueValue(specB, world: world, settings: config.simulation)
         let sizes = grid(population: world.dataset.userCount)
-        var ilUsers: [Double?] = [], abUsers: [Double?] = [], abMetric: [String] = [], ratios: [Double?] = []
+        var ilCurves: [[Double]] = []
+        // Per seed, per outcome metric: the A/B power curve.
+        var abCurves: [[String: [Double]]] = []
         var agreements = 0
-        var ilCurve = [Double](repeating: 0, count: sizes.count), abCurve = ilCurve
         for k in 0..<seeds {
             let seed = config.simulation.seed &+ UInt64(k) &* 7919
             var il = config.simulation
@@ -131,10 +137,9 @@ public enum FastDecisionValidation {
                     if ilPower[i] >= 0.99 { break }   // the rest of the curve is ~1
                 }
             } else { ilPower = ilPower.map { _ in 0 } }
-            // The A/B test's most sensitive metric: the one needing the fewest users.
-            var best: (users: Double?, metric: String, power: [Double]) = (nil, "-", [Double](repeating: 0, count: sizes.count))
+            var curves: [String: [Double]] = [:]
             if users.allSatisfy({ $0.count >= 2 }) {
-                for m in ABAnalysis.metrics {
+                for m in ABAnalysis.metrics where outcomeMetrics.contains(m.name) {
                     func values(_ arm: Int) -> ArmValues {
                         switch m.kind {
                         case .perUser(let f): return ArmValues(x: users[arm].map { f(abResult.experiment[$0]) }, y: users[arm].map { _ in 1 }, ratio: false)
@@ -148,17 +153,29 @@ public enum FastDecisionValidation {
                         power[i] = abPower(t, c, n: n, resamples: resamples, alpha: config.alpha, rng: &rng)
                         if power[i] >= 0.99 { break }
                     }
-                    let needed = usersFor(target: targetPower, grid: sizes, power: power)
-                    if best.metric == "-" || (needed != nil && (best.users == nil || needed! < best.users!)) { best = (needed, m.name, power) }
+                    curves[m.name] = power
                 }
             }
-            let ilNeeded = usersFor(target: targetPower, grid: sizes, power: ilPower)
-            ilUsers.append(ilNeeded); abUsers.append(best.users); abMetric.append(best.metric)
-            ratios.append(ilNeeded != nil && best.users != nil ? best.users! / ilNeeded! : nil)
-            for i in sizes.indices { ilCurve[i] += ilPower[i] / Double(seeds); abCurve[i] += best.power[i] / Double(seeds) }
+            ilCurves.append(ilPower); abCurves.append(curves)
             progress?.advance()
         }
         progress?.finish()
+        // The A/B test's most sensitive metric: the one whose power curve, averaged over seeds, reaches the target
+        // with the fewest users (chosen once: picking each seed's best of several noisy curves would favour A/B).
+        func mean(_ curves: [[Double]]) -> [Double] {
+            sizes.indices.map { i in curves.reduce(0) { $0 + $1[i] } / Double(max(curves.count, 1)) }
+        }
+        let zero = [Double](repeating: 0, count: sizes.count)
+        var bestMetric = outcomeMetrics[0], bestUsers: Double? = nil
+        for name in outcomeMetrics {
+            let needed = usersFor(target: targetPower, grid: sizes, power: mean(abCurves.map { $0[name] ?? zero }))
+            if let needed, bestUsers == nil || needed < bestUsers! { bestMetric = name; bestUsers = needed }
+        }
+        let ilUsers = ilCurves.map { usersFor(target: targetPower, grid: sizes, power: $0) }
+        let abUsers = abCurves.map { usersFor(target: targetPower, grid: sizes, power: $0[bestMetric] ?? zero) }
+        let abMetric = [String](repeating: bestMetric, count: seeds)
+        let ratios: [Double?] = zip(ilUsers, abUsers).map { il, ab in il != nil && ab != nil ? ab! / il! : nil }
+        let ilCurve = mean(ilCurves), abCurve = mean(abCurves.map { $0[bestMetric] ?? zero })
         let logs = ratios.compactMap { $0 }.map { log($0) }
         var gm = Double.nan, lo = Double.nan, hi = Double.nan
         if !logs.isEmpty {
@@ -175,7 +192,7 @@ public enum FastDecisionValidation {
             lo = exp(Descriptive.quantile(sorted: means, 0.025)); hi = exp(Descriptive.quantile(sorted: means, 0.975))
         }
         let notes = [
-            "Power at n users: the share of \(resamples) tests significant at alpha \(config.alpha) when n users are drawn with replacement from one seed's simulated users (the simulated users stand for the population); interleaving uses the exact sign test on per-user preferences, the A/B test Welch or delta-method z on n/2 users per arm, on each of its \(ABAnalysis.metrics.count) metrics, keeping the most sensitive.",
+            "Power at n users: the share of \(resamples) tests significant at alpha \(config.alpha) when n users are drawn with replacement from one seed's simulated users (the simulated users stand for the population); interleaving uses the exact sign test on per-user preferences, the A/B test Welch or delta-method z on n/2 users per arm, on each of its outcome metrics (\(outcomeMetrics.joined(separator: ", "))); the A/B side is its most sensitive metric, the one whose power curve averaged over seeds reaches the target first (here \(bestMetric)).",
             "Users needed: where the power curve first reaches \(Int(targetPower * 100))%, interpolated on log(users) over a grid from 8 to \(sizes.last ?? 0) users (not reached: above the grid). A/B users count both arms.",
             "Agreement: interleaving's preferred strategy (sign of Δ over all users) against the true winner, the strategy whose own top-picks row has the larger expected plays per user (examination × true play probability) when fitted on the history.",
             "Both experiments run \(config.simulation.days) days on the same world and page, retraining every \(config.simulation.retrainEvery) days; each seed re-draws visits, clicks and plays (and the A/B assignment).",
@@ -185,7 +202,7 @@ public enum FastDecisionValidation {
             targetPower: targetPower, alpha: config.alpha, interleavingUsers: ilUsers, abUsers: abUsers, abMetric: abMetric,
             ratios: ratios, ratioGeometricMean: gm, ratioLow: lo, ratioHigh: hi, agreements: agreements, trueValueA: truthA,
             trueValueB: truthB, curves: [PowerCurve(name: "interleaving (sign test)", users: sizes, power: ilCurve),
-                                         PowerCurve(name: "A/B, most sensitive metric", users: sizes, power: abCurve)], notes: notes)
+                                         PowerCurve(name: "A/B, \(bestMetric)", users: sizes, power: abCurve)], notes: notes)
     }
 
     // MARK: Peeking
@@ -212,18 +229,24 @@ public enum FastDecisionValidation {
         var methodsAA = [Int](repeating: 0, count: sequentialMethods.count)
         var naiveAA = 0, fixedAA = 0
         var everByDay = [[Double]](repeating: [Double](repeating: 0, count: days), count: sequentialMethods.count + 1)
+        var boundaryCache: [[Int]: [[Double]]] = [:]
         for k in 0..<salts {
             let rule = HashAssignment(salt: "\(s.salt)-peek-\(k)", weights: [1, 1])
             let assignment = world.dataset.userKeys.map { rule.arm(for: $0)! }
-            let (series, users) = SequentialAnalysis.looks(daily: base.daily, days: days, assignment: assignment, pre: base.pre,
+            let (series, users, visitsSoFar) = SequentialAnalysis.looks(daily: base.daily, days: days, assignment: assignment, pre: base.pre,
                                                            arms: 2, control: 0, cuped: config.analysis.cuped, metrics: [m])
             let z = series[0].z
             if let last = z.last, last.isFinite, abs(last) >= naive { fixedAA += 1 }
             let naiveStop = SequentialAnalysis.stopDay(z: z, boundary: z.map { _ in naive })
             if naiveStop != nil { naiveAA += 1 }
             for d in 0..<days where naiveStop.map({ $0 <= d }) ?? false { everByDay[0][d] += 1 / Double(salts) }
-            for (j, method) in sequentialMethods.enumerated() {
-                let stop = SequentialAnalysis.stopDay(z: z, boundary: SequentialAnalysis.boundaries(method, alpha: alpha, users: users, tuning: tuning))
+            // Who visits when does not depend on the assignment: every salt has the same looks and boundaries.
+            let key = users + visitsSoFar
+            if boundaryCache[key] == nil {
+                boundaryCache[key] = sequentialMethods.map { SequentialAnalysis.boundaries($0, alpha: alpha, users: users, visits: visitsSoFar, tuning: tuning) }
+            }
+            for j in sequentialMethods.indices {
+                let stop = SequentialAnalysis.stopDay(z: z, boundary: boundaryCache[key]![j])
                 if stop != nil { methodsAA[j] += 1 }
                 for d in 0..<days where stop.map({ $0 <= d }) ?? false { everByDay[j + 1][d] += 1 / Double(salts) }
             }
@@ -242,7 +265,7 @@ public enum FastDecisionValidation {
             var q = p
             q.seed = p.seed &+ UInt64(k) &* 7919; q.salt = "\(p.salt)-peek-planted-\(k)"
             let r = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: q).run()
-            let (series, users) = SequentialAnalysis.looks(daily: r.daily, days: days, assignment: r.assignment, pre: r.pre,
+            let (series, users, visitsSoFar) = SequentialAnalysis.looks(daily: r.daily, days: days, assignment: r.assignment, pre: r.pre,
                                                            arms: 2, control: 0, cuped: config.analysis.cuped, metrics: [m])
             let z = series[0].z
             if let last = z.last, last.isFinite, abs(last) >= naive { fixedPlanted += 1 }
@@ -255,7 +278,7 @@ public enum FastDecisionValidation {
                 naivePlanted.saved += visits[(stop + 1)...].reduce(0, +) / totalVisits / Double(seeds)
             }
             for (j, method) in sequentialMethods.enumerated() {
-                if let stop = SequentialAnalysis.stopDay(z: z, boundary: SequentialAnalysis.boundaries(method, alpha: alpha, users: users, tuning: tuning)) {
+                if let stop = SequentialAnalysis.stopDay(z: z, boundary: SequentialAnalysis.boundaries(method, alpha: alpha, users: users, visits: visitsSoFar, tuning: tuning)) {
                     stopped[j] += 1; stopDaySum[j] += Double(stop)
                     saved[j] += visits[(stop + 1)...].reduce(0, +) / totalVisits / Double(seeds)
                 }
@@ -273,7 +296,7 @@ public enum FastDecisionValidation {
         let notes = [
             "A/A: one simulation in which both arms run '\(control.type)' without retraining (each user's outcome is then the same in either arm), reassigned with \(salts) salts; each day is a look at the running per-user totals of the users seen so far.",
             "Planted effect: '\(control.type)' against 'oracle' (ranking by true affinity), \(seeds) simulations\(retrain ? " with the config's retraining" : " without retraining"); stopping day = first day the method's boundary is crossed (day 0 = first experiment day); user-days saved = share of the experiment's visits after the stopping day (0 when it never stops).",
-            "Confidence sequence tuning N* = \(Int(tuning)) users (analysis.sequential_tuning, else the world's users); group-sequential information fraction = analysed users so far / analysed users on the last day.",
+            "Confidence sequence tuning N* = \(Int(tuning)) users (analysis.sequential_tuning, else the world's users); group-sequential information fraction = visits so far / visits by the last day.",
             "Naive peeking: the fixed-horizon test at alpha \(alpha) applied every day; \(config.analysis.cuped ? "CUPED-adjusted (pre-period covariate, θ re-estimated each look)" : "raw") values.",
         ]
         return PeekingValidationSummary(name: config.name, world: world.kind, metric: metric, days: days, alpha: alpha, aaSalts: salts,

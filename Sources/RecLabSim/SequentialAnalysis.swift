@@ -11,8 +11,12 @@ import RecLabStats
 /// - Confidence sequence: boundary c(n) at n analysed users (both arms), N* = `sequential_tuning` or the users
 ///   assigned to the test; its always-valid p-values make Holm valid at any stopping time.
 /// - Group-sequential (Lan-DeMets spending): the information fraction of a look is the share of the horizon's
-///   analysed users seen so far (known in a simulation; in practice a traffic forecast); looks that add no user
-///   add no information and reuse the previous boundary. Holm across metrics and arms follows the graphical
+///   user-days (visits of analysed users) seen so far (known in a simulation; in practice a traffic forecast).
+///   Per-user totals accumulate over the days, so information grows with visits, not with users: when every
+///   user is present from the start and days are independent, Corr(Z_j, Z_k) = √(visits_j / visits_k); with new
+///   users only, visits = users; a user's days being positively correlated only raises the correlation, which
+///   makes the boundaries conservative. (The users fraction would let the last looks, where few new users come,
+///   spend their alpha as if they were one look: measured, 11% false positives for O'Brien-Fleming.) Holm across metrics and arms follows the graphical
 ///   approach of W. Maurer and F. Bretz, "Multiple testing in group sequential trials using graphical
 ///   approaches" (Stat. Biopharm. Res. 5, 2013): each open hypothesis is tested with boundaries for alpha / (open
 ///   hypotheses); when one is rejected the others' level rises and their boundaries (past looks included) are
@@ -31,10 +35,12 @@ public enum SequentialAnalysis {
         public var z: [Double]
     }
 
-    /// The z statistic of every metric and treatment arm at the end of each experiment day, and the analysed
-    /// users (every arm) by each day. Arms come from `assignment` (so an A/A simulation can be reassigned).
+    /// The z statistic of every metric and treatment arm at the end of each experiment day, the analysed users
+    /// (every arm) by each day and their visits so far. Arms come from `assignment` (so an A/A simulation can be
+    /// reassigned).
     public static func looks(daily: [DailyArmAggregate], days: Int, assignment: [Int], pre: [UserTotals], arms: Int,
-                             control: Int, cuped: Bool, metrics: [ABMetric] = ABAnalysis.metrics) -> (series: [LookSeries], users: [Int]) {
+                             control: Int, cuped: Bool, metrics: [ABMetric] = ABAnalysis.metrics)
+        -> (series: [LookSeries], users: [Int], visits: [Int]) {
         var running = [UserTotals](repeating: UserTotals(), count: assignment.count)
         var byDay = [[DailyArmAggregate]](repeating: [], count: days)
         for d in daily where d.day >= 0 && d.day < days { byDay[d.day].append(d) }
@@ -46,7 +52,8 @@ public enum SequentialAnalysis {
                 series.append(LookSeries(metric: m.name, arm: a, cuped: cuped && isMean, difference: [], standardError: [], z: []))
             }
         }
-        var users: [Int] = []
+        var users: [Int] = [], visits: [Int] = []
+        var visitCount = 0
         var visited = [[Int]](repeating: [], count: arms)
         for day in 0..<days {
             for d in byDay[day] {
@@ -54,12 +61,13 @@ public enum SequentialAnalysis {
                     let u = Int(u32)
                     guard assignment[u] >= 0 else { continue }
                     if running[u].visits == 0 { visited[assignment[u]].append(u) }
+                    visitCount += 1
                     running[u].visits += 1; running[u].impressions += d.userImpressions[k]; running[u].plays += d.userPlays[k]
                     running[u].watchMinutes += d.userMinutes[k]; running[u].completion += d.userCompletion[k]
                     running[u].novelty += d.userNovelty[k]
                 }
             }
-            users.append(visited.reduce(0) { $0 + $1.count })
+            users.append(visited.reduce(0) { $0 + $1.count }); visits.append(visitCount)
             var s = 0
             for m in metrics {
                 var cupedAdjusted: [[Double]]? = nil
@@ -85,13 +93,13 @@ public enum SequentialAnalysis {
                 }
             }
         }
-        return (series, users)
+        return (series, users, visits)
     }
 
-    /// Information fractions of the looks (users so far / users at the last look), made strictly increasing
+    /// Information fractions of the looks (visits so far / visits at the last look), made strictly increasing
     /// for the spending recursion: `distinct` holds the fractions that add information and `index[d]` the one
-    /// look d uses (-1 before the first user).
-    static func fractions(users: [Int]) -> (distinct: [Double], index: [Int]) {
+    /// look d uses (-1 before the first visit).
+    static func fractions(visits users: [Int]) -> (distinct: [Double], index: [Int]) {
         let total = Double(max(users.last ?? 0, 1))
         var distinct: [Double] = [], index: [Int] = []
         for n in users {
@@ -102,8 +110,9 @@ public enum SequentialAnalysis {
         return (distinct, index)
     }
 
-    /// Critical |z| per look for a method at level `alpha` (+inf where a look cannot stop the test).
-    public static func boundaries(_ method: SequentialMethod, alpha: Double, users: [Int], tuning: Double) -> [Double] {
+    /// Critical |z| per look for a method at level `alpha` (+inf where a look cannot stop the test): `users` per
+    /// look for the confidence sequence, `visits` per look (the information) for the group-sequential tests.
+    public static func boundaries(_ method: SequentialMethod, alpha: Double, users: [Int], visits: [Int], tuning: Double) -> [Double] {
         switch method {
         case .none:
             return users.map { _ in Normal.quantile(1 - alpha / 2) }
@@ -111,12 +120,12 @@ public enum SequentialAnalysis {
             let cs = ConfidenceSequence(alpha: alpha, tuning: tuning)
             return users.map { cs.zBoundary(n: $0) }
         case .obrienFleming, .pocock:
-            let (distinct, index) = fractions(users: users)
+            let (distinct, index) = fractions(visits: visits)
             guard !distinct.isEmpty else { return users.map { _ in .infinity } }
             let b = GroupSequential.boundaries(spending: method == .pocock ? .pocock : .obrienFleming, alpha: alpha,
                                                fractions: distinct, grid: 301)
             // A look that adds no user repeats the previous one: it cannot stop a test the previous look did not.
-            return index.enumerated().map { d, i in i < 0 || (d > 0 && index[d - 1] == i) ? .infinity : b[i] }
+            return index.enumerated().map { d, i in i < 0 || (d > 0 && index[d - 1] == i) ? Double.infinity : b[i] }
         }
     }
 
@@ -126,7 +135,8 @@ public enum SequentialAnalysis {
     }
 
     /// Holm over every comparison: the day each could stop (see the type's comment for each method).
-    static func holmStopDays(_ method: SequentialMethod, alpha: Double, series: [LookSeries], users: [Int], tuning: Double) -> [Int?] {
+    static func holmStopDays(_ method: SequentialMethod, alpha: Double, series: [LookSeries], users: [Int], visits: [Int],
+                             tuning: Double) -> [Int?] {
         let m = series.count, days = users.count
         var stop = [Int?](repeating: nil, count: m)
         guard m > 0 else { return stop }
@@ -146,7 +156,7 @@ public enum SequentialAnalysis {
                 let open = (0..<m).filter { stop[$0] == nil }
                 guard !open.isEmpty else { return stop }
                 let level = open.count
-                if cache[level] == nil { cache[level] = boundaries(method, alpha: alpha / Double(level), users: users, tuning: tuning) }
+                if cache[level] == nil { cache[level] = boundaries(method, alpha: alpha / Double(level), users: users, visits: visits, tuning: tuning) }
                 let b = cache[level]!
                 let newly = open.filter { h in (0...d).contains { series[h].z[$0].isFinite && abs(series[h].z[$0]) >= b[$0] } }
                 if newly.isEmpty { break }
@@ -161,15 +171,15 @@ public enum SequentialAnalysis {
         guard analysis.sequential != .none else { return nil }
         let assigned = r.assignment.filter { $0 >= 0 }.count
         let tuning = analysis.sequentialTuning ?? Double(max(assigned, 1))
-        let (series, users) = looks(daily: r.daily, days: settings.days, assignment: r.assignment, pre: r.pre,
-                                    arms: settings.arms.count, control: settings.control, cuped: analysis.cuped)
-        let b = boundaries(analysis.sequential, alpha: analysis.alpha, users: users, tuning: tuning)
-        let holm = holmStopDays(analysis.sequential, alpha: analysis.alpha, series: series, users: users, tuning: tuning)
+        let (series, users, visits) = looks(daily: r.daily, days: settings.days, assignment: r.assignment, pre: r.pre,
+                                            arms: settings.arms.count, control: settings.control, cuped: analysis.cuped)
+        let b = boundaries(analysis.sequential, alpha: analysis.alpha, users: users, visits: visits, tuning: tuning)
+        let holm = holmStopDays(analysis.sequential, alpha: analysis.alpha, series: series, users: users, visits: visits, tuning: tuning)
         let naive = Normal.quantile(1 - analysis.alpha / 2)
-        let total = Double(max(users.last ?? 0, 1))
+        let total = Double(max(visits.last ?? 0, 1))
         let metrics = series.enumerated().map { h, s in
             SequentialMetric(metric: s.metric, arm: settings.arms[s.arm].name, cuped: s.cuped, looks: (0..<users.count).map { d in
-                let fraction = analysis.sequential == .confidenceSequence ? Double(users[d]) / tuning : Double(users[d]) / total
+                let fraction = analysis.sequential == .confidenceSequence ? Double(users[d]) / tuning : Double(visits[d]) / total
                 let half = b[d] * s.standardError[d]
                 return SequentialLook(day: d, users: users[d], fraction: fraction, difference: s.difference[d],
                                       ciLow: s.difference[d] - half, ciHigh: s.difference[d] + half, z: s.z[d], boundary: b[d], naiveBoundary: naive)
@@ -183,7 +193,7 @@ public enum SequentialAnalysis {
             notes.append("Confidence sequence: the asymptotic normal-mixture boundary (Howard, Ramdas, McAuliffe and Sekhon, Ann. Statist. 2021; Waudby-Smith et al. 2024) with GrowthBook's tuning parameter N* = \(Int(tuning)) users (\(analysis.sequentialTuning == nil ? "the users assigned to the test" : "from the config")): valid at any stopping time, however often it is looked at.")
             notes.append("Holm across metrics and arms: Holm's step-down on the always-valid p-values (their running minimum) at each look; valid because an always-valid p-value is a valid p-value at any stopping time.")
         case .obrienFleming, .pocock:
-            notes.append("Group-sequential test with Lan-DeMets \(analysis.sequential == .pocock ? "Pocock" : "O'Brien-Fleming")-type alpha spending; boundaries by recursive numerical integration (Armitage, McPherson and Rowe 1969; Jennison and Turnbull 2000, ch. 19). Information fraction of a look = analysed users so far / analysed users on the last day (\(users.last ?? 0)); the horizon is the configured \(settings.days) days.")
+            notes.append("Group-sequential test with Lan-DeMets \(analysis.sequential == .pocock ? "Pocock" : "O'Brien-Fleming")-type alpha spending; boundaries by recursive numerical integration (Armitage, McPherson and Rowe 1969; Jennison and Turnbull 2000, ch. 19). Information fraction of a look = visits (user-days) of analysed users so far / visits by the horizon (\(visits.last ?? 0) over the configured \(settings.days) days): per-user totals keep accumulating, so information grows with visits rather than with users.")
             notes.append("Holm across metrics and arms: the graphical group-sequential Holm procedure (Maurer and Bretz 2013): open hypotheses are tested at alpha / (number open); a rejection raises the others' level and their boundaries are recomputed, earlier looks included.")
         case .none: break
         }
