@@ -210,7 +210,8 @@ public enum FastDecisionValidation {
     static let sequentialMethods: [SequentialMethod] = [.confidenceSequence, .obrienFleming, .pocock]
 
     /// A/A tests looked at daily (one simulation without retraining, reassigned with `salts` salts: outcomes do
-    /// not depend on the arm), and planted effects (the control against `oracle`, `seeds` simulations): how often
+    /// not depend on the arm), and planted effects (the control against the first treatment arm, `seeds`
+    /// simulations): how often
     /// each method is ever significant, when it stops, and what it saves against the fixed horizon.
     public static func peeking(config: ABConfig, world: LoadedWorld, metric: String, salts: Int, seeds: Int, retrain: Bool,
                                progress: ProgressReporter? = nil) throws -> PeekingValidationSummary {
@@ -254,7 +255,11 @@ public enum FastDecisionValidation {
         }
 
         var p = config.simulation
-        p.arms = [control, ArmSpec(name: "oracle", type: OracleRecommender.typeName)]
+        // The planted effect: the config's first treatment arm against its control (its true effect is whatever
+        // the world makes of the two strategies; `oracle` gives a large one).
+        let treatment = config.simulation.arms.indices.first { $0 != config.simulation.control }.map { config.simulation.arms[$0] }
+            ?? ArmSpec(name: "oracle", type: OracleRecommender.typeName)
+        p.arms = [control, treatment]
         p.control = 0; p.holdout = 0; p.keepLog = false
         if !retrain { p.retrainEvery = 0 }
         var stopped = [Int](repeating: 0, count: sequentialMethods.count)
@@ -295,7 +300,7 @@ public enum FastDecisionValidation {
         let curves = curveNames.enumerated().map { PowerCurve(name: $1, users: Array(0..<days), power: everByDay[$0]) }
         let notes = [
             "A/A: one simulation in which both arms run '\(control.type)' without retraining (each user's outcome is then the same in either arm), reassigned with \(salts) salts; each day is a look at the running per-user totals of the users seen so far.",
-            "Planted effect: '\(control.type)' against 'oracle' (ranking by true affinity), \(seeds) simulations\(retrain ? " with the config's retraining" : " without retraining"); stopping day = first day the method's boundary is crossed (day 0 = first experiment day); user-days saved = share of the experiment's visits after the stopping day (0 when it never stops).",
+            "Planted effect: '\(control.type)' against '\(treatment.type)' (the config's first treatment arm), \(seeds) simulations\(retrain ? " with the config's retraining" : " without retraining"); stopping day = first day the method's boundary is crossed (day 0 = first experiment day); user-days saved = share of the experiment's visits after the stopping day (0 when it never stops).",
             "Confidence sequence tuning N* = \(Int(tuning)) users (analysis.sequential_tuning, else the world's users); group-sequential information fraction = visits so far / visits by the last day.",
             "Naive peeking: the fixed-horizon test at alpha \(alpha) applied every day; \(config.analysis.cuped ? "CUPED-adjusted (pre-period covariate, θ re-estimated each look)" : "raw") values.",
         ]

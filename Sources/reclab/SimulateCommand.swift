@@ -10,7 +10,7 @@ import RecLabSim
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Simulate an A/B test: users hashed into arms, daily visits to a home page filled by each arm's strategy.",
+        abstract: "Simulate an A/B test (users hashed into arms, daily visits to a home page filled by each arm's strategy) or an interleaving experiment.",
         discussion: """
             CONFIG is a YAML file such as experiments/ab-demo.yaml (see the README, "A/B simulation and off-policy \
             evaluation"). It names the world (dataset: store / synthetic / movielens; imported data gets a \
@@ -24,15 +24,23 @@ struct SimulateCommand: ParsableCommand {
             Writes DIR/ab.json (arms, comparisons with Holm-adjusted p-values, SRM, power, CUPED, daily metrics; \
             byte-identical for the same config and seed) and DIR/ab.csv, prints a table, and records the run in a \
             results store (--results DB, else DIR/results.sqlite). DIR defaults to reports/ab/<name>. \
-            A sample ratio mismatch is reported loudly on stderr and in the outputs.
+            A sample ratio mismatch is reported loudly on stderr and in the outputs. With `analysis: {sequential: \
+            confidence-sequence | obrien-fleming | pocock}` every day is also a look with a sequential test: ab.json \
+            gains a `sequential` block with each metric's boundary, statistic and stopping day.
+
+            A config with `kind: interleaving` (experiments/interleaving-tiny.yaml) lists `strategies` instead of arms: \
+            every user sees one page whose personalised rows are team-draft interleaved (multileaved for three or more); \
+            plays are credited to the strategy that contributed the title. Writes DIR/interleaving.json and \
+            DIR/interleaving.csv (default DIR reports/interleaving/<name>); see docs/interleaving-and-sequential.md.
 
             Examples:
               reclab simulate experiments/ab-tiny.yaml --out out/ab-tiny
               reclab simulate experiments/ab-tiny.yaml --out out/ab-tiny-log --log --quiet
+              reclab simulate experiments/interleaving-tiny.yaml --out out/interleaving-tiny --quiet
             """
     )
 
-    @Argument(help: "A/B simulation config (YAML).")
+    @Argument(help: "A/B simulation or interleaving config (YAML).")
     var config: String
 
     @OptionGroup var destination: RunOutputOptions

@@ -32,8 +32,9 @@ struct ValidateCommand: ParsableCommand {
                        often interleaving picks the truly better strategy.
               peeking  A/A tests looked at every day: how often naive peeking
                        and each sequential method (confidence-sequence,
-                       obrien-fleming, pocock) are ever significant; on a
-                       planted effect, the stopping day and the user-days saved.
+                       obrien-fleming, pocock) are ever significant; on the
+                       config's own treatment (a planted effect), the stopping
+                       day and the user-days saved.
 
             CONFIG is an A/B config (aa, planted, srm, peeking), an OPE config (ope) or an interleaving \
             config (interleaving). With --out DIR, interleaving and peeking also write DIR/report.md with a \

@@ -70,7 +70,7 @@ final class InterleavingCLITests: XCTestCase {
             for l in m.looks where l.z.isFinite { XCTAssertGreaterThan(l.boundary, l.naiveBoundary) }
             XCTAssertEqual(m.cuped, ["watch_minutes_per_user", "plays_per_user", "visits_per_user"].contains(m.metric))
         }
-        // The oracle's plays per visit are far better: the test can stop early.
+        // The oracle's plays per visit are far better: the test can stop early, with Holm's correction too.
         XCTAssertNotNil(s.metrics.first { $0.metric == "plays_per_visit" }?.holmStopDay)
         XCTAssertTrue(r.stdout.contains("Sequential test (confidence-sequence"), r.stdout)
 
