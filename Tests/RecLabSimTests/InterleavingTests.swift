@@ -45,10 +45,11 @@ final class InterleavingTests: XCTestCase {
         let teams = [ArmSpec(name: "a", type: "toy-popular"), ArmSpec(name: "b", type: "toy-popular")]
         var pValues: [Double] = [], deltas: [Double] = []
         var impressions = [0, 0]
-        let content = Self.world.content(), dataset = Dataset(content: Self.world.content())
+        let world = ToyWorld(users: 240, items: 60, seed: 3)
+        let content = world.content(), dataset = Dataset(content: world.content())
         for k in 0..<200 {
-            let sim = try ABSimulator(dataset: dataset, content: content, world: Self.world,
-                                      settings: settings(teams, days: 2, seed: 100 + UInt64(k))) { _ in try ToyPopular(parameters: Parameters()) }
+            let sim = try ABSimulator(dataset: dataset, content: content, world: world,
+                                      settings: settings(teams, days: 1, seed: 100 + UInt64(k))) { _ in try ToyPopular(parameters: Parameters()) }
             let r = try sim.run()
             let d = InterleavingAnalysis.scores(InterleavingAnalysis.credits(r.teamVisits, teams: 2, credit: .plays), a: 0, b: 1)
             let t = InterleavingAnalysis.test(d, alpha: 0.05)
