@@ -171,6 +171,8 @@ public enum OPERunner {
     /// Threads and provenance come from `context`.
     public static func run(config: OPEConfig, configText: String, configPath: String?, world: LoadedWorld,
                            context: RunContext = RunContext()) throws -> OPEResults {
+        var config = config
+        config.seed = context.seedTree(planSeed: config.seed).seed
         let (session, logSize, estimates) = try context.bound {
             let session = try OPESession(config: config, world: world)
             let (logSize, estimates) = session.estimates(logSeed: config.seed)
