@@ -98,7 +98,7 @@ public final class ABSimulator {
     public let content: DatasetContent
     public let world: any UserBehaviour
     public let settings: SimulationSettings
-    /// Creates an unfitted strategy for an arm (the registry, plus `oracle` bound to the world).
+    /// Creates an unfitted strategy for an arm (by default from `settings.strategies`, world types bound to the world).
     public let makeStrategy: (ArmSpec) throws -> any Recommender
     /// Times the fits (the run context's monotonic clock).
     public let clock: RunClock
@@ -111,7 +111,7 @@ public final class ABSimulator {
         guard dataset.userCount > 0, dataset.itemCount > 0 else { throw RecLabError.data("the dataset has no users or no movies") }
         self.dataset = dataset; self.content = content; self.world = world; self.settings = settings; self.clock = clock
         self.makeStrategy = makeStrategy ?? { spec in
-            try WorldStrategies.make(type: spec.type, parameters: spec.parameters, world: world)
+            try settings.strategies.make(type: spec.type, parameters: spec.parameters, world: world)
         }
     }
 
