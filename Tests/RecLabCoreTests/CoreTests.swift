@@ -237,13 +237,3 @@ final class RunContextTests: XCTestCase {
     }
 }
 
-/// A monotonic source advancing by a fixed step per reading (thread-safe: engines time in parallel loops).
-final class Ticks: @unchecked Sendable {  // safe: `value` is only touched under `lock`
-    private let lock = NSLock()
-    private var value: UInt64 = 0
-    func next(step: UInt64) -> UInt64 {
-        lock.lock(); defer { lock.unlock() }
-        value += step
-        return value
-    }
-}

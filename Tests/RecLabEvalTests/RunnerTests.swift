@@ -319,13 +319,3 @@ struct MeanSquaredErrorMetric: RatingMetric {
     func bound(meanLoss: Double) -> Double { meanLoss }
 }
 
-/// A monotonic source advancing by a fixed step per reading (thread-safe: engines time in parallel loops).
-final class Ticks: @unchecked Sendable {  // safe: `value` is only touched under `lock`
-    private let lock = NSLock()
-    private var value: UInt64 = 0
-    func next(step: UInt64) -> UInt64 {
-        lock.lock(); defer { lock.unlock() }
-        value += step
-        return value
-    }
-}
