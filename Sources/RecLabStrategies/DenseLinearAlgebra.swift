@@ -201,10 +201,14 @@ public enum BLASThreads {
     public static var libraryCount: Int { Int(openblas_get_num_threads()) }
 
     public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
-        state.enter { openblas_get_num_threads() } set: { openblas_set_num_threads(1) }
-        defer { state.leave { openblas_set_num_threads($0) } }
+        begin()
+        defer { end() }
         return try body()
     }
+
+    /// Opens a single-thread scope; every `begin` needs its `end` (prefer `singleThreaded`).
+    public static func begin() { state.enter { openblas_get_num_threads() } set: { openblas_set_num_threads(1) } }
+    public static func end() { state.leave { openblas_set_num_threads($0) } }
 }
 
 /// Counts open single-thread scopes and remembers the count to restore (a lock, not a global variable).
