@@ -34,6 +34,7 @@ public enum ExperimentRunner {
                                      file: config.configPath, key: "relevance")
         }
         let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
+        try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         let metrics = config.metrics          // config order: the table and documents follow it
         let userSpecs = metrics.compactMap { $0 as? any ListMetric }
         let catalogueSpecs = metrics.compactMap { $0 as? any GlobalMetric }
@@ -250,6 +251,26 @@ public enum ExperimentRunner {
 
     /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
     /// user position and exposure counts are summed, so they do not depend on the chunking.
+    /// Before any split or fit: every strategy whose memory is known up front must fit in `budget`, estimated on
+    /// the whole dataset (a training fold is never larger). The error names the strategy's config line, the
+    /// bytes needed and the strategy's alternatives.
+    static func checkMemory(_ config: ExperimentConfig, dataset: Dataset, budget: Int?,
+                            makeStrategy: (StrategySpec) throws -> any Recommender) throws {
+        guard let budget else { return }
+        var seen = [Bool](repeating: false, count: dataset.itemCount)
+        for i in dataset.items { seen[Int(i)] = true }
+        let titles = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        for spec in config.strategies {
+            guard let model = try? makeStrategy(spec),
+                  let need = model.estimatedFitBytes(users: dataset.userCount, items: titles,
+                                                     interactions: dataset.interactionCount), need > budget else { continue }
+            func gb(_ b: Int) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
+            var message = "strategy '\(spec.name)' (\(spec.type)) needs about \(gb(need)) for \(titles) titles with data, above this run's memory budget of \(gb(budget)) (RECLAB_MEMORY_LIMIT, else 80% of the machine's memory)"
+            if let advice = model.memoryAlternatives(budget: budget, items: titles) { message += "; \(advice)" }
+            throw RecLabError.config(message).located(file: config.configPath, line: spec.line)
+        }
+    }
+
     /// Users scored together (`Recommender.scoreBlock`): large enough that a factor model's GEMM and EASE's
     /// item-major product reuse what they read, small enough that the buffer (block × items floats per worker,
     /// 22 MB for 87k titles) stays modest.

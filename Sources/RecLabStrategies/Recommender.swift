@@ -46,6 +46,14 @@ public protocol Recommender: AnyObject, Sendable {
     /// block); the default calls `score` per user. Memory: the caller's buffer, bounded by the block.
     func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>)
 
+    /// Bytes the fit will need on a training set of this size, when the strategy's memory is dominated by
+    /// something computable up front (EASE's dense n × n matrix); nil when it is not. Runs check it against
+    /// their memory budget before any work.
+    func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int?
+
+    /// What a user can do when `estimatedFitBytes` is above `budget` bytes (a sentence for the error), or nil.
+    func memoryAlternatives(budget: Int, items: Int) -> String?
+
     /// True when `predict` returns rating predictions.
     var predictsRatings: Bool { get }
 
@@ -62,6 +70,8 @@ extension Recommender {
     public static var parameterInfo: [ParameterInfo] { Config.parameterInfo }
     public var predictsRatings: Bool { false }
     public func predict(user: Int, item: Int) -> Float? { nil }
+    public func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int? { nil }
+    public func memoryAlternatives(budget: Int, items: Int) -> String? { nil }
 
     public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
         guard !users.isEmpty else { return }
