@@ -171,7 +171,8 @@ public struct InterleavingConfig: Sendable {
     public var method: String { teams.count == 2 ? "team-draft" : "team-draft-multileaving" }
 
     /// Reads and validates a config (strategies included); every error names the file, line and key.
-    public static func parse(_ text: String, file: String?) throws -> InterleavingConfig {
+    /// `strategies`: the types it may name (the application layer's `SimulationStrategies.catalogue`).
+    public static func parse(_ text: String, file: String?, strategies: WorldStrategies) throws -> InterleavingConfig {
         let root = try ConfigNode.parse(text, file: file).map()
         try SimulationKind.expect(.interleaving, in: root)
         let header = try ConfigHeader.read(root, what: "the interleaving experiment name", simulatesWorld: true)
@@ -213,7 +214,7 @@ public struct InterleavingConfig: Sendable {
                 }
             }
             try a.finish()
-            try validateStrategy(type: type, parameters: params, node: typeNode)
+            try validateStrategy(type: type, parameters: params, node: typeNode, strategies: strategies)
             teams.append(ArmSpec(name: teamName, type: type, parameters: params))
         }
 
@@ -239,7 +240,8 @@ public struct InterleavingConfig: Sendable {
         // One arm: everybody sees the interleaved page; its strategy (the first team) fills the rows no team drafts.
         var settings = SimulationSettings(seed: header.seed, days: days, preDays: 0, retrainEvery: retrain, trainingScope: .shared,
                                           salt: header.name, page: page, arms: [ArmSpec(name: "interleaved", type: teams[0].type,
-                                                                                        parameters: teams[0].parameters)])
+                                                                                        parameters: teams[0].parameters)],
+                                          strategies: strategies)
         settings.teams = teams
         return InterleavingConfig(name: header.name, dataset: header.dataset, simulation: settings, alpha: alpha, credit: credit)
     }

@@ -14,7 +14,7 @@ public enum FastDecisionValidation {
     /// history (what the A/B arm would show first). Larger = the better strategy in truth.
     public static func trueValue(_ spec: ArmSpec, world: LoadedWorld, settings: SimulationSettings) throws -> Double {
         let d = world.dataset, nItems = d.itemCount
-        let rec = try WorldStrategies.make(type: spec.type, parameters: spec.parameters, world: world.behaviour)
+        let rec = try settings.strategies.make(type: spec.type, parameters: spec.parameters, world: world.behaviour)
         try rec.fit(TrainingSet(dataset: d, feedback: .implicit),
                     context: FitContext(seed: settings.seed &+ StableHash.fnv1a64(spec.name)))
         let unavailable = (0..<nItems).filter { !world.behaviour.isAvailable(item: $0, day: 0) }
@@ -126,7 +126,7 @@ public enum FastDecisionValidation {
                                         salt: "\(config.name)-validate-\(k)", page: il.page,
                                         arms: [ArmSpec(name: specA.name, type: specA.type, parameters: specA.parameters),
                                                ArmSpec(name: specB.name, type: specB.type, parameters: specB.parameters)],
-                                        control: 0, keepLog: false)
+                                        control: 0, keepLog: false, strategies: il.strategies)
             let abResult = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: ab).run()
             let users = ABAnalysis.analysedUsers(abResult)
             var rng = SeededRandom(seed: seed, stream: "validate-interleaving")

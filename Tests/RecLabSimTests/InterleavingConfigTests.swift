@@ -1,4 +1,5 @@
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabSim
 import RecLabTestSupport
@@ -11,7 +12,7 @@ final class InterleavingConfigTests: XCTestCase {
     let two = "strategies:\n  - {name: a, strategy: most-popular}\n  - {name: b, strategy: random}\n"
 
     func parse(_ text: String) throws -> InterleavingConfig {
-        try InterleavingConfig.parse(TestSupport.rootedConfigText(text), file: "il.yaml")
+        try InterleavingConfig.parse(TestSupport.rootedConfigText(text), file: "il.yaml", strategies: SimulationStrategies.catalogue)
     }
 
     func expectError(_ text: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -58,7 +59,7 @@ final class InterleavingConfigTests: XCTestCase {
     func testHostileSequentialKeysAndKinds() throws {
         let ab = "name: x\ndataset: {synthetic: datasets/tiny.yaml}\narms:\n  - {name: a, strategy: most-popular, control: true}\n  - {name: b, strategy: random}\n"
         func abError(_ extra: String, _ expected: String, line: UInt = #line) {
-            XCTAssertThrowsError(try ABConfig.parse(TestSupport.rootedConfigText(ab + extra), file: "ab.yaml"), line: line) { e in
+            XCTAssertThrowsError(try ABConfig.parse(TestSupport.rootedConfigText(ab + extra), file: "ab.yaml", strategies: SimulationStrategies.catalogue), line: line) { e in
                 XCTAssertTrue("\(e)".contains(expected), "expected '\(expected)' in: \(e)", line: line)
             }
         }
@@ -67,9 +68,9 @@ final class InterleavingConfigTests: XCTestCase {
         abError("analysis: {sequential: confidence-sequence, sequential_tuning: 0}\n", "'analysis.sequential_tuning': must be in 1...")
         abError("analysis: {sequential: [pocock]}\n", "'analysis.sequential'")
         abError("kind: interleaving\n", "ab.yaml:6: 'kind': this parser reads 'kind: ab' configs")
-        let ok = try ABConfig.parse(TestSupport.rootedConfigText(ab) + "kind: ab\nanalysis: {sequential: confidence-sequence, sequential_tuning: 250}\n", file: "ab.yaml")
+        let ok = try ABConfig.parse(TestSupport.rootedConfigText(ab) + "kind: ab\nanalysis: {sequential: confidence-sequence, sequential_tuning: 250}\n", file: "ab.yaml", strategies: SimulationStrategies.catalogue)
         XCTAssertEqual(ok.analysis.sequential, .confidenceSequence)
         XCTAssertEqual(ok.analysis.sequentialTuning, 250)
-        XCTAssertEqual(try ABConfig.parse(TestSupport.rootedConfigText(ab), file: "ab.yaml").analysis.sequential, SequentialMethod.none)
+        XCTAssertEqual(try ABConfig.parse(TestSupport.rootedConfigText(ab), file: "ab.yaml", strategies: SimulationStrategies.catalogue).analysis.sequential, SequentialMethod.none)
     }
 }
