@@ -9,9 +9,9 @@ public struct RP3BetaConfig: DeclaredParameters {
     public var binarize: Bool
 
     public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
-        .double("alpha", \.alpha, default: 0.8, range: 0...10,
+        .double("alpha", \.alpha, default: 1, range: 0...10,
                 help: "exponent applied to every transition probability (1: the plain three-step random walk P3)"),
-        .double("beta", \.beta, default: 0.3, range: 0...10,
+        .double("beta", \.beta, default: 0.2, range: 0...10,
                 help: "popularity penalty: the walk's probability of reaching item j is divided by deg(j)^beta (0: P3alpha)"),
         .int("k", \.k, default: 200, range: SimilarityOptions.neighbourRange, help: "neighbours kept per item (top-k of each row of W)"),
         .bool("binarize", \.binarize, default: true,
