@@ -13,8 +13,8 @@ public struct SLIMConfig: DeclaredParameters {
     public var maxItems: Int
 
     public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
-        .double("l1", \.l1, default: 1, range: 0...1e9, help: "λ, the L1 penalty λ·Σ|w| (sparsity)"),
-        .double("l2", \.l2, default: 50, range: 0...1e9, help: "β, the L2 penalty β/2·Σw² (shrinkage)"),
+        .double("l1", \.l1, default: 5, range: 0...1e9, help: "λ, the L1 penalty λ·Σ|w| (sparsity)"),
+        .double("l2", \.l2, default: 10, range: 0...1e9, help: "β, the L2 penalty β/2·Σw² (shrinkage)"),
         .int("k", \.k, default: 100, range: SimilarityOptions.neighbourRange, help: "largest weights kept per item column after the fit"),
         .int("candidates", \.candidates, default: 200, range: SimilarityOptions.neighbourRange,
              help: "items each column may use: the most cosine-similar co-occurring items (fsSLIM); at least the co-occurring item count gives exact SLIM"),
@@ -127,6 +127,13 @@ public final class SLIMRecommender: Recommender, @unchecked Sendable {
         popularity = itemInteractionCounts(train)
         maxPopularity = popularity.max() ?? 0
         self.train = train
+    }
+
+    /// Memory the fit needs (the dense n × n Float Gram matrix), for checking against the run's budget first.
+    public func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int? { 4 * items * items }
+
+    public func memoryAlternatives(budget: Int, items: Int) -> String? {
+        "slim holds a dense 4·n² byte Gram matrix; use rp3beta or item-knn, whose memory grows with the interactions"
     }
 
     /// W_ij (0 when not kept), for inspection and tests.
