@@ -46,7 +46,7 @@ public struct RP3BetaConfig: DeclaredParameters {
 /// O(items · k) memory; ranking O(n_u · k + items) per user.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class RP3BetaRecommender: Recommender, @unchecked Sendable {
+public final class RP3BetaRecommender: FoldInRecommender, @unchecked Sendable {
     public static let typeName = "rp3beta"
     public static let summary = "RP3beta random walk item-item model with popularity penalty (Paudel et al. 2017)"
 
@@ -107,6 +107,12 @@ public final class RP3BetaRecommender: Recommender, @unchecked Sendable {
     /// x^p with the conventions the walk needs (x > 0; p = 1 exact).
     @inline(__always) static func power(_ x: Float, _ p: Float) -> Float {
         p == 1 ? x : Float(Foundation.pow(Double(x), Double(p)))
+    }
+
+    /// Fold-in: a held-out user's scores are Σ_i x_ui W_ij over their fold-in items, with the fitted W.
+    public func foldIn(_ history: TrainingSet) throws {
+        guard train != nil else { requireFitted(false, Self.typeName); return }
+        train = history
     }
 
     /// W_ij (0 when j is not among i's kept neighbours), for inspection and tests.

@@ -57,7 +57,7 @@ public struct SLIMConfig: DeclaredParameters {
 /// item–item, so it scores any user from their history alone (fold-in).
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class SLIMRecommender: Recommender, @unchecked Sendable {
+public final class SLIMRecommender: FoldInRecommender, @unchecked Sendable {
     public static let typeName = "slim"
     public static let summary = "SLIM item-item elastic net, non-negative coordinate descent per column (Ning & Karypis 2011)"
 
@@ -134,6 +134,12 @@ public final class SLIMRecommender: Recommender, @unchecked Sendable {
 
     public func memoryAlternatives(budget: Int, items: Int) -> String? {
         "slim holds a dense 4·n² byte Gram matrix; use rp3beta or item-knn, whose memory grows with the interactions"
+    }
+
+    /// Fold-in: a held-out user's scores are Σ_i x_ui W_ij over their fold-in items, with the fitted W.
+    public func foldIn(_ history: TrainingSet) throws {
+        guard train != nil else { requireFitted(false, Self.typeName); return }
+        train = history
     }
 
     /// W_ij (0 when not kept), for inspection and tests.

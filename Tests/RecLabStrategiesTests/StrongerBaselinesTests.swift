@@ -191,3 +191,41 @@ final class StrongerBaselinesTests: XCTestCase {
         }
     }
 }
+
+extension StrongerBaselinesTests {
+    /// Fold-in (strong generalisation): fitted without user 1, rp3beta and slim score user 1 from the fold-in
+    /// history alone, as x_uᵀ W with the weights learned without them; the model itself does not change.
+    func testFoldInScoresHeldOutUserWithFittedWeights() throws {
+        let x = randomBinaryForFoldIn()
+        var withoutFirst = x
+        withoutFirst[0] = [Double](repeating: 0, count: x[0].count)
+        for type in ["rp3beta", "slim"] {
+            let model = try StrategyRegistry.make(type: type, parameters: Parameters(["l1": .double(0.5)].filter { _ in type == "slim" }))
+            try model.fit(foldInTrainingSet(withoutFirst), context: FitContext(seed: 1))
+            let before = StrategyTestData.scores(model, user: 0, items: 12)
+            let foldIn = try XCTUnwrap(model as? any FoldInRecommender)
+            try foldIn.foldIn(foldInTrainingSet(x))
+            let after = StrategyTestData.scores(model, user: 0, items: 12)
+            XCTAssertNotEqual(before, after, "\(type): the fold-in history changes the held-out user's scores")
+            func w(_ i: Int, _ j: Int) -> Double {
+                Double((model as? RP3BetaRecommender)?.weight(from: i, to: j) ?? (model as! SLIMRecommender).weight(from: i, to: j))
+            }
+            for j in 0..<12 {
+                let expected = (0..<12).reduce(0.0) { $0 + x[0][$1] * w($1, j) }
+                if expected > 0 { XCTAssertEqual(Double(after[j]), expected, accuracy: 1e-5, "\(type) item \(j)") }
+            }
+        }
+    }
+
+    private func randomBinaryForFoldIn() -> [[Double]] {
+        var rng = SeededRandom(seed: 11)
+        return (0..<40).map { _ in (0..<12).map { _ in rng.nextDouble() < 0.3 ? 1 : 0 } }
+    }
+
+    private func foldInTrainingSet(_ x: [[Double]]) -> TrainingSet {
+        var rows: [(Int, Int, Float, Int64)] = []
+        for (u, row) in x.enumerated() { for (i, v) in row.enumerated() where v != 0 { rows.append((u + 1, i + 1, Float(v), 0)) } }
+        return TrainingSet(dataset: Dataset(content: TestSupport.tinyContent(users: x.count, movies: x[0].count, ratings: rows)),
+                           feedback: .explicit)
+    }
+}
