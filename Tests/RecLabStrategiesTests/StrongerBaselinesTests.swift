@@ -229,3 +229,26 @@ extension StrongerBaselinesTests {
                            feedback: .explicit)
     }
 }
+
+extension StrongerBaselinesTests {
+    /// The columns (slim) and item rows (rp3beta) are computed in parallel; the weights must not depend on the
+    /// run's thread count (each row is sequential code writing only its own slot).
+    func testWeightsIndependentOfThreadCount() throws {
+        var rng = SeededRandom(seed: 3)
+        let x = (0..<80).map { _ in (0..<150).map { _ in rng.nextDouble() < 0.08 ? 1.0 : 0 } }
+        var rows: [(Int, Int, Float, Int64)] = []
+        for (u, row) in x.enumerated() { for (i, v) in row.enumerated() where v != 0 { rows.append((u + 1, i + 1, Float(v), 0)) } }
+        let train = TrainingSet(dataset: Dataset(content: TestSupport.tinyContent(users: 80, movies: 150, ratings: rows)), feedback: .explicit)
+        for type in ["rp3beta", "slim"] {
+            var results: [[Float]] = []
+            for threads in [1, 4] {
+                let model = try StrategyRegistry.make(type: type, parameters: Parameters([:]))
+                try Parallel.$scopedThreads.withValue(threads) { try model.fit(train, context: FitContext(seed: 1)) }
+                var all: [Float] = []
+                for u in 0..<80 { all += StrategyTestData.scores(model, user: u, items: 150) }
+                results.append(all)
+            }
+            XCTAssertEqual(results[0], results[1], "\(type): 1 and 4 threads give the same model")
+        }
+    }
+}
