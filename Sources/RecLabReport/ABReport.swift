@@ -212,6 +212,7 @@ enum ABReport {
             }
             c.table(t)
         }
+        TruthReport.build(d, into: &c)
     }
 }
 

@@ -47,6 +47,12 @@ public struct SimulationSettings: Sendable {
     public var control: Int
     /// Keep every impression in `SimulationResult.log` (memory: about 30 bytes per impression).
     public var keepLog: Bool
+    /// Keep per-user, per-day traces for long-term metrics (retention, days active, cumulative watch time).
+    public var longTerm = false
+    /// A truth world: every user is served this arm (and only it is fitted); nil = the A/B assignment.
+    public var everyoneOn: Int? = nil
+    /// Keep the control arm's featured-slot contexts with every arm's pick (OPE beside the A/B test).
+    public var featuredLog = false
 
     public init(seed: UInt64, days: Int, preDays: Int = 0, retrainEvery: Int = 1, trainingScope: TrainingScope = .arm,
                 salt: String = "reclab", holdout: Double = 0, page: PageLayout = PageLayout(), arms: [ArmSpec],
@@ -93,6 +99,12 @@ public struct ABConfig: Sendable {
     public var dataset: DatasetBlock
     public var simulation: SimulationSettings
     public var analysis: AnalysisSettings
+    /// `truth: true`: besides the experiment, one counterfactual world per arm (every user on that arm) for the
+    /// true effect of shipping it (`TruthWorlds`).
+    public var truth = false
+    /// `long_term: true`: long-term metrics and per-day lifts even in a world without user dynamics (on by
+    /// default when the world has dynamics, and with `truth`).
+    public var longTerm = false
 
     /// Reads and validates a config (strategies included); every error names the file, line and key.
     /// Range of `days`, `pre_period_days` (from 0) and `retrain_every` (from 0): ten years of simulated days.
@@ -134,6 +146,8 @@ public struct ABConfig: Sendable {
             scope = s
         }
         let salt = try root.string("salt") ?? name
+        let truth = try root.bool("truth") ?? false
+        let longTerm = try root.bool("long_term") ?? false
         let holdout = try unitDouble(root, "holdout", 0)
 
         var page = PageLayout()
@@ -229,6 +243,8 @@ public struct ABConfig: Sendable {
 
         let settings = SimulationSettings(seed: seed, days: days, preDays: preDays, retrainEvery: retrain, trainingScope: scope,
                                           salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0)
-        return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
+        var config = ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
+        config.truth = truth; config.longTerm = longTerm
+        return config
     }
 }

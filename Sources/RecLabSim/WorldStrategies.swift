@@ -7,7 +7,7 @@ import RecLabStrategies
 /// the OPE session build through it.
 public enum WorldStrategies {
     /// Types built from the world (they take no parameters and learn nothing from training data).
-    public static let worldTypes = [OracleRecommender.typeName]
+    public static let worldTypes = [OracleRecommender.typeName, ClickOracleRecommender.typeName]
 
     /// Every type a simulation config may name, registry first.
     public static var typeNames: [String] { StrategyRegistry.typeNames + worldTypes }
@@ -27,6 +27,9 @@ public enum WorldStrategies {
         case OracleRecommender.typeName:
             try parameters.rejectUnknown(allowed: [], owner: type)
             return OracleRecommender(world: world)
+        case ClickOracleRecommender.typeName:
+            try parameters.rejectUnknown(allowed: [], owner: type)
+            return ClickOracleRecommender(world: world)
         default:
             return try StrategyRegistry.make(type: type, parameters: parameters)
         }

@@ -22,8 +22,12 @@ struct ValidateCommand: ParsableCommand {
               ope      independent logs of an OPE config: how often each
                        estimator's 95% interval covers the true value, its mean
                        and mean absolute error (DM's bias shows here).
+              truth    A/B tests with their truth worlds (every user on one
+                       arm): how often each A/B 95% interval covers the true
+                       effect, and the mean bias; without --retrain there is no
+                       interference; with it, both training_data modes run.
 
-            CONFIG is an A/B config (aa, planted, srm) or an OPE config (ope). \
+            CONFIG is an A/B config (aa, planted, srm, truth) or an OPE config (ope). \
             Run in a release build for the full figures.
 
             Examples:
@@ -31,10 +35,11 @@ struct ValidateCommand: ParsableCommand {
               reclab validate planted experiments/ab-tiny.yaml --seeds 20
               reclab validate srm experiments/ab-tiny.yaml --seeds 100
               reclab validate ope experiments/ope-tiny.yaml --seeds 20
+              reclab validate truth experiments/ab-tiny.yaml --seeds 5
             """
     )
 
-    @Argument(help: "aa, planted, srm or ope.")
+    @Argument(help: "aa, planted, srm, ope or truth.")
     var check: String
 
     @Argument(help: "A/B config (aa, planted, srm) or OPE config (ope).")
@@ -57,8 +62,8 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard ["aa", "planted", "srm", "ope"].contains(check) else {
-            throw ValidationError("unknown check '\(check)'; expected aa, planted, srm or ope")
+        guard ["aa", "planted", "srm", "ope", "truth"].contains(check) else {
+            throw ValidationError("unknown check '\(check)'; expected aa, planted, srm, ope or truth")
         }
         guard Self.seedsRange.contains(seeds) else {
             throw ValidationError("--seeds must be between \(Self.seedsRange.lowerBound) and \(Self.seedsRange.upperBound), got \(seeds)")
@@ -68,6 +73,10 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { try common.withContext(provenance: false) { context in
+            if check == "truth" {
+                try ValidateTruth.run(configPath: config, seeds: seeds, retrain: retrain, context: context)
+                return
+            }
             let progress = context.showsProgress ? context.progress("validate \(check)", total: seeds) : nil
             if check == "ope" {
                 let (ope, _) = try OPEConfig.load(path: config)
