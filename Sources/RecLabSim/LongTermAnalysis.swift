@@ -108,7 +108,7 @@ public enum LongTermAnalysis {
 
     /// The sign of the first non-zero value, the first day from which every later value has the other sign, and the
     /// first day from which every later interval lies entirely on the other side of zero.
-    static func flip(_ points: [(day: Int, value: Double, low: Double, high: Double)]) -> (sign: Int, day: Int?, significantDay: Int?)? {
+    public static func flip(_ points: [(day: Int, value: Double, low: Double, high: Double)]) -> (sign: Int, day: Int?, significantDay: Int?)? {
         guard let first = points.first(where: { $0.value != 0 && $0.value.isFinite }) else { return nil }
         let sign = first.value > 0 ? 1 : -1
         var day: Int? = nil, significantDay: Int? = nil
