@@ -22,10 +22,10 @@ enum TruthReport {
     }
 
     static func flipSentence(_ f: DecisionFlip) -> String {
-        let lead = f.earlySign > 0 ? "leads" : "trails"
-        let other = f.earlySign > 0 ? "trails" : "leads"
-        guard let day = f.flipDay else { return "'\(f.arm)' \(lead) the control on \(f.metric) throughout" }
-        var s = "'\(f.arm)' \(lead) the control on \(f.metric) at first and \(other) from day \(day) on"
+        let verdict = f.earlySign > 0 ? "wins" : "loses"
+        let other = f.earlySign > 0 ? "falls behind the control" : "pulls ahead of the control"
+        guard let day = f.flipDay else { return "'\(f.arm)' \(verdict) on CTR in the first two weeks, and \(f.metric) agrees throughout" }
+        var s = "'\(f.arm)' \(verdict) on CTR in the first two weeks, but on \(f.metric) it \(other) from day \(day) on"
         if let sig = f.significantFlipDay { s += " (significantly from day \(sig))" }
         return s
     }
@@ -56,18 +56,20 @@ enum TruthReport {
         // Decision flips.
         if !lt.flips.isEmpty {
             c.heading(3, "When the decision flips")
+            c.line("The short-term verdict is the sign of the arm's CTR lift over the first two weeks; a flip is the first day from which a long-term (cumulative) metric stays on the other side of it.")
+            c.line()
             let ab = lt.flips.filter { $0.source == "ab" && $0.flipDay != nil }
             if ab.isEmpty {
-                c.line("No decision flips: on every cumulative metric each arm stays on the side of the control it started on.")
+                c.line("No decision flips: every cumulative metric agrees with the two-week CTR verdict by the end.")
             } else {
                 for f in ab { c.line("- **Decision flip:** " + flipSentence(f) + ".") }
             }
             c.line()
-            var ft = ReportTable(slug: "flips", title: "Sign of the cumulative lift over time (from the A/B test and, when run, the truth)",
-                                 columns: [TableColumn("arm"), TableColumn("metric"), TableColumn("source"), TableColumn("early"),
+            var ft = ReportTable(slug: "flips", title: "Cumulative lifts against the two-week CTR verdict (from the A/B test and, when run, the truth)",
+                                 columns: [TableColumn("arm"), TableColumn("metric"), TableColumn("source"), TableColumn("two-week CTR verdict"),
                                            TableColumn("flips on day", numeric: true), TableColumn("significant from day", numeric: true)], rows: [])
             for f in lt.flips {
-                ft.rows.append([.text(f.arm), .text(f.metric), .text(f.source), .text(f.earlySign > 0 ? "ahead" : "behind"),
+                ft.rows.append([.text(f.arm), .text(f.metric), .text(f.source), .text(f.earlySign > 0 ? "wins" : "loses"),
                                 f.flipDay.map { .integer($0) } ?? .text("never"), f.significantFlipDay.map { .integer($0) } ?? .text("never")])
             }
             c.table(ft)

@@ -85,32 +85,46 @@ public enum LongTermAnalysis {
         return LongTermResults(assumptions: assumptions, daily: days, lifts: lifts, flips: flips)
     }
 
-    /// Decision flips of every cumulative metric and arm from a lift series (sorted by metric, arm, day).
+    /// Days over which the short-term verdict is taken: a two-week test.
+    public static let shortTermDays = 14
+
+    /// Decision flips of every cumulative metric and arm from a lift series (sorted by metric, arm, day). The early
+    /// verdict is the short-term one: the sign of the CTR lift summed over the first `shortTermDays` days (the
+    /// metric's own first non-zero sign when CTR has none); the flip day is the first day from which the metric's
+    /// lift stays on the other side of that verdict.
     static func flips(_ lifts: [DailyLift], source: String) -> [DecisionFlip] {
         var out: [DecisionFlip] = []
         let truth = source == "truth"
+        func points(_ metric: String, _ arm: String) -> [(day: Int, value: Double, low: Double, high: Double)] {
+            lifts.filter { $0.metric == metric && $0.arm == arm }.sorted { $0.day < $1.day }.compactMap { l in
+                if truth {
+                    guard let v = l.trueEffect else { return nil }
+                    return (l.day, v, l.trueCiLow ?? .nan, l.trueCiHigh ?? .nan)
+                }
+                return (l.day, l.lift, l.ciLow, l.ciHigh)
+            }
+        }
         for m in cumulativeMetrics {
             let arms = Array(Set(lifts.filter { $0.metric == m }.map(\.arm))).sorted()
             for arm in arms {
-                let series = lifts.filter { $0.metric == m && $0.arm == arm }.sorted { $0.day < $1.day }
-                let points = series.compactMap { l -> (day: Int, value: Double, low: Double, high: Double)? in
-                    if truth {
-                        guard let v = l.trueEffect else { return nil }
-                        return (l.day, v, l.trueCiLow ?? .nan, l.trueCiHigh ?? .nan)
-                    }
-                    return (l.day, l.lift, l.ciLow, l.ciHigh)
+                let early = points("ctr", arm).filter { $0.day < shortTermDays && $0.value.isFinite }.reduce(0.0) { $0 + $1.value }
+                let verdict: Int? = early > 0 ? 1 : (early < 0 ? -1 : nil)
+                if let f = flip(points(m, arm), sign: verdict) {
+                    out.append(DecisionFlip(arm: arm, metric: m, source: source, earlySign: f.sign, flipDay: f.day, significantFlipDay: f.significantDay))
                 }
-                if let f = flip(points) { out.append(DecisionFlip(arm: arm, metric: m, source: source, earlySign: f.sign, flipDay: f.day, significantFlipDay: f.significantDay)) }
             }
         }
         return out
     }
 
-    /// The sign of the first non-zero value, the first day from which every later value has the other sign, and the
-    /// first day from which every later interval lies entirely on the other side of zero.
-    public static func flip(_ points: [(day: Int, value: Double, low: Double, high: Double)]) -> (sign: Int, day: Int?, significantDay: Int?)? {
-        guard let first = points.first(where: { $0.value != 0 && $0.value.isFinite }) else { return nil }
-        let sign = first.value > 0 ? 1 : -1
+    /// The verdict `sign` (default: the sign of the first non-zero value), the first day from which every later value
+    /// has the other sign, and the first day from which every later interval lies entirely on the other side of zero.
+    public static func flip(_ points: [(day: Int, value: Double, low: Double, high: Double)], sign given: Int? = nil) -> (sign: Int, day: Int?, significantDay: Int?)? {
+        let sign: Int
+        if let given { sign = given } else {
+            guard let first = points.first(where: { $0.value != 0 && $0.value.isFinite }) else { return nil }
+            sign = first.value > 0 ? 1 : -1
+        }
         var day: Int? = nil, significantDay: Int? = nil
         for p in points.reversed() {
             let opposite = sign > 0 ? p.value < 0 : p.value > 0

@@ -166,6 +166,9 @@ final class LongTermTests: XCTestCase {
         let steady = LongTermAnalysis.flip([(0, -1, -2, 0), (1, -2, -3, -1), (2, 1, 0, 2), (3, -1, -2, 0)])
         XCTAssertEqual(steady?.sign, -1); XCTAssertNil(steady?.day); XCTAssertNil(steady?.significantDay)
         XCTAssertNil(LongTermAnalysis.flip([(0, 0, 0, 0)]))
+        // Against a given verdict (CTR wins): retention, zero at first, falls behind from day 2 for good.
+        let retention = LongTermAnalysis.flip([(0, 0, 0, 0), (1, 0, 0, 0), (2, -0.01, -0.03, 0.01), (3, -0.02, -0.03, -0.01)], sign: 1)
+        XCTAssertEqual(retention?.day, 2); XCTAssertEqual(retention?.significantDay, 3)
     }
 
     func testTruthAndLongTermKeysAreCheckedInConfigs() {
