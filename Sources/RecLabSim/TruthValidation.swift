@@ -13,10 +13,13 @@ extension Validation {
         public var bias: [String: Double] = [:]
         public var absBias: [String: Double] = [:]
         public var absTrue: [String: Double] = [:]
+        /// Per "metric|arm": seeds whose A/B interval had width (a metric nothing moves, such as retention in a world
+        /// without churn, has a zero-width interval around a zero effect: not a coverage trial).
+        public var trials: [String: Int] = [:]
         public var keys: [String] = []
 
         public var totalCovered: Int { covered.values.reduce(0, +) }
-        public var total: Int { seeds * keys.count }
+        public var total: Int { trials.values.reduce(0, +) }
     }
 
     /// `seeds` A/B simulations (seed and salt varied), each with its truth worlds (`TruthWorlds`): how often each
@@ -41,7 +44,9 @@ extension Validation {
                                                  settings: s, alpha: config.analysis.alpha, seed: s.seed)
             for e in truth.effects {
                 let key = "\(e.metric)|\(e.arm)"
-                if k == 0 { out.keys.append(key) }
+                if !out.keys.contains(key) { out.keys.append(key) }
+                guard e.abCiHigh > e.abCiLow else { continue }
+                out.trials[key, default: 0] += 1
                 if e.covered { out.covered[key, default: 0] += 1 }
                 out.bias[key, default: 0] += e.bias / Double(seeds)
                 out.absBias[key, default: 0] += abs(e.bias) / Double(seeds)

@@ -20,9 +20,13 @@ enum ValidateTruth {
             print("  metric                     arm              coverage of 95% CI     mean bias     mean |bias|   mean |true effect|")
             for key in r.keys {
                 let parts = key.split(separator: "|").map(String.init)
-                let n = r.covered[key, default: 0]
+                let n = r.covered[key, default: 0], trials = r.trials[key, default: 0]
+                guard trials > 0 else {
+                    print("  " + parts[0].padding(toLength: 26, withPad: " ", startingAt: 0) + " " + parts[1].padding(toLength: 16, withPad: " ", startingAt: 0) + " no variance in any seed (nothing moves it here)")
+                    continue
+                }
                 print("  " + parts[0].padding(toLength: 26, withPad: " ", startingAt: 0) + " " + parts[1].padding(toLength: 16, withPad: " ", startingAt: 0)
-                      + String(format: " %4d/%-4d (%5.1f%%)   %+.5g   %.5g   %.5g", n, r.seeds, 100 * Double(n) / Double(r.seeds),
+                      + String(format: " %4d/%-4d (%5.1f%%)   %+.5g   %.5g   %.5g", n, trials, 100 * Double(n) / Double(trials),
                                r.bias[key, default: 0], r.absBias[key, default: 0], r.absTrue[key, default: 0]))
             }
             print(String(format: "  all metrics and arms: %d/%d covered (%.1f%%)", r.totalCovered, r.total,
