@@ -43,9 +43,11 @@ public enum ABRunner {
         // Long-term traces: worlds with user dynamics, and configs asking for them or for the truth.
         settings.longTerm = config.longTerm || config.truth || world.behaviour.dynamics.isOn
         settings.featuredLog = config.truth
+        settings.seed = context.seedTree(planSeed: settings.seed).seed
         try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
-        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
+        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings,
+                                    clock: context.clock)
         let reporter = context.showsProgress ? context.progress("simulate", total: config.simulation.preDays + config.simulation.days) : nil
         let result: SimulationResult
         do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
@@ -56,10 +58,10 @@ public enum ABRunner {
         let configHash = SHA256.hexDigest(configText)
         let card = DatasetCard(summarizing: world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
-                                    seed: config.simulation.seed, reclabVersion: context.reclabVersion,
+                                    seed: settings.seed, reclabVersion: context.reclabVersion,
                                     gitCommit: context.gitCommit, createdAt: nil, dataset: card)
         let runId = ResultJSON.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
-                                       seed: config.simulation.seed)
+                                       seed: settings.seed)
         var doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,
                             alpha: config.analysis.alpha, control: config.simulation.arms[config.simulation.control].name,
                             world: world.kind, arms: analysis.arms, comparisons: analysis.comparisons, srm: analysis.srm,
@@ -73,7 +75,7 @@ public enum ABRunner {
             truthSettings.keepLog = false
             let worlds: [SimulationResult]
             do {
-                worlds = try TruthWorlds.simulate(settings: truthSettings, world: world) { a in
+                worlds = try TruthWorlds.simulate(settings: truthSettings, world: world, clock: context.clock) { a in
                     context.showsProgress ? context.progress("truth world '\(settings.arms[a].name)'", total: settings.preDays + settings.days) : nil
                 }
             } catch let e as RecLabError { throw e.located(file: configPath) }

@@ -26,3 +26,10 @@ public final class ClickOracleRecommender: Recommender {
         for i in scores.indices { scores[i] = Float(world.playProbability(user: user, item: i, day: 0)) }
     }
 }
+
+extension ClickOracleRecommender {
+    /// `oracle-click` as a world strategy type (registered by the application layer).
+    public static let worldType = WorldStrategyType(name: typeName, summary: summary) { _, world in
+        ClickOracleRecommender(world: world)
+    }
+}

@@ -18,11 +18,12 @@ import RecLabStats
 /// trained on experiment data, Si, "Tackling interference induced by data training loops in A/B tests", 2023).
 public enum TruthWorlds {
     /// Simulates one world per arm.
-    public static func simulate(settings: SimulationSettings, world: LoadedWorld, progress: ((Int) -> ProgressReporter?)? = nil) throws -> [SimulationResult] {
+    public static func simulate(settings: SimulationSettings, world: LoadedWorld, clock: RunClock = .system,
+                                progress: ((Int) -> ProgressReporter?)? = nil) throws -> [SimulationResult] {
         try settings.arms.indices.map { a in
             var s = settings
             s.everyoneOn = a; s.keepLog = false; s.longTerm = true; s.featuredLog = false
-            let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: s)
+            let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: s, clock: clock)
             return try sim.run(progress: progress?(a))
         }
     }

@@ -34,6 +34,7 @@ final class LongTermTests: XCTestCase {
         var s = SimulationSettings(seed: 3, days: days, preDays: 0, retrainEvery: retrain,
                                    arms: arms ?? [ArmSpec(name: "a", type: "oracle"), ArmSpec(name: "b", type: "oracle")])
         s.longTerm = true
+        s.strategies = WorldStrategies(worldTypes: [OracleRecommender.worldType, ClickOracleRecommender.worldType])
         return s
     }
 
@@ -177,13 +178,13 @@ final class LongTermTests: XCTestCase {
             dataset: {synthetic: {users: 50, movies: 20, days: 5}}
             arms: [{name: a, strategy: random}, {name: b, strategy: random}]
             """
-        XCTAssertThrowsError(try ABConfig.parse(base + "\ntruth: perhaps", file: "ab.yaml")) { e in
+        XCTAssertThrowsError(try ABConfig.parse(base + "\ntruth: perhaps", file: "ab.yaml", strategies: .registryOnly)) { e in
             XCTAssertTrue("\(e)".contains("truth") && "\(e)".contains("ab.yaml"), "\(e)")
         }
-        XCTAssertThrowsError(try ABConfig.parse(base + "\nlong_term: [1]", file: "ab.yaml")) { e in
+        XCTAssertThrowsError(try ABConfig.parse(base + "\nlong_term: [1]", file: "ab.yaml", strategies: .registryOnly)) { e in
             XCTAssertTrue("\(e)".contains("long_term"), "\(e)")
         }
-        XCTAssertEqual(try ABConfig.parse(base + "\ntruth: true", file: "ab.yaml").truth, true)
-        XCTAssertEqual(try ABConfig.parse(base, file: "ab.yaml").truth, false)
+        XCTAssertEqual(try ABConfig.parse(base + "\ntruth: true", file: "ab.yaml", strategies: .registryOnly).truth, true)
+        XCTAssertEqual(try ABConfig.parse(base, file: "ab.yaml", strategies: .registryOnly).truth, false)
     }
 }
