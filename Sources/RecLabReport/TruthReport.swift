@@ -157,7 +157,7 @@ enum TruthReport {
         }
         c.table(ot)
         if !forest.isEmpty {
-            c.chart(ChartBuilder.forest(name: "ope-vs-ab-vs-truth", title: "Effect on featured_ctr: OPE from the control's logs, the A/B test and the truth (95% CI)",
+            c.chart(ChartBuilder.forest(name: "ope-vs-ab-vs-truth", title: "featured_ctr effect: OPE, A/B and truth (95% CI)",
                                         xlabel: "effect on featured-slot play rate", rows: forest,
                                         highlightTitle: "OPE estimate", otherTitle: "A/B estimate and true effect"))
         }
