@@ -435,7 +435,8 @@ public final class ABSimulator {
         progress?.finish()
         // Retention: still active after the last simulated day.
         let lastDay = Int32(totalDays - 1)
-        for u in 0..<nUsers { experiment[u].retained = (dyn.hasSatisfaction && dynState.churnDay[u] <= lastDay) ? 0 : 1 }
+        // Holdout users keep empty experiment totals (they are not analysed).
+        for u in 0..<nUsers where assignment[u] >= 0 { experiment[u].retained = (dyn.hasSatisfaction && dynState.churnDay[u] <= lastDay) ? 0 : 1 }
         if var tr = trace {
             // The experiment day each user churned on (Int32.max: never; -1: before the experiment).
             for u in 0..<nUsers {
