@@ -83,6 +83,15 @@ extension Recommender {
     public var typeName: String { Self.typeName }
 }
 
+/// A strategy that can score users it was not fitted on from their history alone, without refitting: the
+/// fold-in of strong generalisation (Liang et al., "Variational Autoencoders for Collaborative Filtering",
+/// WWW 2018: held-out users, part of whose history is given to the fitted model and the rest predicted).
+public protocol FoldInRecommender: Recommender {
+    /// Makes `history` the users' histories `score` reads, after `fit` and before scoring: it holds the training
+    /// rows plus the held-out users' fold-in rows (same catalogue). What was learned in `fit` is kept.
+    func foldIn(_ history: TrainingSet) throws
+}
+
 /// One recommended item.
 public struct ScoredItem: Sendable, Equatable {
     public var item: Int32
