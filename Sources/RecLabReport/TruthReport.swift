@@ -116,16 +116,17 @@ enum TruthReport {
         c.line("The A/B intervals covered the true effect in \(covered) of \(t.effects.count) metric × arm pairs.")
         c.line()
         c.table(table)
-        // Relative to the control world's value, so metrics on different scales share one axis.
+        // Relative to the control world's value, so metrics on different scales share one axis; one chart per arm.
         let controlWorld = t.worlds.first { $0.arm == d.control }
-        var rows: [(String, Double, Double, Double, Bool)] = []
-        for e in t.effects {
-            guard let base = controlWorld?.metrics[e.metric]?.mean, base != 0, base.isFinite else { continue }
-            rows.append(("\(e.metric): \(e.arm) true", 100 * e.trueEffect / abs(base), 100 * e.trueCiLow / abs(base), 100 * e.trueCiHigh / abs(base), false))
-            rows.append(("\(e.metric): \(e.arm) A/B", 100 * e.abLift / abs(base), 100 * e.abCiLow / abs(base), 100 * e.abCiHigh / abs(base), true))
-        }
-        if !rows.isEmpty {
-            c.chart(ChartBuilder.forest(name: "truth-vs-ab", title: "A/B estimates and true effects, relative to the control world (95% CI)",
+        for arm in d.arms.map(\.name) where arm != d.control {
+            var rows: [(String, Double, Double, Double, Bool)] = []
+            for e in t.effects where e.arm == arm {
+                guard let base = controlWorld?.metrics[e.metric]?.mean, base != 0, base.isFinite else { continue }
+                rows.append(("\(e.metric) true", 100 * e.trueEffect / abs(base), 100 * e.trueCiLow / abs(base), 100 * e.trueCiHigh / abs(base), false))
+                rows.append(("\(e.metric) A/B", 100 * e.abLift / abs(base), 100 * e.abCiLow / abs(base), 100 * e.abCiHigh / abs(base), true))
+            }
+            guard !rows.isEmpty else { continue }
+            c.chart(ChartBuilder.forest(name: "truth-vs-ab-\(Chart.slug(arm))", title: "\(arm): A/B estimate and true effect (95% CI)",
                                         xlabel: "effect (% of the control world's value)", rows: rows,
                                         highlightTitle: "A/B estimate", otherTitle: "true effect"))
         }

@@ -48,7 +48,7 @@ final class TruthReportTests: XCTestCase {
         let ope = csvRecords(try XCTUnwrap(content.tables.first { $0.slug == "ope-vs-ab-vs-truth" }))
         XCTAssertEqual(ope.first?["estimator"], "ips")
         let names = Set(content.charts.map(\.name))
-        for expected in ["longterm-retention", "lift-over-time-retention", "truth-vs-ab", "ope-vs-ab-vs-truth"] {
+        for expected in ["longterm-retention", "lift-over-time-retention", "truth-vs-ab-ease", "ope-vs-ab-vs-truth"] {
             XCTAssertTrue(names.contains(expected), "missing chart \(expected) in \(names.sorted())")
         }
         // The lift chart carries the A/B series and the truth series with their intervals.
