@@ -3,6 +3,7 @@ import RecLabConfig
 import RecLabCore
 import RecLabEval
 import RecLabResults
+import RecLabSim
 import RecLabStore
 
 /// The files of a sharded run (`reclab plan`, `run-unit`, `gather`): PLAN/plan.json (the manifest) and
@@ -28,16 +29,35 @@ public struct PlanFolder {
         try OutputLocation.checkFolder(folder.path, what: "plan folder")
         let config = try ExperimentConfig.load(path: configPath)
         let dataset = try DatasetSources.dataset(for: config, context: context)
-        let plan = try ExperimentRunner.plan(config, dataset: dataset, context: context)
-        let data = try plan.encoded()
+        return try store(try ExperimentRunner.plan(config, dataset: dataset, context: context))
+    }
+
+    /// Writes the plan of a `reclab validate` check of the A/B or OPE config at `configPath`: one unit a seed.
+    public func writeValidationPlan(_ options: Validation.PlanOptions, configPath: String, context: RunContext) throws -> WorkPlan {
+        try OutputLocation.checkFolder(folder.path, what: "plan folder")
+        let text = try ConfigNode.readText(path: configPath)
+        let (config, world) = try Self.validationInputs(check: options.check, text: text, path: configPath, context: context)
+        return try store(try Validation.plan(options, config: config, configPath: configPath, configText: text, world: world))
+    }
+
+    static func validationInputs(check: String, text: String, path: String, context: RunContext) throws -> (Validation.Config, LoadedWorld) {
+        if check == "ope" {
+            let c = try OPEConfig.parse(text, file: path)
+            return (.ope(c), try DatasetSources.world(c.dataset, context: context))
+        }
+        let c = try ABConfig.parse(text, file: path)
+        return (.ab(c), try DatasetSources.world(c.dataset, context: context))
+    }
+
+    /// Writes `plan` unless the folder holds it already; a folder with another plan is refused.
+    func store(_ plan: WorkPlan) throws -> WorkPlan {
         if FileManager.default.fileExists(atPath: manifestPath) {
-            let existing = try readManifest()
-            guard existing == plan else {
-                throw RecLabError.io("the folder already holds the plan of another config or dataset; choose a new plan folder", file: manifestPath)
+            guard try readManifest() == plan else {
+                throw RecLabError.io("the folder already holds the plan of another config, dataset or check; choose a new plan folder", file: manifestPath)
             }
             return plan
         }
-        try write(data, to: "plan.json")
+        try write(try plan.encoded(), to: "plan.json")
         return plan
     }
 
@@ -49,11 +69,7 @@ public struct PlanFolder {
 
     /// The manifest, its config (re-read from the path planned, refused when its text changed) and dataset
     /// (refused when its content changed), checked against each other.
-    public func load(context: RunContext) throws -> (plan: WorkPlan, config: ExperimentConfig, dataset: Dataset) {
-        let plan = try readManifest()
-        guard plan.command == ExperimentRunner.planCommand else {
-            throw RecLabError.input("this plan shards '\(SafeName.visible(plan.command))'; this reclab runs only offline-run plans ('run') unit by unit", file: manifestPath)
-        }
+    func loadOffline(_ plan: WorkPlan, context: RunContext) throws -> (plan: WorkPlan, config: ExperimentConfig, dataset: Dataset) {
         let text = try ConfigNode.readText(path: plan.configPath)
         guard SHA256.hexDigest(text) == plan.configHash else {
             throw RecLabError.input("the config \(plan.configPath) changed since it was planned (its SHA-256 differs); plan again", file: manifestPath)
@@ -64,21 +80,51 @@ public struct PlanFolder {
         return (plan, config, dataset)
     }
 
-    /// Runs the units at `indices` (each checked to be in the plan before any runs) and writes each partial
-    /// result; `done` is called after each unit is written.
-    public func runUnits(_ indices: [Int], context: RunContext,
-                         done: (WorkUnit, OfflineUnitResult.Outcome, String?) -> Void) throws {
-        let (plan, config, dataset) = try load(context: context)
-        for i in indices where !plan.units.indices.contains(i) {
-            throw RecLabError.usage("unit \(i) is not in the plan (it has units 0 to \(plan.units.count - 1))")
+    func loadValidation(_ plan: WorkPlan, context: RunContext) throws -> (Validation.PlanOptions, Validation.Config, LoadedWorld) {
+        let options = try Validation.PlanOptions(text: plan.options, source: manifestPath)
+        let text = try ConfigNode.readText(path: plan.configPath)
+        guard SHA256.hexDigest(text) == plan.configHash else {
+            throw RecLabError.input("the config \(plan.configPath) changed since it was planned (its SHA-256 differs); plan again", file: manifestPath)
         }
+        let (config, world) = try Self.validationInputs(check: options.check, text: text, path: plan.configPath, context: context)
+        _ = try Validation.checkPlan(plan, config: config, configText: text, world: world, source: manifestPath)
+        return (options, config, world)
+    }
+
+    /// The manifest, refused when this reclab has no engine for its command.
+    func readKnownManifest() throws -> WorkPlan {
+        let plan = try readManifest()
+        guard [ExperimentRunner.planCommand, Validation.planCommand].contains(plan.command) else {
+            throw RecLabError.input("this plan shards '\(SafeName.visible(plan.command))'; this reclab runs plans of 'run' and 'validate' unit by unit", file: manifestPath)
+        }
+        return plan
+    }
+
+    /// Runs the units at `indices` (each checked to be in the plan before any runs) and writes each partial
+    /// result; `done` is called after each unit is written, with its outcome in words.
+    public func runUnits(_ indices: [Int], context: RunContext, done: (WorkUnit, String) -> Void) throws {
+        let manifest = try readKnownManifest()
+        for i in indices where !manifest.units.indices.contains(i) {
+            throw RecLabError.usage("unit \(i) is not in the plan (it has units 0 to \(manifest.units.count - 1))")
+        }
+        if manifest.command == Validation.planCommand {
+            let (options, config, world) = try loadValidation(manifest, context: context)
+            try context.bound {
+                try Validation.runUnits(indices, plan: manifest, options: options, config: config, world: world) { result in
+                    try write(try result.encoded(), to: WorkPlan.partialName(result.unit.index))
+                    done(result.unit, "finished")
+                }
+            }
+            return
+        }
+        let (plan, config, dataset) = try loadOffline(manifest, context: context)
         for i in indices {
             let (result, timing) = try ExperimentRunner.runUnit(config, dataset: dataset, plan: plan, index: i, source: manifestPath,
                                                                 context: context)
             // Timings first: a partial result present means its unit finished.
             try write(try ResultJSON.encoder().encode(timing), to: WorkPlan.timingName(i))
             try write(try result.encoded(), to: WorkPlan.partialName(i))
-            done(plan.units[i], result.outcome, result.error)
+            done(plan.units[i], result.outcome.rawValue + (result.error.map { " (\($0))" } ?? ""))
         }
     }
 
@@ -95,29 +141,49 @@ public struct PlanFolder {
         public var problem: String
     }
 
+    /// What gathering a plan gives: an offline run's output, or a validation's report (with its config and world kind).
+    public enum Gathered {
+        case offline(ExperimentOutput)
+        case validation(Validation.Report, options: Validation.PlanOptions, config: Validation.Config, worldKind: String)
+    }
+
     /// Merges every unit's partial result into the run's output. Units without a usable partial result are
     /// returned (all of them, by id) instead of an output: nothing is merged or written then.
-    public func gather(context: RunContext) throws -> Result<ExperimentOutput, GatherIncomplete> {
-        let (plan, config, dataset) = try load(context: context)
+    public func gather(context: RunContext) throws -> Result<Gathered, GatherIncomplete> {
+        let manifest = try readKnownManifest()
+        let isValidation = manifest.command == Validation.planCommand
         var problems: [UnitProblem] = []
-        for unit in plan.units {
+        for unit in manifest.units {
             do {
-                let partial = try readPartial(unit.index)
-                if partial.unit != unit { problems.append(UnitProblem(unit: unit, problem: "its file holds the result of unit \(partial.unit.id)")) }
-                else if partial.configHash != plan.configHash || partial.datasetHash != plan.datasetHash {
+                let (owner, configHash, datasetHash): (WorkUnit, String, String)
+                if isValidation {
+                    let p = try readValidationPartial(unit.index)
+                    (owner, configHash, datasetHash) = (p.unit, p.configHash, p.datasetHash)
+                } else {
+                    let p = try readPartial(unit.index)
+                    (owner, configHash, datasetHash) = (p.unit, p.configHash, p.datasetHash)
+                }
+                if owner != unit { problems.append(UnitProblem(unit: unit, problem: "its file holds the result of unit \(owner.id)")) }
+                else if configHash != manifest.configHash || datasetHash != manifest.datasetHash {
                     problems.append(UnitProblem(unit: unit, problem: "computed from another config or dataset"))
                 }
             } catch let e as RecLabError {
                 problems.append(UnitProblem(unit: unit, problem: e.kind == .io ? "no partial result" : e.message))
             }
         }
-        guard problems.isEmpty else { return .failure(GatherIncomplete(total: plan.units.count, problems: problems)) }
+        guard problems.isEmpty else { return .failure(GatherIncomplete(total: manifest.units.count, problems: problems)) }
+        if isValidation {
+            let (options, config, world) = try loadValidation(manifest, context: context)
+            let report = try Validation.gather(plan: manifest, options: options, config: config) { try readValidationPartial($0) }
+            return .success(.validation(report, options: options, config: config, worldKind: world.kind))
+        }
+        let (plan, config, dataset) = try loadOffline(manifest, context: context)
         let output = try ExperimentRunner.gather(config, dataset: dataset, plan: plan, source: manifestPath, context: context) { i in
             let timing = try? ResultJSON.decoder().decode(UnitTiming.self, from: Self.read(try folder.child(WorkPlan.timingName(i)).path,
                                                                                          limit: 1 << 16, what: "unit timing"))
             return (try readPartial(i), timing)
         }
-        return .success(output)
+        return .success(.offline(output))
     }
 
     public struct GatherIncomplete: Error, Sendable {
@@ -128,6 +194,11 @@ public struct PlanFolder {
     func readPartial(_ index: Int) throws -> OfflineUnitResult {
         let path = try folder.child(WorkPlan.partialName(index)).path
         return try OfflineUnitResult.decode(try Self.read(path, limit: Self.maxPartialBytes, what: "partial result"), source: path)
+    }
+
+    func readValidationPartial(_ index: Int) throws -> ValidationSeedResult {
+        let path = try folder.child(WorkPlan.partialName(index)).path
+        return try ValidationSeedResult.decode(try Self.read(path, limit: 1 << 24, what: "partial result"), source: path)
     }
 
     func write(_ data: Data, to relative: String) throws {

@@ -12,6 +12,8 @@ public struct WorkUnitKind: RawRepresentable, Hashable, Codable, Sendable, Custo
 
     /// One strategy (grid point) fitted and evaluated on one fold of one repeat of an offline run.
     public static let offlineFold = WorkUnitKind("offline-fold")
+    /// One seed (simulation, salt or log) of a `reclab validate` check.
+    public static let validateSeed = WorkUnitKind("validate-seed")
 
     public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
     public func encode(to encoder: Encoder) throws {
@@ -65,13 +67,15 @@ public struct WorkPlan: Codable, Sendable, Equatable {
     /// Content hash of the dataset the config resolved to at planning time.
     public var datasetHash: String
     public var seed: UInt64
+    /// The command's own settings (`validate`: check, seeds, retrain, skew), as text.
+    public var options: [String: String]?
     public var units: [WorkUnit]
 
     public init(command: String, name: String, configPath: String, configHash: String, datasetHash: String,
-                seed: UInt64, units: [WorkUnit]) {
+                seed: UInt64, options: [String: String]? = nil, units: [WorkUnit]) {
         format = Self.formatName; version = Self.currentVersion
         self.command = command; self.name = name; self.configPath = configPath; self.configHash = configHash
-        self.datasetHash = datasetHash; self.seed = seed; self.units = units
+        self.datasetHash = datasetHash; self.seed = seed; self.options = options; self.units = units
     }
 
     public func encoded() throws -> Data { try ResultJSON.encoder().encode(self) }
@@ -176,6 +180,46 @@ public struct OfflineUnitResult: Codable, Sendable, Equatable {
     public static func decode(_ data: Data, source: String) throws -> OfflineUnitResult {
         do { return try ResultJSON.decoder().decode(OfflineUnitResult.self, from: data) } catch let e as DecodingError {
             throw RecLabError.input("not a partial result of an offline unit: \(ResultDocument.describe(e))", file: source)
+        }
+    }
+}
+
+/// The partial result of one `validate-seed` unit: what one seed of a `reclab validate` check found. Which
+/// fields are set depends on the check (aa/planted: significant metrics; srm: flags; ope: estimates).
+public struct ValidationSeedResult: Codable, Sendable, Equatable {
+    public var unit: WorkUnit
+    public var configHash: String
+    public var datasetHash: String
+    public var check: String
+    /// aa, planted: the metrics with a significant comparison (raw p < alpha), those with a positive lift, and
+    /// whether any comparison was Holm-significant.
+    public var significant: [String]?
+    public var positive: [String]?
+    public var anyHolmSignificant: Bool?
+    /// srm: analysed users, and whether the correct and the skewed assignment were flagged.
+    public var analysedUsers: Int?
+    public var flaggedCorrect: Bool?
+    public var flaggedSkewed: Bool?
+    /// ope: the targets' true values, and per target and estimator the estimate and whether its interval covers
+    /// the truth (nil: the estimator gave none).
+    public var truths: [Double]?
+    public var estimates: [[OPESeedEstimate?]]?
+
+    public struct OPESeedEstimate: Codable, Sendable, Equatable {
+        public var value: Double
+        public var covered: Bool
+        public init(value: Double, covered: Bool) { self.value = value; self.covered = covered }
+    }
+
+    public init(unit: WorkUnit, configHash: String, datasetHash: String, check: String) {
+        self.unit = unit; self.configHash = configHash; self.datasetHash = datasetHash; self.check = check
+    }
+
+    public func encoded() throws -> Data { try ResultJSON.encoder().encode(self) }
+
+    public static func decode(_ data: Data, source: String) throws -> ValidationSeedResult {
+        do { return try ResultJSON.decoder().decode(ValidationSeedResult.self, from: data) } catch let e as DecodingError {
+            throw RecLabError.input("not a partial result of a validate unit: \(ResultDocument.describe(e))", file: source)
         }
     }
 }

@@ -5,15 +5,18 @@ import RecLabCore
 import RecLabEval
 import RecLabReport
 import RecLabResults
+import RecLabSim
 
 /// `reclab plan CONFIG --out PLAN`: an offline run cut into independent units of work.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Cut an offline experiment into independent units (strategy x fold x repeat) for run-unit and gather.",
+        abstract: "Cut an offline experiment (or a validate check) into independent units for run-unit and gather.",
         discussion: """
             Writes PLAN/plan.json: the config's path and SHA-256, the dataset's content hash, the seed and one \
-            unit per strategy (grid point) x fold x repeat. Each unit is run by `reclab run-unit PLAN` on any \
+            unit per strategy (grid point) x fold x repeat; with --validate CHECK (aa, planted, srm, ope; CONFIG is \
+            then an A/B or OPE config), one unit per seed of that `reclab validate` check, whose gather prints \
+            the report `reclab validate` prints. Each unit is run by `reclab run-unit PLAN` on any \
             machine that sees the same files (run all three commands from the same folder: the config's paths are \
             relative to it); `reclab gather PLAN` merges them into the metrics.json `reclab run` writes. A unit's \
             seeds come from the config's seed and the unit's fold and repeat, never from the order units run in. \
@@ -21,6 +24,7 @@ struct PlanCommand: ParsableCommand {
 
             Examples:
               reclab plan experiments/tiny.yaml --out out/tiny-plan
+              reclab plan experiments/ab-tiny.yaml --validate aa --seeds 20 --out out/aa-plan
             """
     )
 
@@ -30,12 +34,37 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Plan folder to write plan.json (and later the units' results) into.", valueName: "PLAN"))
     var out: String
 
+    @Option(name: .customLong("validate"), help: ArgumentHelp("Plan a `reclab validate` check instead: aa, planted, srm or ope.", valueName: "CHECK"))
+    var check: String?
+
+    @Option(name: .long, parsing: .unconditional, help: "With --validate: number of seeds (units), \(Validation.seedsRange.lowerBound)...\(Validation.seedsRange.upperBound).")
+    var seeds: Int = 200
+
+    @Flag(name: .long, help: "With --validate: keep the config's retraining cadence.")
+    var retrain = false
+
+    @Option(name: .long, parsing: .unconditional, help: "With --validate srm: share of the treatment's users lost in the skewed case, in (0, 1).")
+    var skew: Double = 0.1
+
     @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if let check, !Validation.checks.contains(check) {
+            throw ValidationError("unknown check '\(check)'; expected \(Validation.checks.joined(separator: ", "))")
+        }
+        guard Validation.seedsRange.contains(seeds) else {
+            throw ValidationError("--seeds must be between \(Validation.seedsRange.lowerBound) and \(Validation.seedsRange.upperBound), got \(seeds)")
+        }
+        guard skew > 0 && skew < 1 else { throw ValidationError("--skew must be in (0, 1), got \(skew)") }
+    }
 
     func run() throws {
         try reportingErrors { try common.withContext(provenance: false) { context in
             let folder = PlanFolder(path: out)
-            let plan = try folder.writePlan(configPath: config, context: context)
+            let plan = try check.map {
+                try folder.writeValidationPlan(Validation.PlanOptions(check: $0, seeds: seeds, retrain: retrain, skew: skew),
+                                               configPath: config, context: context)
+            } ?? folder.writePlan(configPath: config, context: context)
             print("plan \(plan.name): \(plan.units.count) units in \(folder.manifestPath)")
             print("run them with: reclab run-unit \(out) --unit I   (I = 0 to \(plan.units.count - 1)), then: reclab gather \(out)")
         } }
@@ -123,9 +152,9 @@ struct RunUnitCommand: ParsableCommand {
                 if missing { print("every unit has a partial result") }
                 return
             }
-            try PlanFolder(path: plan).runUnits(indices, context: context) { unit, outcome, error in
+            try PlanFolder(path: plan).runUnits(indices, context: context) { unit, outcome in
                 // One line a unit on standard output: what RDD.pipe hands back to the Spark driver.
-                print("unit \(unit.index) \(unit.id): \(outcome.rawValue)" + (error.map { " (\($0))" } ?? ""))
+                print("unit \(unit.index) \(unit.id): \(outcome)")
             }
         } }
     }
@@ -139,7 +168,7 @@ struct GatherCommand: ParsableCommand {
         discussion: """
             Gives the same metrics.json as `reclab run CONFIG` (apart from created_at, git_commit, \
             reclab_version and the fit/eval seconds, which are the units' own) and records the run in the results \
-            store. When any unit has no partial result, or an unusable one, every such unit is listed by index \
+            store. For a plan of a validate check, prints the report `reclab validate` prints (and writes nothing). When any unit has no partial result, or an unusable one, every such unit is listed by index \
             and id, nothing is written and the exit status is 1.
 
             Examples:
@@ -160,11 +189,13 @@ struct GatherCommand: ParsableCommand {
             let manifest = try folder.readManifest()
             let recorder = try destination.recorder(defaultRoot: "reports/runs", name: manifest.name)
             switch try folder.gather(context: context) {
+            case .success(.validation(let report, let options, let config, let worldKind)):
+                ValidateCommand.printReport(report, check: options.check, config: config, worldKind: worldKind, retrain: options.retrain)
             case .failure(let incomplete):
                 printError("reclab: error: \(incomplete.problems.count) of \(incomplete.total) units have no usable partial result; nothing was written:")
                 for p in incomplete.problems { printError("  unit \(p.unit.index) \(p.unit.id): \(p.problem)") }
                 throw ExitCode(1)
-            case .success(let output):
+            case .success(.offline(let output)):
                 try recorder.record(try ResultFiles.recorded(output))
                 print(ConsoleTables.offline(output.document))
                 print("")

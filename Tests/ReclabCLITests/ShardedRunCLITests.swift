@@ -94,6 +94,34 @@ final class ShardedRunCLITests: XCTestCase {
         XCTAssertTrue(stale.stderr.contains("changed since it was planned"), stale.stderr)
     }
 
+    /// `reclab validate` checks planned one unit a seed, run in shuffled order, gather into the report
+    /// `validate` prints (byte for byte).
+    func testValidateSeedsGatherTheValidateReport() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        for (check, seeds) in [("aa", 3), ("srm", 5)] {
+            let plan = dir.appendingPathComponent("plan-\(check)")
+            let planned = try reclab(["plan", "experiments/ab-tiny.yaml", "--validate", check, "--seeds", "\(seeds)", "--out", plan.path])
+            XCTAssertEqual(planned.status, 0, planned.stderr)
+            let order = (0..<seeds).reversed().map(String.init).joined(separator: "\\n")
+            let ran = try runUnits(plan, stdin: order + "\\n")
+            XCTAssertEqual(ran.status, 0, ran.stderr)
+            XCTAssertEqual(ran.stdout.split(separator: "\n").first, "unit \(seeds - 1) validate/\(check)/seed-\(seeds): finished")
+            let gathered = try reclab(["gather", plan.path])
+            XCTAssertEqual(gathered.status, 0, gathered.stderr)
+            let direct = try reclab(["validate", check, "experiments/ab-tiny.yaml", "--seeds", "\(seeds)"])
+            XCTAssertEqual(direct.status, 0, direct.stderr)
+            XCTAssertTrue(direct.stdout.contains("\(seeds)"), direct.stdout)
+            XCTAssertEqual(gathered.stdout, direct.stdout, check)
+        }
+        // A plan of one check is not a plan of another: the options are checked.
+        let manifest = dir.appendingPathComponent("plan-aa/plan.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"seeds\" : \"3\"", with: "\"seeds\" : \"-3\"").write(to: manifest, atomically: true, encoding: .utf8)
+        let bad = try reclab(["gather", dir.appendingPathComponent("plan-aa").path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("'seeds'"), bad.stderr)
+    }
+
     func testHostileIndicesPlansAndFoldersAreRefusedBeforeAnyWork() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let plan = dir.appendingPathComponent("plan")
