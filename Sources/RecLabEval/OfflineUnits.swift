@@ -30,8 +30,11 @@ extension ExperimentRunner {
 
     /// The plan of `config` on `dataset`: splits the first repeat to learn the fold count (every repeat of a
     /// method has the same count).
-    public static func plan(_ config: ExperimentConfig, dataset: Dataset, context: RunContext = RunContext()) throws -> WorkPlan {
+    public static func plan(_ config: ExperimentConfig, dataset: Dataset, context: RunContext = RunContext(),
+                            makeStrategy: (StrategySpec) throws -> any Recommender = { try StrategyRegistry.make(type: $0.type, parameters: $0.parameters) })
+        throws -> WorkPlan {
         _ = try OfflineLayout(config: config, dataset: dataset)
+        try checkCapacity(config, dataset: dataset, makeStrategy: makeStrategy)
         let folds = try context.bound { try foldsOfRepeat(0, config: config, dataset: dataset, context: context) }
         guard !folds.isEmpty else { throw RecLabError.data("the split gives no fold", file: config.configPath) }
         return WorkPlan(command: planCommand, name: config.name, configPath: config.configPath ?? "",

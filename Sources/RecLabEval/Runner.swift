@@ -27,6 +27,7 @@ public enum ExperimentRunner {
     static func runBound(_ config: ExperimentConfig, dataset: Dataset, context: RunContext,
                          makeStrategy: (StrategySpec) throws -> any Recommender) throws -> ExperimentOutput {
         let layout = try OfflineLayout(config: config, dataset: dataset)
+        try checkCapacity(config, dataset: dataset, makeStrategy: makeStrategy)
         var merger = OfflineMerger(config: config, dataset: dataset, layout: layout)
         for r in 0..<config.repeats {
             let folds = try foldsOfRepeat(r, config: config, dataset: dataset, context: context)
@@ -49,6 +50,21 @@ public enum ExperimentRunner {
             }
         }
         return try merger.finish(context: context)
+    }
+
+    /// Every strategy's size check (EASE's dense matrix) on the whole dataset, before any fold is split or fitted:
+    /// a run that cannot fit fails at once with the figure and the alternatives.
+    static func checkCapacity(_ config: ExperimentConfig, dataset: Dataset,
+                              makeStrategy: (StrategySpec) throws -> any Recommender) throws {
+        var seen = [Bool](repeating: false, count: dataset.itemCount)
+        for i in dataset.items { seen[Int(i)] = true }
+        let items = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        for spec in config.strategies {
+            do { try makeStrategy(spec).checkCapacity(itemsWithInteractions: items) } catch var e as RecLabError {
+                e.message = "strategy '\(spec.name)' (\(spec.type)) cannot run on '\(dataset.name)': \(e.message)"
+                throw e.located(file: config.configPath, line: spec.line)
+            }
+        }
     }
 
     /// The folds of repeat `r`: the first repeat splits with the config's seed, later ones with a seed derived

@@ -7,6 +7,7 @@ public struct EASEConfig: DeclaredParameters {
     public var lambda: Double
     public var binarize: Bool
     public var maxItems: Int
+    public var topItems: Int
 
     public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
         .double("lambda", \.lambda, default: 400, range: 1e-9...1e12,
@@ -15,10 +16,12 @@ public struct EASEConfig: DeclaredParameters {
               help: "learn from 0/1 interactions (true, as in the paper) or from the rating/count values"),
         .int("max_items", \.maxItems, default: 25_000, range: EASERecommender.maxItemsRange,
              help: "refuse catalogues with more items with training data (memory: 4·n² bytes)"),
+        .int("top_items", \.topItems, default: 0, range: 0...EASERecommender.maxItemsRange.upperBound,
+             help: "0 = every item; N > 0 = learn B on the N most-watched titles only (memory 4·N² bytes), rank the others after them by popularity, so catalogues above max_items run"),
     ]
 
     public init(reading v: DeclaredValues<Self>) {
-        lambda = v[\.lambda]; binarize = v[\.binarize]; maxItems = v[\.maxItems]
+        lambda = v[\.lambda]; binarize = v[\.binarize]; maxItems = v[\.maxItems]; topItems = v[\.topItems]
     }
 }
 
@@ -32,6 +35,11 @@ public struct EASEConfig: DeclaredParameters {
 /// inverse, on OpenBLAS's threads). Memory: one dense n × n Float matrix (n = items with training data),
 /// which is why `max_items` guards against catalogues that cannot fit (ml-25m's 59k movies would need 14 GB).
 /// Ranking costs O(n_u · n) per user. Users without training items get the popularity ranking.
+///
+/// `top_items: N` restricts B to the N titles with the most training interactions (ties: lower index), the
+/// usual way to run EASE on catalogues whose dense matrix would not fit (ml-25m: 59k titles, 14 GB): the other
+/// titles' interactions are left out of XᵀX, and they are ranked after every modelled title by popularity (a
+/// user whose titles are all outside the N gets the popularity ranking). This is an approximation, stated here.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class EASERecommender: Recommender, @unchecked Sendable {
@@ -42,6 +50,8 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
     private var lambda: Float { Float(config.lambda) }
     private var binarize: Bool { config.binarize }
     private var maxItems: Int { config.maxItems }
+    /// Bytes of the fit's dense n × n Float matrix (the Gram matrix, factored and inverted in place into B).
+    public static func fitBytes(items n: Int) -> Int { 4 * n * n }
     private var train: TrainingSet?
     /// Dense item index of each compact column, and the compact index of each item (−1 = no training data).
     private var activeItems: [Int32] = []
@@ -49,6 +59,8 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
     /// Row-major n × n weights B (n = activeItems.count).
     private var weights: [Float] = []
     private var popularity: [Float] = []
+    /// True when `top_items` left out titles with training data (they are ranked after the modelled ones).
+    private var restricted = false
 
     /// Range of `max_items`: the fit holds dense n × n matrices (4 bytes a cell, 6.4 GB each at the top).
     public static let maxItemsRange = 1...40_000
@@ -59,15 +71,17 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         let byItem = train.byItem, byUser = train.byUser
-        var active = [Int32](), compact = [Int32](repeating: -1, count: train.itemCount)
-        for i in 0..<train.itemCount where byItem.count(ofRow: i) > 0 {
-            compact[i] = Int32(active.count); active.append(Int32(i))
+        var active = (0..<train.itemCount).filter { byItem.count(ofRow: $0) > 0 }.map(Int32.init)
+        let restrict = config.topItems > 0 && active.count > config.topItems
+        if restrict {
+            // The most-watched titles, ties to the lower index; kept in index order.
+            active = Array(active.sorted { (byItem.count(ofRow: Int($0)), -$0) > (byItem.count(ofRow: Int($1)), -$1) }
+                .prefix(config.topItems)).sorted()
         }
+        var compact = [Int32](repeating: -1, count: train.itemCount)
+        for (a, i) in active.enumerated() { compact[Int(i)] = Int32(a) }
         let n = active.count
-        guard n <= maxItems else {
-            throw RecLabError.config("ease needs a dense \(n) × \(n) matrix (\(4 * n * n / 1_000_000) MB) for the \(n) items with training data, above max_items = \(maxItems); raise max_items or use item-knn",
-                                     key: "max_items")
-        }
+        try Self.checkCapacity(items: n, maxItems: maxItems, topItems: config.topItems)
         // Three steps of very different length; the reporter shows which one is running on long fits.
         let progress = context.showProgress ? ProgressReporter("ease fit (Gram, Cholesky, inverse) n=\(n)", total: 3, interval: 0) : nil
         defer { progress?.finish() }
@@ -85,7 +99,8 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
                         for k in byItem.range(ofRow: i) {
                             let u = Int(byItem.columns[k]), x = itemVals[k]
                             for m in byUser.range(ofRow: u) {
-                                gp[rowBase + Int(cp[Int(byUser.columns[m])])] += x * userVals[m]
+                                let c = Int(cp[Int(byUser.columns[m])])
+                                if c >= 0 { gp[rowBase + c] += x * userVals[m] }   // < 0: outside top_items
                             }
                         }
                         gp[rowBase + a] += lambda
@@ -132,8 +147,27 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
         weights = g
         activeItems = active
         compactIndex = compact
+        restricted = restrict
         popularity = itemInteractionCounts(train)
         self.train = train
+    }
+
+    /// The fit's memory check, before any work: the figure needed and the alternatives when `items` exceed
+    /// `maxItems`.
+    static func checkCapacity(items n: Int, maxItems: Int, topItems: Int) throws {
+        guard n > maxItems else { return }
+        let gb = Double(fitBytes(items: n)) / 1e9
+        throw RecLabError.config(String(format: "ease needs a dense %d × %d Float matrix (%.1f GB) for the %d items with training data, above max_items = %d (%.1f GB). ",
+                                        n, n, gb, n, maxItems, Double(fitBytes(items: maxItems)) / 1e9)
+                                 + "Alternatives: top_items: N (EASE on the N most-watched titles, the others ranked after them by popularity), "
+                                 + "item-knn or a factor model (als, implicit-als), or raise max_items on a machine with the memory",
+                                 key: topItems > 0 ? "top_items" : "max_items")
+    }
+
+    /// Checked before any fold is split or any strategy fitted: the titles with interactions in the whole
+    /// dataset bound those of any training fold.
+    public func checkCapacity(itemsWithInteractions n: Int) throws {
+        try Self.checkCapacity(items: config.topItems > 0 ? min(n, config.topItems) : n, maxItems: maxItems, topItems: config.topItems)
     }
 
     /// B_ij between two items (0 when either has no training data), for inspection and tests.
@@ -149,16 +183,30 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
         if r.isEmpty { copyScores(popularity, into: scores); return }
         let n = activeItems.count
         var compactScores = [Float](repeating: 0, count: n)
+        var modelled = 0
         weights.withUnsafeBufferPointer { w in
             compactScores.withUnsafeMutableBufferPointer { s in
                 for k in r {
                     let a = Int(compactIndex[Int(train.byUser.columns[k])])
+                    guard a >= 0 else { continue }   // outside top_items
+                    modelled += 1
                     let x = binarize ? 1 : train.byUser.values[k]
-                    cblas_saxpy(Int32(n), x, w.baseAddress! + a * n, 1, s.baseAddress, 1)
+                    // A plain loop (vectorised by the compiler), not cblas_saxpy: this runs inside the evaluation's
+                    // worker threads, where OpenBLAS's own threads (above ~10k titles) would fight them for the cores.
+                    let row = w.baseAddress! + a * n, out = s.baseAddress!
+                    for j in 0..<n { out[j] += x * row[j] }
                 }
             }
         }
-        for j in 0..<scores.count { scores[j] = 0 }
+        if modelled == 0 { copyScores(popularity, into: scores); return }
+        if !restricted {
+            for j in 0..<scores.count { scores[j] = 0 }   // titles without training data
+            for a in 0..<n { scores[Int(activeItems[a])] = compactScores[a] }
+            return
+        }
+        // top_items: the titles outside B rank after every modelled title, by popularity.
+        let floor = (compactScores.min() ?? 0) - 1, top = (popularity.max() ?? 0) + 1
+        for j in 0..<scores.count { scores[j] = floor + popularity[j] / top }
         for a in 0..<n { scores[Int(activeItems[a])] = compactScores[a] }
     }
 }

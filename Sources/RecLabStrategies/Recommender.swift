@@ -44,6 +44,10 @@ public protocol Recommender: AnyObject, Sendable {
 
     /// Predicted explicit rating of `item` by `user`; nil for strategies that only rank.
     func predict(user: Int, item: Int) -> Float?
+
+    /// Refuses, before any work, data this strategy cannot fit (its memory grows with the catalogue):
+    /// `itemsWithInteractions` bounds the titles of any training fold. Default: no limit.
+    func checkCapacity(itemsWithInteractions: Int) throws
 }
 
 extension Recommender where Config == NoParameters {
@@ -55,6 +59,7 @@ extension Recommender {
     public static var parameterInfo: [ParameterInfo] { Config.parameterInfo }
     public var predictsRatings: Bool { false }
     public func predict(user: Int, item: Int) -> Float? { nil }
+    public func checkCapacity(itemsWithInteractions: Int) throws {}
     public var typeName: String { Self.typeName }
 }
 

@@ -81,7 +81,7 @@ final class ShardedRunTests: XCTestCase {
         XCTAssertNotNil(single.document.failures, "the odd strategy fails on some fold: the failure path is covered")
         XCTAssertTrue(single.document.results.contains { $0.metric == "rmse" && $0.strategy == "mean" }, "rating metrics are covered")
 
-        let plan = try ExperimentRunner.plan(config, dataset: data)
+        let plan = try ExperimentRunner.plan(config, dataset: data, makeStrategy: make)
         XCTAssertEqual(plan.units.count, 2 * 3 * 6, "repeats x folds x strategies")
         XCTAssertEqual(Set(plan.units.map(\.id)).count, plan.units.count)
         var rng = SeededRandom(seed: 3, stream: "shuffle")
@@ -104,7 +104,7 @@ final class ShardedRunTests: XCTestCase {
 
     func testPlanOfAnotherConfigOrTamperedPartialIsRefused() throws {
         let config = try config(), data = dataset()
-        let plan = try ExperimentRunner.plan(config, dataset: data)
+        let plan = try ExperimentRunner.plan(config, dataset: data, makeStrategy: make)
         var changed = config
         changed.configText += "# edited\n"
         changed.configHash = SHA256.hexDigest(changed.configText)
@@ -128,5 +128,34 @@ final class ShardedRunTests: XCTestCase {
         } else {
             XCTFail("no unit ranked anything")
         }
+    }
+
+    /// A strategy whose size check fails stops the run and the plan before any fold is split or fitted.
+    func testSizeCheckFailsBeforeAnyWork() throws {
+        var config = try config()
+        var p = Parameters()
+        p.values["max_items"] = .int(5)
+        config.strategies.append(StrategySpec(name: "small-ease", type: "ease", parameters: p, line: 9))
+        // Counts fits: none may happen.
+        final class Counter: @unchecked Sendable { var fits = 0 }   // written by the run's one thread only
+        final class Counting: Recommender, @unchecked Sendable {
+            static let typeName = "counting", summary = "test"
+            let counter: Counter
+            init(parameters: Parameters) throws { counter = Counter() }
+            init(_ counter: Counter) { self.counter = counter }
+            func fit(_ train: TrainingSet, context: FitContext) throws { counter.fits += 1 }
+            func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {}
+        }
+        let counter = Counter()
+        XCTAssertThrowsError(try ExperimentRunner.run(config, dataset: dataset()) { spec in
+            spec.type == "ease" ? try make(spec) : Counting(counter)
+        }) {
+            let e = $0 as? RecLabError
+            XCTAssertEqual(e?.line, 9)
+            XCTAssertTrue(e?.message.contains("strategy 'small-ease' (ease) cannot run") == true, "\(String(describing: e))")
+            XCTAssertTrue(e?.message.contains("18 × 18") == true, "the dataset's 18 titles: \(String(describing: e))")
+        }
+        XCTAssertEqual(counter.fits, 0, "no strategy was built for a fold")
+        XCTAssertThrowsError(try ExperimentRunner.plan(config, dataset: dataset(), makeStrategy: make))
     }
 }

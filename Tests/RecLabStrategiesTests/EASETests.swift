@@ -64,6 +64,38 @@ final class EASETests: XCTestCase {
         }
     }
 
+    /// top_items: B learnt on the most-watched titles only (items 1 then 0: 3 and 2 users, tie to the lower
+    /// index), the other titles ranked after them by popularity; a user with none of them gets popularity.
+    func testTopItemsRestrictsTheModelAndRanksTheRestAfterIt() throws {
+        let r = try StrategyTestData.fitted("ease", ["lambda": .double(0.5), "top_items": .int(2)]) as! EASERecommender
+        let b = referenceB(x: [[1, 1], [1, 1], [0, 1], [0, 0]], lambda: 0.5)
+        XCTAssertEqual(Double(r.weight(from: 0, to: 1)), b[0][1], accuracy: 1e-4)
+        XCTAssertEqual(Double(r.weight(from: 1, to: 0)), b[1][0], accuracy: 1e-4)
+        for i in 2..<5 { XCTAssertEqual(r.weight(from: i, to: 0), 0); XCTAssertEqual(r.weight(from: 1, to: i), 0) }
+        // u3 holds items 1, 2, 3: item 1 is modelled, so item 0 scores B[1][0]; items 2-4 rank below it by popularity.
+        let s = StrategyTestData.scores(r, user: 2)
+        XCTAssertEqual(Double(s[0]), b[1][0], accuracy: 1e-4)
+        XCTAssertLessThan(s[4], min(s[0], s[1]))
+        XCTAssertLessThan(s[4], s[3], "item 3 (2 users) above item 4 (none)")
+        XCTAssertEqual(StrategyTestData.ranking(r, user: 2), [0, 4])
+        // u4 holds item 3 only (outside the top 2): the popularity ranking.
+        XCTAssertEqual(StrategyTestData.ranking(r, user: 3), [1, 0, 2, 4])
+    }
+
+    /// The size check runs before any work, gives the figure and the alternatives, and top_items lifts it.
+    func testCapacityCheckGivesTheFigureAndAlternatives() throws {
+        let limited = try StrategyRegistry.make(type: "ease", parameters: Parameters(["max_items": .int(20_000)]))
+        XCTAssertThrowsError(try limited.checkCapacity(itemsWithInteractions: 59_000)) {
+            let e = $0 as? RecLabError
+            XCTAssertEqual(e?.key, "max_items")
+            XCTAssertTrue(e?.message.contains("13.9 GB") == true, "4 x 59000² bytes: \(String(describing: e))")
+            XCTAssertTrue(e?.message.contains("top_items") == true && e?.message.contains("item-knn") == true)
+        }
+        let restricted = try StrategyRegistry.make(type: "ease", parameters: Parameters(["max_items": .int(20_000), "top_items": .int(20_000)]))
+        XCTAssertNoThrow(try restricted.checkCapacity(itemsWithInteractions: 59_000))
+        XCTAssertNoThrow(try StrategyRegistry.make(type: "item-knn", parameters: Parameters()).checkCapacity(itemsWithInteractions: 59_000))
+    }
+
     func testSameResultWhateverTheThreadCount() throws {
         func run() throws -> [[Float]] {
             let r = try StrategyTestData.fitted("ease", ["lambda": .int(1)])
