@@ -19,7 +19,8 @@ present() {
     local kind="${1%%:*}" name="${1#*:}"
     case "$kind" in
         cmd) command -v "$name" >/dev/null 2>&1 ;;
-        lib) ldconfig -p 2>/dev/null | awk '{ print $1 }' | grep -qxF "$name" ;;
+        # awk reads the whole list (grep -q would stop early and, under pipefail, fail the pipe by SIGPIPE).
+        lib) ldconfig -p 2>/dev/null | awk -v n="$name" '$1 == n { found = 1 } END { exit !found }' ;;
         header) [ -e "/usr/include/$name" ] || compgen -G "/usr/include/*-linux-gnu/$name" >/dev/null ;;
         *) echo "ensure-deps: unknown check '$1'" >&2; return 2 ;;
     esac

@@ -42,10 +42,10 @@ public struct PlanFolder {
 
     static func validationInputs(check: String, text: String, path: String, context: RunContext) throws -> (Validation.Config, LoadedWorld) {
         if check == "ope" {
-            let c = try OPEConfig.parse(text, file: path)
+            let c = try OPEConfig.parse(text, file: path, strategies: SimulationStrategies.catalogue)
             return (.ope(c), try DatasetSources.world(c.dataset, context: context))
         }
-        let c = try ABConfig.parse(text, file: path)
+        let c = try ABConfig.parse(text, file: path, strategies: SimulationStrategies.catalogue)
         return (.ab(c), try DatasetSources.world(c.dataset, context: context))
     }
 

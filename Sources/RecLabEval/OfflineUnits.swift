@@ -96,7 +96,7 @@ extension ExperimentRunner {
                                            outcome: .nothingToEvaluate)
             guard summary.evaluable else { return (result, UnitTiming(fitSeconds: 0, evalSeconds: 0)) }
             var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
-            let outcome = evaluateStrategy(s, config: config, layout: layout, ctx: ctx, fitSeed: derivedSeed(config.seed, "fit-\(g)"),
+            let outcome = evaluateStrategy(s, config: config, layout: layout, ctx: ctx, fitSeed: fitSeed(fold: g, config: config, context: context),
                                            label: label, trainSets: &trainSets, context: context, makeStrategy: makeStrategy)
             switch outcome {
             case .failed(let e):

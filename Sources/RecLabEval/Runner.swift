@@ -40,7 +40,7 @@ public enum ExperimentRunner {
                 logFold(summary, label: label, layout: layout, context: context)
                 merger.beginFold(summary)
                 guard summary.evaluable else { continue }
-                let fitSeed = derivedSeed(config.seed, "fit-\(g)")
+                let fitSeed = Self.fitSeed(fold: g, config: config, context: context)
                 var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
                 for s in config.strategies.indices where !merger.hasFailed(s) {
                     let outcome = evaluateStrategy(s, config: config, layout: layout, ctx: ctx, fitSeed: fitSeed, label: label,
@@ -70,8 +70,14 @@ public enum ExperimentRunner {
     /// The folds of repeat `r`: the first repeat splits with the config's seed, later ones with a seed derived
     /// from it and the repeat number.
     static func foldsOfRepeat(_ r: Int, config: ExperimentConfig, dataset: Dataset, context: RunContext) throws -> [Fold] {
-        let splitSeed = r == 0 ? config.seed : derivedSeed(config.seed, "repeat-\(r)")
+        let seeds = context.seedTree(planSeed: config.seed)
+        let splitSeed = r == 0 ? seeds.seed : seeds.child("repeat-\(r)").seed
         return try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer, readFile: context.readFile)
+    }
+
+    /// The fitting seed of global fold `g` (shared by the strategies of the fold), from the run's seed tree.
+    static func fitSeed(fold g: Int, config: ExperimentConfig, context: RunContext) -> UInt64 {
+        context.seedTree(planSeed: config.seed).child("fit-\(g)").seed
     }
 
     static func foldLabel(fold f: Int, folds: Int, repeat r: Int, repeats: Int) -> String {
@@ -104,7 +110,7 @@ public enum ExperimentRunner {
         do {
             model = try makeStrategy(spec)
             log.info("[run] \(spec.name) \(label): fitting (\(train.byUser.nonZeroCount) \(kind.rawValue) training entries)")
-            fitSeconds = try timed { try model.fit(train, context: FitContext(seed: fitSeed, showProgress: false)) }
+            fitSeconds = try context.clock.seconds { try model.fit(train, context: FitContext(seed: fitSeed, showProgress: false)) }
         } catch {
             var e = error as? RecLabError ?? RecLabError.data("\(error)")
             // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
@@ -115,7 +121,7 @@ public enum ExperimentRunner {
         }
         var result = FoldStrategyResult()
         var predictsRatings = true
-        let evalSeconds = timed {
+        let evalSeconds = context.clock.seconds {
             if layout.listK > 0 {
                 result.ranking = evaluateRanking(model: model, ctx: ctx, listK: layout.listK, userSpecs: layout.userSpecs,
                                                  catalogueKs: layout.catalogueSpecs.map(\.k), label: "\(spec.name) \(label)")
@@ -142,11 +148,11 @@ public enum ExperimentRunner {
     /// test item, top-`k` lists, every metric in `metrics`): returns the users evaluated and the wall-clock
     /// seconds of ranking plus metrics (fold preparation excluded). For `reclab-bench`.
     public static func timeRankingEvaluation(model: any Recommender, dataset: Dataset, fold: Fold, relevance: RelevanceRule,
-                                             k: Int, metrics: [any Metric]) -> (users: Int, seconds: Double) {
+                                             k: Int, metrics: [any Metric], clock: RunClock = .system) -> (users: Int, seconds: Double) {
         let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
         let userSpecs = metrics.compactMap { $0 as? any ListMetric }
         let catalogueKs = metrics.compactMap { $0 as? any GlobalMetric }.map(\.k)
-        let seconds = timed {
+        let seconds = clock.seconds {
             _ = evaluateRanking(model: model, ctx: ctx, listK: k, userSpecs: userSpecs, catalogueKs: catalogueKs, label: "bench")
         }
         return (ctx.evalUsers.count, seconds)
@@ -174,6 +180,11 @@ public enum ExperimentRunner {
 
     /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
     /// user position and exposure counts are summed, so they do not depend on the chunking.
+    /// Users scored together (`Recommender.scoreBlock`): large enough that a factor model's GEMM and EASE's
+    /// item-major product reuse what they read, small enough that the buffer (block × items floats per worker,
+    /// 22 MB for 87k titles) stays modest.
+    static let scoringBlock = 64
+
     static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [any ListMetric],
                                 catalogueKs: [Int], label: String) -> RankingResult {
         let n = ctx.evalUsers.count
@@ -186,31 +197,51 @@ public enum ExperimentRunner {
         let progress = ProgressReporter("eval \(label)", total: n)
         let genres = ctx.dataset.itemGenres
         let masks = ListMetrics.genreMasks(genres, genreCount: ctx.dataset.genreNames.count)
+        // Users are scored in fixed blocks of `scoringBlock` (by position, so a block's users do not depend on the
+        // thread count): strategies with a matrix form share work across a block (`Recommender.scoreBlock`).
+        // BLAS runs single-threaded inside: the blocks already keep every core busy.
+        let block = Self.scoringBlock
+        let blockCount = (n + block - 1) / block
+        let exclusion = ctx.exclusion.byUser
+        BLASThreads.singleThreaded {
         values.withUnsafeMutableBufferPointer { outBuf in
             let out = outBuf
-            Parallel.forEachChunk(n, minChunk: 16) { range in
-                var buffer = [Float](repeating: 0, count: items)
+            Parallel.forEachChunk(blockCount, minChunk: 1) { blocks in
+                var buffer = [Float](repeating: 0, count: min(block, n) * items)
+                var blockUsers = [Int32](repeating: 0, count: block)
                 var localCat = [[Int]](repeating: [Int](repeating: 0, count: items), count: catalogueKs.count)
                 var localExp = [Int](repeating: 0, count: items)
+                var done = 0
                 buffer.withUnsafeMutableBufferPointer { buf in
-                    for p in range {
-                        let user = Int(ctx.evalUsers[p])
-                        let list = model.recommend(user: user, k: listK, train: ctx.exclusion, buffer: buf).map(\.item)
-                        let userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
-                                                popularity: ctx.popularity, genres: genres, genreMasks: masks)
-                        for (m, metric) in userSpecs.enumerated() {
-                            out[m * n + p] = metric.value(userList) ?? .nan
+                    for blockIndex in blocks {
+                        let lo = blockIndex * block, hi = min(n, lo + block), size = hi - lo
+                        for p in lo..<hi { blockUsers[p - lo] = ctx.evalUsers[p] }
+                        blockUsers.withUnsafeBufferPointer { users in
+                            model.scoreBlock(users: UnsafeBufferPointer(rebasing: users[0..<size]),
+                                             into: UnsafeMutableBufferPointer(rebasing: buf[0..<(size * items)]))
                         }
-                        for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
-                        for i in list { localExp[Int(i)] += 1 }
+                        for p in lo..<hi {
+                            let user = Int(ctx.evalUsers[p])
+                            let row = UnsafeBufferPointer(rebasing: buf[((p - lo) * items)..<((p - lo + 1) * items)])
+                            let list = TopK.select(scores: row, k: listK, excluded: exclusion.columns[exclusion.range(ofRow: user)]).map(\.item)
+                            let userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
+                                                    popularity: ctx.popularity, genres: genres, genreMasks: masks)
+                            for (m, metric) in userSpecs.enumerated() {
+                                out[m * n + p] = metric.value(userList) ?? .nan
+                            }
+                            for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
+                            for i in list { localExp[Int(i)] += 1 }
+                        }
+                        done += size
                     }
                 }
                 lock.lock()
                 for c in 0..<catalogueKs.count { for i in 0..<items where localCat[c][i] != 0 { catalogueExposure[c][i] += localCat[c][i] } }
                 for i in 0..<items where localExp[i] != 0 { exposure[i] += localExp[i] }
                 lock.unlock()
-                progress.advance(by: range.count)
+                progress.advance(by: done)
             }
+        }
         }
         progress.finish()
         return RankingResult(values: values, catalogueExposure: catalogueExposure, exposure: exposure)
@@ -248,16 +279,6 @@ public enum ExperimentRunner {
         return (va, vb)
     }
 
-    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 {
-        var rng = SeededRandom(seed: seed, stream: stream)
-        return rng.next()
-    }
-
-    static func timed(_ body: () throws -> Void) rethrows -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
 }
 
 /// What every strategy of a fold shares: training exclusions, item popularity, relevant test items.

@@ -39,8 +39,11 @@ public enum Validation {
     }
 
     /// The planted-effect simulation: the control against the oracle.
-    public static func plantedSettings(_ config: ABConfig, retrain: Bool) -> SimulationSettings {
+    public static func plantedSettings(_ config: ABConfig, retrain: Bool) throws -> SimulationSettings {
         var s = config.simulation
+        guard s.strategies.worldType(named: OracleRecommender.typeName) != nil else {
+            throw RecLabError.usage("the planted-effect validation needs the '\(OracleRecommender.typeName)' world strategy, which this run's catalogue does not register")
+        }
         let control = s.arms[s.control]
         s.arms = [control, ArmSpec(name: "oracle", type: OracleRecommender.typeName)]
         s.control = 0

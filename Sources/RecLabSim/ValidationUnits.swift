@@ -117,7 +117,7 @@ extension Validation {
                 try each(r)
             }
         case .ab(let c):
-            let settings = options.check == "aa" ? aaSettings(c, retrain: options.retrain) : plantedSettings(c, retrain: options.retrain)
+            let settings = options.check == "aa" ? aaSettings(c, retrain: options.retrain) : try plantedSettings(c, retrain: options.retrain)
             for k in indices {
                 let seed = try rateSeed(config: c, settings: settings, world: world, k: k)
                 var r = result(k)

@@ -191,22 +191,63 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
                     guard a >= 0 else { continue }   // outside top_items
                     modelled += 1
                     let x = binarize ? 1 : train.byUser.values[k]
-                    // A plain loop (vectorised by the compiler), not cblas_saxpy: this runs inside the evaluation's
-                    // worker threads, where OpenBLAS's own threads (above ~10k titles) would fight them for the cores.
-                    let row = w.baseAddress! + a * n, out = s.baseAddress!
-                    for j in 0..<n { out[j] += x * row[j] }
+                    cblas_saxpy(Int32(n), x, w.baseAddress! + a * n, 1, s.baseAddress, 1)
                 }
             }
         }
+        compactScores.withUnsafeBufferPointer { fill(scores, compact: $0, modelled: modelled) }
+    }
+
+    /// A user's catalogue scores from their modelled titles' sum of B rows: 0 for titles without training data;
+    /// with `top_items`, the titles outside B after every modelled title, by popularity; the popularity ranking
+    /// for a user none of whose titles is modelled.
+    private func fill(_ scores: UnsafeMutableBufferPointer<Float>, compact: UnsafeBufferPointer<Float>, modelled: Int) {
+        let n = activeItems.count
         if modelled == 0 { copyScores(popularity, into: scores); return }
-        if !restricted {
-            for j in 0..<scores.count { scores[j] = 0 }   // titles without training data
-            for a in 0..<n { scores[Int(activeItems[a])] = compactScores[a] }
-            return
+        if restricted {
+            let floor = (compact.min() ?? 0) - 1, top = (popularity.max() ?? 0) + 1
+            for j in 0..<scores.count { scores[j] = floor + popularity[j] / top }
+        } else {
+            for j in 0..<scores.count { scores[j] = 0 }
         }
-        // top_items: the titles outside B rank after every modelled title, by popularity.
-        let floor = (compactScores.min() ?? 0) - 1, top = (popularity.max() ?? 0) + 1
-        for j in 0..<scores.count { scores[j] = floor + popularity[j] / top }
-        for a in 0..<n { scores[Int(activeItems[a])] = compactScores[a] }
+        for a in 0..<n { scores[Int(activeItems[a])] = compact[a] }
+    }
+
+    /// Scores of a block of users: the sparse-times-dense product `X_block · B`, computed item by item so each
+    /// row of B is read once for the whole block rather than once per user who has the item (popular titles
+    /// are in most histories). A dense GEMM would multiply the zeros of X too (n² instead of n_u · n work per
+    /// user). Each user's row sums the same B rows in the same order (items ascending) as `score(user:)`, so
+    /// the scores are bit-identical. Memory: block × n floats. Call with BLAS single-threaded from parallel
+    /// workers (`BLASThreads.singleThreaded`).
+    public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let train else { requireFitted(false, Self.typeName); return }
+        let b = users.count, items = train.itemCount, n = activeItems.count
+        precondition(scores.count == b * items, "score buffer must hold users × items floats")
+        var entries: [(item: Int32, row: Int32, x: Float)] = []
+        var modelled = [Int](repeating: 0, count: b)
+        for (r, user) in users.enumerated() {
+            for k in train.byUser.range(ofRow: Int(user)) {
+                let a = compactIndex[Int(train.byUser.columns[k])]
+                guard a >= 0 else { continue }   // outside top_items
+                modelled[r] += 1
+                entries.append((a, Int32(r), binarize ? 1 : train.byUser.values[k]))
+            }
+        }
+        entries.sort { ($0.item, $0.row) < ($1.item, $1.row) }
+        var compactScores = [Float](repeating: 0, count: b * n)
+        weights.withUnsafeBufferPointer { w in
+            compactScores.withUnsafeMutableBufferPointer { s in
+                for e in entries {
+                    cblas_saxpy(Int32(n), e.x, w.baseAddress! + Int(e.item) * n, 1, s.baseAddress! + Int(e.row) * n, 1)
+                }
+            }
+        }
+        compactScores.withUnsafeBufferPointer { all in
+            for (r, user) in users.enumerated() {
+                let row = UnsafeMutableBufferPointer(rebasing: scores[(r * items)..<((r + 1) * items)])
+                if train.byUser.range(ofRow: Int(user)).isEmpty { copyScores(popularity, into: row); continue }
+                fill(row, compact: UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]), modelled: modelled[r])
+            }
+        }
     }
 }
