@@ -80,6 +80,11 @@ final class EASETests: XCTestCase {
         XCTAssertEqual(StrategyTestData.ranking(r, user: 2), [0, 4])
         // u4 holds item 3 only (outside the top 2): the popularity ranking.
         XCTAssertEqual(StrategyTestData.ranking(r, user: 3), [1, 0, 2, 4])
+        // Block scoring (what the evaluation uses) gives each user's own scores.
+        let users: [Int32] = [0, 1, 2, 3, 4]
+        var block = [Float](repeating: .nan, count: users.count * 5)
+        users.withUnsafeBufferPointer { u in block.withUnsafeMutableBufferPointer { r.scoreBlock(users: u, into: $0) } }
+        for user in 0..<5 { XCTAssertEqual(Array(block[(user * 5)..<(user * 5 + 5)]), StrategyTestData.scores(r, user: user), "user \(user)") }
     }
 
     /// The size check runs before any work, gives the figure and the alternatives, and top_items lifts it.
