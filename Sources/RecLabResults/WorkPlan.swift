@@ -115,6 +115,13 @@ public struct WorkPlan: Codable, Sendable, Equatable {
         return plan
     }
 
+    /// The result-document JSON settings without the indentation (partial results hold long number arrays).
+    public static func compactEncoder() -> JSONEncoder {
+        let e = ResultJSON.encoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+
     /// The file name of unit `index`'s partial result inside the plan folder (fixed, from the index only).
     public static func partialName(_ index: Int) -> String { String(format: "units/unit-%07d.json", index) }
     /// Its timings (kept apart so the partial result itself is the same bytes on every run).
@@ -175,7 +182,8 @@ public struct OfflineUnitResult: Codable, Sendable, Equatable {
         self.predictsRatings = predictsRatings
     }
 
-    public func encoded() throws -> Data { try ResultJSON.encoder().encode(self) }
+    /// Compact JSON (keys sorted, so the same result is the same bytes): partial results can be large.
+    public func encoded() throws -> Data { try WorkPlan.compactEncoder().encode(self) }
 
     public static func decode(_ data: Data, source: String) throws -> OfflineUnitResult {
         do { return try ResultJSON.decoder().decode(OfflineUnitResult.self, from: data) } catch let e as DecodingError {
@@ -215,7 +223,8 @@ public struct ValidationSeedResult: Codable, Sendable, Equatable {
         self.unit = unit; self.configHash = configHash; self.datasetHash = datasetHash; self.check = check
     }
 
-    public func encoded() throws -> Data { try ResultJSON.encoder().encode(self) }
+    /// Compact JSON (keys sorted, so the same result is the same bytes): partial results can be large.
+    public func encoded() throws -> Data { try WorkPlan.compactEncoder().encode(self) }
 
     public static func decode(_ data: Data, source: String) throws -> ValidationSeedResult {
         do { return try ResultJSON.decoder().decode(ValidationSeedResult.self, from: data) } catch let e as DecodingError {
