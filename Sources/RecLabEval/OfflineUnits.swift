@@ -34,7 +34,7 @@ extension ExperimentRunner {
                             makeStrategy: (StrategySpec) throws -> any Recommender = { try StrategyRegistry.make(type: $0.type, parameters: $0.parameters) })
         throws -> WorkPlan {
         _ = try OfflineLayout(config: config, dataset: dataset)
-        try checkCapacity(config, dataset: dataset, makeStrategy: makeStrategy)
+        try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         let folds = try context.bound { try foldsOfRepeat(0, config: config, dataset: dataset, context: context) }
         guard !folds.isEmpty else { throw RecLabError.data("the split gives no fold", file: config.configPath) }
         return WorkPlan(command: planCommand, name: config.name, configPath: config.configPath ?? "",

@@ -27,7 +27,7 @@ public enum ExperimentRunner {
     static func runBound(_ config: ExperimentConfig, dataset: Dataset, context: RunContext,
                          makeStrategy: (StrategySpec) throws -> any Recommender) throws -> ExperimentOutput {
         let layout = try OfflineLayout(config: config, dataset: dataset)
-        try checkCapacity(config, dataset: dataset, makeStrategy: makeStrategy)
+        try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         var merger = OfflineMerger(config: config, dataset: dataset, layout: layout)
         for r in 0..<config.repeats {
             let folds = try foldsOfRepeat(r, config: config, dataset: dataset, context: context)
@@ -50,21 +50,6 @@ public enum ExperimentRunner {
             }
         }
         return try merger.finish(context: context)
-    }
-
-    /// Every strategy's size check (EASE's dense matrix) on the whole dataset, before any fold is split or fitted:
-    /// a run that cannot fit fails at once with the figure and the alternatives.
-    static func checkCapacity(_ config: ExperimentConfig, dataset: Dataset,
-                              makeStrategy: (StrategySpec) throws -> any Recommender) throws {
-        var seen = [Bool](repeating: false, count: dataset.itemCount)
-        for i in dataset.items { seen[Int(i)] = true }
-        let items = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
-        for spec in config.strategies {
-            do { try makeStrategy(spec).checkCapacity(itemsWithInteractions: items) } catch var e as RecLabError {
-                e.message = "strategy '\(spec.name)' (\(spec.type)) cannot run on '\(dataset.name)': \(e.message)"
-                throw e.located(file: config.configPath, line: spec.line)
-            }
-        }
     }
 
     /// The folds of repeat `r`: the first repeat splits with the config's seed, later ones with a seed derived
@@ -180,6 +165,26 @@ public enum ExperimentRunner {
 
     /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
     /// user position and exposure counts are summed, so they do not depend on the chunking.
+    /// Before any split or fit: every strategy whose memory is known up front must fit in `budget`, estimated on
+    /// the whole dataset (a training fold is never larger). The error names the strategy's config line, the
+    /// bytes needed and the strategy's alternatives.
+    static func checkMemory(_ config: ExperimentConfig, dataset: Dataset, budget: Int?,
+                            makeStrategy: (StrategySpec) throws -> any Recommender) throws {
+        guard let budget else { return }
+        var seen = [Bool](repeating: false, count: dataset.itemCount)
+        for i in dataset.items { seen[Int(i)] = true }
+        let titles = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        for spec in config.strategies {
+            guard let model = try? makeStrategy(spec),
+                  let need = model.estimatedFitBytes(users: dataset.userCount, items: titles,
+                                                     interactions: dataset.interactionCount), need > budget else { continue }
+            func gb(_ b: Int) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
+            var message = "strategy '\(spec.name)' (\(spec.type)) needs about \(gb(need)) for \(titles) titles with data, above this run's memory budget of \(gb(budget)) (RECLAB_MEMORY_LIMIT, else 80% of the machine's memory)"
+            if let advice = model.memoryAlternatives(budget: budget, items: titles) { message += "; \(advice)" }
+            throw RecLabError.config(message).located(file: config.configPath, line: spec.line)
+        }
+    }
+
     /// Users scored together (`Recommender.scoreBlock`): large enough that a factor model's GEMM and EASE's
     /// item-major product reuse what they read, small enough that the buffer (block × items floats per worker,
     /// 22 MB for 87k titles) stays modest.

@@ -17,7 +17,7 @@ public struct EASEConfig: DeclaredParameters {
         .int("max_items", \.maxItems, default: 25_000, range: EASERecommender.maxItemsRange,
              help: "refuse catalogues with more items with training data (memory: 4·n² bytes)"),
         .int("top_items", \.topItems, default: 0, range: 0...EASERecommender.maxItemsRange.upperBound,
-             help: "0 = every item; N > 0 = learn B on the N most-watched titles only (memory 4·N² bytes), rank the others after them by popularity, so catalogues above max_items run"),
+             help: "0: model every title with training data; N: model only the N most-watched titles (memory 4·N² bytes), the others ranked after them by popularity"),
     ]
 
     public init(reading v: DeclaredValues<Self>) {
@@ -36,10 +36,11 @@ public struct EASEConfig: DeclaredParameters {
 /// which is why `max_items` guards against catalogues that cannot fit (ml-25m's 59k movies would need 14 GB).
 /// Ranking costs O(n_u · n) per user. Users without training items get the popularity ranking.
 ///
-/// `top_items: N` restricts B to the N titles with the most training interactions (ties: lower index), the
-/// usual way to run EASE on catalogues whose dense matrix would not fit (ml-25m: 59k titles, 14 GB): the other
-/// titles' interactions are left out of XᵀX, and they are ranked after every modelled title by popularity (a
-/// user whose titles are all outside the N gets the popularity ranking). This is an approximation, stated here.
+/// Catalogues too large for the dense matrix (ML-25M's 59k titles) can be restricted with `top_items: N`: the
+/// model covers the N titles with the most training interactions (ties to the lower index), which hold most of
+/// the interactions in long-tailed data; the other titles are ranked after every modelled title, by popularity
+/// (score = the user's lowest modelled score − 1 − (1 − count / max count)), and a user who has watched none of
+/// the modelled titles gets the popularity ranking. `estimatedFitBytes` lets a run check memory before any work.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class EASERecommender: Recommender, @unchecked Sendable {
@@ -50,8 +51,8 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
     private var lambda: Float { Float(config.lambda) }
     private var binarize: Bool { config.binarize }
     private var maxItems: Int { config.maxItems }
-    /// Bytes of the fit's dense n × n Float matrix (the Gram matrix, factored and inverted in place into B).
-    public static func fitBytes(items n: Int) -> Int { 4 * n * n }
+    /// Whether some titles with training data are left out of the model (`top_items`).
+    private var restricted = false
     private var train: TrainingSet?
     /// Dense item index of each compact column, and the compact index of each item (−1 = no training data).
     private var activeItems: [Int32] = []
@@ -59,8 +60,6 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
     /// Row-major n × n weights B (n = activeItems.count).
     private var weights: [Float] = []
     private var popularity: [Float] = []
-    /// True when `top_items` left out titles with training data (they are ranked after the modelled ones).
-    private var restricted = false
 
     /// Range of `max_items`: the fit holds dense n × n matrices (4 bytes a cell, 6.4 GB each at the top).
     public static let maxItemsRange = 1...40_000
@@ -71,17 +70,20 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
 
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         let byItem = train.byItem, byUser = train.byUser
-        var active = (0..<train.itemCount).filter { byItem.count(ofRow: $0) > 0 }.map(Int32.init)
-        let restrict = config.topItems > 0 && active.count > config.topItems
-        if restrict {
-            // The most-watched titles, ties to the lower index; kept in index order.
-            active = Array(active.sorted { (byItem.count(ofRow: Int($0)), -$0) > (byItem.count(ofRow: Int($1)), -$1) }
-                .prefix(config.topItems)).sorted()
+        var active = [Int32](), compact = [Int32](repeating: -1, count: train.itemCount)
+        var withData = (0..<train.itemCount).filter { byItem.count(ofRow: $0) > 0 }
+        let isRestricted = config.topItems > 0 && withData.count > config.topItems
+        if isRestricted {
+            // The most-watched titles, then back in index order (the compact order must follow item order).
+            withData.sort { (byItem.count(ofRow: $0), $1) > (byItem.count(ofRow: $1), $0) }
+            withData = Array(withData.prefix(config.topItems)).sorted()
         }
-        var compact = [Int32](repeating: -1, count: train.itemCount)
-        for (a, i) in active.enumerated() { compact[Int(i)] = Int32(a) }
+        for i in withData { compact[i] = Int32(active.count); active.append(Int32(i)) }
         let n = active.count
-        try Self.checkCapacity(items: n, maxItems: maxItems, topItems: config.topItems)
+        guard n <= maxItems else {
+            throw RecLabError.config("ease needs a dense \(n) × \(n) matrix (\(4 * n * n / 1_000_000) MB) for the \(n) items with training data, above max_items = \(maxItems); set top_items to model only the most-watched titles, raise max_items, or use item-knn",
+                                     key: "max_items")
+        }
         // Three steps of very different length; the reporter shows which one is running on long fits.
         let progress = context.showProgress ? ProgressReporter("ease fit (Gram, Cholesky, inverse) n=\(n)", total: 3, interval: 0) : nil
         defer { progress?.finish() }
@@ -98,9 +100,15 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
                         let rowBase = a * n
                         for k in byItem.range(ofRow: i) {
                             let u = Int(byItem.columns[k]), x = itemVals[k]
-                            for m in byUser.range(ofRow: u) {
-                                let c = Int(cp[Int(byUser.columns[m])])
-                                if c >= 0 { gp[rowBase + c] += x * userVals[m] }   // < 0: outside top_items
+                            if isRestricted {
+                                for m in byUser.range(ofRow: u) {
+                                    let c = Int(cp[Int(byUser.columns[m])])
+                                    if c >= 0 { gp[rowBase + c] += x * userVals[m] }
+                                }
+                            } else {
+                                for m in byUser.range(ofRow: u) {
+                                    gp[rowBase + Int(cp[Int(byUser.columns[m])])] += x * userVals[m]
+                                }
                             }
                         }
                         gp[rowBase + a] += lambda
@@ -147,27 +155,41 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
         weights = g
         activeItems = active
         compactIndex = compact
-        restricted = restrict
         popularity = itemInteractionCounts(train)
+        restricted = isRestricted
         self.train = train
     }
 
-    /// The fit's memory check, before any work: the figure needed and the alternatives when `items` exceed
-    /// `maxItems`.
-    static func checkCapacity(items n: Int, maxItems: Int, topItems: Int) throws {
-        guard n > maxItems else { return }
-        let gb = Double(fitBytes(items: n)) / 1e9
-        throw RecLabError.config(String(format: "ease needs a dense %d × %d Float matrix (%.1f GB) for the %d items with training data, above max_items = %d (%.1f GB). ",
-                                        n, n, gb, n, maxItems, Double(fitBytes(items: maxItems)) / 1e9)
-                                 + "Alternatives: top_items: N (EASE on the N most-watched titles, the others ranked after them by popularity), "
-                                 + "item-knn or a factor model (als, implicit-als), or raise max_items on a machine with the memory",
-                                 key: topItems > 0 ? "top_items" : "max_items")
+    /// Memory the fit needs for a training set of `items` titles (the dense n × n Float matrix, factorised and
+    /// inverted in place), for checking before any work.
+    public func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int? {
+        let n = config.topItems > 0 ? min(items, config.topItems) : items
+        return 4 * n * n
     }
 
-    /// Checked before any fold is split or any strategy fitted: the titles with interactions in the whole
-    /// dataset bound those of any training fold.
-    public func checkCapacity(itemsWithInteractions n: Int) throws {
-        try Self.checkCapacity(items: config.topItems > 0 ? min(n, config.topItems) : n, maxItems: maxItems, topItems: config.topItems)
+    public func memoryAlternatives(budget: Int, items: Int) -> String? {
+        let fits = Int((Double(budget) / 4).squareRoot())
+        return "set top_items to model only the most-watched titles (at most \(fits) fit in this budget: 4·N² bytes), or use item-knn or implicit-als, whose memory grows with the interactions"
+    }
+
+    /// Writes a user's scores from the compact (modelled) scores: unmodelled titles ranked after every modelled
+    /// one by popularity (see the type's comment).
+    private func expand(_ compactScores: UnsafeBufferPointer<Float>, into scores: UnsafeMutableBufferPointer<Float>) {
+        if restricted {
+            var lowest = Float.infinity
+            for v in compactScores { lowest = min(lowest, v) }
+            let top = max(popularity.max() ?? 1, 1)
+            for j in 0..<scores.count { scores[j] = lowest - 1 - (1 - popularity[j] / top) }
+        } else {
+            for j in 0..<scores.count { scores[j] = 0 }
+        }
+        for a in 0..<compactScores.count { scores[Int(activeItems[a])] = compactScores[a] }
+    }
+
+    /// Whether `user` has a training item the model covers.
+    private func hasModelledItem(_ user: Int, _ train: TrainingSet) -> Bool {
+        let r = train.byUser.range(ofRow: user)
+        return restricted ? r.contains { compactIndex[Int(train.byUser.columns[$0])] >= 0 } : !r.isEmpty
     }
 
     /// B_ij between two items (0 when either has no training data), for inspection and tests.
@@ -180,37 +202,20 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         guard let train else { requireFitted(false, Self.typeName); return }
         let r = train.byUser.range(ofRow: user)
-        if r.isEmpty { copyScores(popularity, into: scores); return }
+        if !hasModelledItem(user, train) { copyScores(popularity, into: scores); return }
         let n = activeItems.count
         var compactScores = [Float](repeating: 0, count: n)
-        var modelled = 0
         weights.withUnsafeBufferPointer { w in
             compactScores.withUnsafeMutableBufferPointer { s in
                 for k in r {
                     let a = Int(compactIndex[Int(train.byUser.columns[k])])
-                    guard a >= 0 else { continue }   // outside top_items
-                    modelled += 1
+                    guard a >= 0 else { continue }
                     let x = binarize ? 1 : train.byUser.values[k]
                     cblas_saxpy(Int32(n), x, w.baseAddress! + a * n, 1, s.baseAddress, 1)
                 }
             }
         }
-        compactScores.withUnsafeBufferPointer { fill(scores, compact: $0, modelled: modelled) }
-    }
-
-    /// A user's catalogue scores from their modelled titles' sum of B rows: 0 for titles without training data;
-    /// with `top_items`, the titles outside B after every modelled title, by popularity; the popularity ranking
-    /// for a user none of whose titles is modelled.
-    private func fill(_ scores: UnsafeMutableBufferPointer<Float>, compact: UnsafeBufferPointer<Float>, modelled: Int) {
-        let n = activeItems.count
-        if modelled == 0 { copyScores(popularity, into: scores); return }
-        if restricted {
-            let floor = (compact.min() ?? 0) - 1, top = (popularity.max() ?? 0) + 1
-            for j in 0..<scores.count { scores[j] = floor + popularity[j] / top }
-        } else {
-            for j in 0..<scores.count { scores[j] = 0 }
-        }
-        for a in 0..<n { scores[Int(activeItems[a])] = compact[a] }
+        compactScores.withUnsafeBufferPointer { expand($0, into: scores) }
     }
 
     /// Scores of a block of users: the sparse-times-dense product `X_block · B`, computed item by item so each
@@ -224,13 +229,9 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
         let b = users.count, items = train.itemCount, n = activeItems.count
         precondition(scores.count == b * items, "score buffer must hold users × items floats")
         var entries: [(item: Int32, row: Int32, x: Float)] = []
-        var modelled = [Int](repeating: 0, count: b)
         for (r, user) in users.enumerated() {
-            for k in train.byUser.range(ofRow: Int(user)) {
-                let a = compactIndex[Int(train.byUser.columns[k])]
-                guard a >= 0 else { continue }   // outside top_items
-                modelled[r] += 1
-                entries.append((a, Int32(r), binarize ? 1 : train.byUser.values[k]))
+            for k in train.byUser.range(ofRow: Int(user)) where compactIndex[Int(train.byUser.columns[k])] >= 0 {
+                entries.append((compactIndex[Int(train.byUser.columns[k])], Int32(r), binarize ? 1 : train.byUser.values[k]))
             }
         }
         entries.sort { ($0.item, $0.row) < ($1.item, $1.row) }
@@ -242,12 +243,10 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
                 }
             }
         }
-        compactScores.withUnsafeBufferPointer { all in
-            for (r, user) in users.enumerated() {
-                let row = UnsafeMutableBufferPointer(rebasing: scores[(r * items)..<((r + 1) * items)])
-                if train.byUser.range(ofRow: Int(user)).isEmpty { copyScores(popularity, into: row); continue }
-                fill(row, compact: UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]), modelled: modelled[r])
-            }
+        for (r, user) in users.enumerated() {
+            let row = UnsafeMutableBufferPointer(rebasing: scores[(r * items)..<((r + 1) * items)])
+            if !hasModelledItem(Int(user), train) { copyScores(popularity, into: row); continue }
+            compactScores.withUnsafeBufferPointer { expand(UnsafeBufferPointer(rebasing: $0[(r * n)..<((r + 1) * n)]), into: row) }
         }
     }
 }

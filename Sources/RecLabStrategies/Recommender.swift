@@ -46,15 +46,19 @@ public protocol Recommender: AnyObject, Sendable {
     /// block); the default calls `score` per user. Memory: the caller's buffer, bounded by the block.
     func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>)
 
+    /// Bytes the fit will need on a training set of this size, when the strategy's memory is dominated by
+    /// something computable up front (EASE's dense n × n matrix); nil when it is not. Runs check it against
+    /// their memory budget before any work.
+    func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int?
+
+    /// What a user can do when `estimatedFitBytes` is above `budget` bytes (a sentence for the error), or nil.
+    func memoryAlternatives(budget: Int, items: Int) -> String?
+
     /// True when `predict` returns rating predictions.
     var predictsRatings: Bool { get }
 
     /// Predicted explicit rating of `item` by `user`; nil for strategies that only rank.
     func predict(user: Int, item: Int) -> Float?
-
-    /// Refuses, before any work, data this strategy cannot fit (its memory grows with the catalogue):
-    /// `itemsWithInteractions` bounds the titles of any training fold. Default: no limit.
-    func checkCapacity(itemsWithInteractions: Int) throws
 }
 
 extension Recommender where Config == NoParameters {
@@ -66,7 +70,8 @@ extension Recommender {
     public static var parameterInfo: [ParameterInfo] { Config.parameterInfo }
     public var predictsRatings: Bool { false }
     public func predict(user: Int, item: Int) -> Float? { nil }
-    public func checkCapacity(itemsWithInteractions: Int) throws {}
+    public func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int? { nil }
+    public func memoryAlternatives(budget: Int, items: Int) -> String? { nil }
 
     public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
         guard !users.isEmpty else { return }

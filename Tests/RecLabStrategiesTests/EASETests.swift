@@ -64,48 +64,61 @@ final class EASETests: XCTestCase {
         }
     }
 
-    /// top_items: B learnt on the most-watched titles only (items 1 then 0: 3 and 2 users, tie to the lower
-    /// index), the other titles ranked after them by popularity; a user with none of them gets popularity.
-    func testTopItemsRestrictsTheModelAndRanksTheRestAfterIt() throws {
-        let r = try StrategyTestData.fitted("ease", ["lambda": .double(0.5), "top_items": .int(2)]) as! EASERecommender
-        let b = referenceB(x: [[1, 1], [1, 1], [0, 1], [0, 0]], lambda: 0.5)
-        XCTAssertEqual(Double(r.weight(from: 0, to: 1)), b[0][1], accuracy: 1e-4)
-        XCTAssertEqual(Double(r.weight(from: 1, to: 0)), b[1][0], accuracy: 1e-4)
-        for i in 2..<5 { XCTAssertEqual(r.weight(from: i, to: 0), 0); XCTAssertEqual(r.weight(from: 1, to: i), 0) }
-        // u3 holds items 1, 2, 3: item 1 is modelled, so item 0 scores B[1][0]; items 2-4 rank below it by popularity.
-        let s = StrategyTestData.scores(r, user: 2)
-        XCTAssertEqual(Double(s[0]), b[1][0], accuracy: 1e-4)
-        XCTAssertLessThan(s[4], min(s[0], s[1]))
-        XCTAssertLessThan(s[4], s[3], "item 3 (2 users) above item 4 (none)")
-        XCTAssertEqual(StrategyTestData.ranking(r, user: 2), [0, 4])
-        // u4 holds item 3 only (outside the top 2): the popularity ranking.
-        XCTAssertEqual(StrategyTestData.ranking(r, user: 3), [1, 0, 2, 4])
-        // Block scoring (what the evaluation uses) gives each user's own scores.
-        let users: [Int32] = [0, 1, 2, 3, 4]
-        var block = [Float](repeating: .nan, count: users.count * 5)
-        users.withUnsafeBufferPointer { u in block.withUnsafeMutableBufferPointer { r.scoreBlock(users: u, into: $0) } }
-        for user in 0..<5 { XCTAssertEqual(Array(block[(user * 5)..<(user * 5 + 5)]), StrategyTestData.scores(r, user: user), "user \(user)") }
-    }
-
-    /// The size check runs before any work, gives the figure and the alternatives, and top_items lifts it.
-    func testCapacityCheckGivesTheFigureAndAlternatives() throws {
-        let limited = try StrategyRegistry.make(type: "ease", parameters: Parameters(["max_items": .int(20_000)]))
-        XCTAssertThrowsError(try limited.checkCapacity(itemsWithInteractions: 59_000)) {
-            let e = $0 as? RecLabError
-            XCTAssertEqual(e?.key, "max_items")
-            XCTAssertTrue(e?.message.contains("13.9 GB") == true, "4 x 59000² bytes: \(String(describing: e))")
-            XCTAssertTrue(e?.message.contains("top_items") == true && e?.message.contains("item-knn") == true)
-        }
-        let restricted = try StrategyRegistry.make(type: "ease", parameters: Parameters(["max_items": .int(20_000), "top_items": .int(20_000)]))
-        XCTAssertNoThrow(try restricted.checkCapacity(itemsWithInteractions: 59_000))
-        XCTAssertNoThrow(try StrategyRegistry.make(type: "item-knn", parameters: Parameters()).checkCapacity(itemsWithInteractions: 59_000))
-    }
-
     func testSameResultWhateverTheThreadCount() throws {
         func run() throws -> [[Float]] {
             let r = try StrategyTestData.fitted("ease", ["lambda": .int(1)])
             return (0..<5).map { StrategyTestData.scores(r, user: $0) }
         }
         XCTAssertEqual(try StrategyTestData.scoresWithThreads("1", run), try StrategyTestData.scoresWithThreads("5", run))
+    }
+}
+
+/// `top_items`: EASE on the most-watched titles only, the rest ranked after them by popularity.
+final class EASERestrictionTests: XCTestCase {
+    func testRestrictedModelIsEASEOnTheTopColumns() throws {
+        let train = StrategyTestData.train(.implicit)
+        // Item interaction counts decide which titles are modelled.
+        let counts = (0..<train.itemCount).map { train.byItem.count(ofRow: $0) }
+        let top2 = (0..<train.itemCount).filter { counts[$0] > 0 }.sorted { (counts[$0], $1) > (counts[$1], $0) }.prefix(2).sorted()
+        let full = try StrategyTestData.fitted("ease", ["lambda": .double(0.5)], train: train) as! EASERecommender
+        let restricted = try StrategyTestData.fitted("ease", ["lambda": .double(0.5), "top_items": .int(2)], train: train) as! EASERecommender
+        let wide = try StrategyTestData.fitted("ease", ["lambda": .double(0.5), "top_items": .int(1000)], train: train) as! EASERecommender
+        // A budget above the catalogue changes nothing.
+        for u in 0..<train.userCount {
+            XCTAssertEqual(StrategyTestData.scores(wide, user: u), StrategyTestData.scores(full, user: u))
+        }
+        // Modelled pairs: the closed form on X restricted to the two columns (2 × 2: B_01 = −P_01 / P_11).
+        let x = (0..<train.userCount).map { u in top2.map { i in train.byUser.columns[train.byUser.range(ofRow: u)].contains(Int32(i)) ? 1.0 : 0.0 } }
+        let g00 = x.reduce(0) { $0 + $1[0] * $1[0] } + 0.5, g11 = x.reduce(0) { $0 + $1[1] * $1[1] } + 0.5
+        let g01 = x.reduce(0) { $0 + $1[0] * $1[1] }
+        let det = g00 * g11 - g01 * g01
+        let p01 = -g01 / det, p11 = g00 / det, p00 = g11 / det
+        XCTAssertEqual(Double(restricted.weight(from: top2[0], to: top2[1])), -p01 / p11, accuracy: 1e-5)
+        XCTAssertEqual(Double(restricted.weight(from: top2[1], to: top2[0])), -p01 / p00, accuracy: 1e-5)
+        let others = (0..<train.itemCount).filter { !top2.contains($0) }
+        for i in others { XCTAssertEqual(restricted.weight(from: i, to: top2[0]), 0) }
+        // Every unmodelled title ranks below every modelled one, and among themselves by popularity.
+        var checked = 0
+        for u in 0..<train.userCount {
+            let s = StrategyTestData.scores(restricted, user: u)
+            // A user without a modelled title (u4 holds only i4, u5 nothing) gets the popularity ranking.
+            guard x[u].contains(1) else { XCTAssertEqual(s, counts.map(Float.init), "user \(u)"); continue }
+            checked += 1
+            let lowestModelled = top2.map { s[$0] }.min()!
+            for i in others { XCTAssertLessThan(s[i], lowestModelled, "user \(u) item \(i)") }
+            for a in others { for b in others where counts[a] > counts[b] { XCTAssertGreaterThan(s[a], s[b]) } }
+        }
+        XCTAssertEqual(checked, 3)
+    }
+
+    func testMemoryEstimateFollowsTheModelledTitles() throws {
+        let full = try StrategyRegistry.make(type: "ease", parameters: Parameters([:]))
+        let top = try StrategyRegistry.make(type: "ease", parameters: Parameters(["top_items": .int(20_000)]))
+        XCTAssertEqual(full.estimatedFitBytes(users: 200_000, items: 87_000, interactions: 32_000_000), 4 * 87_000 * 87_000)
+        XCTAssertEqual(top.estimatedFitBytes(users: 200_000, items: 87_000, interactions: 32_000_000), 4 * 20_000 * 20_000)
+        XCTAssertEqual(top.estimatedFitBytes(users: 10, items: 500, interactions: 900), 4 * 500 * 500)
+        let advice = try XCTUnwrap(full.memoryAlternatives(budget: 4 * 30_000 * 30_000, items: 87_000))
+        XCTAssertTrue(advice.contains("at most 30000"), advice)
+        XCTAssertNil(try StrategyRegistry.make(type: "item-knn", parameters: Parameters([:])).estimatedFitBytes(users: 1, items: 1, interactions: 1))
     }
 }
