@@ -82,50 +82,62 @@ struct ValidateCommand: ParsableCommand {
                 let (ope, _) = try OPEConfig.load(path: config)
                 let world = try DatasetSources.world(ope.dataset, context: context)
                 let r = try Validation.ope(config: ope, world: world, seeds: seeds, progress: progress)
-                print("OPE validation '\(ope.name)' (\(world.kind) world): \(r.seeds) independent logs of \(ope.visits) visits")
-                for t in r.targets {
-                    print("\n\(t.name): " + String(format: "true value %.4f", t.truth))
-                    print("  estimator  coverage of 95% CI   mean estimate   bias      mean |error|")
-                    for e in t.estimators {
-                        print("  " + e.name.padding(toLength: 10, withPad: " ", startingAt: 0)
-                              + String(format: " %4d/%-4d (%5.1f%%)    %.4f          %+.4f   %.4f", e.covered, r.seeds,
-                                       100 * Double(e.covered) / Double(r.seeds), e.mean, e.mean - t.truth, e.meanAbsError))
-                    }
-                }
+                Self.printReport(.ope(r), check: check, config: .ope(ope), worldKind: world.kind, retrain: retrain)
                 return
             }
             let (ab, _) = try ABConfig.load(path: config)
             let world = try DatasetSources.world(ab.dataset, context: context)
+            let report: Validation.Report
             switch check {
-            case "srm":
-                let r = try Validation.srm(config: ab, world: world, seeds: seeds, skew: skew)
-                print("SRM validation '\(ab.name)' (\(world.kind) world, " + String(format: "%.0f analysed users per run, threshold %g):",
-                             r.meanUsers, ab.analysis.srmThreshold))
-                print(String(format: "  correct assignment flagged in %d of %d salts (%.1f%%)", r.flaggedCorrect, r.seeds,
-                             100 * Double(r.flaggedCorrect) / Double(r.seeds)))
-                print(String(format: "  treatment losing %.0f%% of its users flagged in %d of %d salts (%.1f%%)", 100 * r.skew,
-                             r.flaggedSkewed, r.seeds, 100 * Double(r.flaggedSkewed) / Double(r.seeds)))
-            default:
-                let isAA = check == "aa"
-                let r = isAA ? try Validation.aa(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress)
-                             : try Validation.planted(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress)
-                let control = ab.simulation.arms[ab.simulation.control]
-                print((isAA ? "A/A validation" : "Planted-effect validation") + " '\(ab.name)' (\(world.kind) world): "
-                      + "\(control.type) vs \(isAA ? control.type : "oracle"), \(r.seeds) seeds, \(ab.simulation.days) days, "
-                      + (retrain ? "retraining every \(ab.simulation.retrainEvery) days" : "no retraining")
-                      + String(format: ", alpha %g", ab.analysis.alpha))
-                print("  metric                        " + (isAA ? "false positives (raw p < alpha)" : "significant (raw p)   of which positive"))
-                let cupedNames = ab.analysis.cuped ? ABAnalysis.cupedMetrics.map { "cuped:" + $0 } : []
-                for m in ABAnalysis.metrics.map(\.name) + cupedNames {
-                    let n = r.significant[m, default: 0]
-                    var line = "  " + m.padding(toLength: 30, withPad: " ", startingAt: 0)
-                        + String(format: "%4d/%-4d (%5.1f%%)", n, r.seeds, 100 * r.rate(m))
-                    if !isAA { line += String(format: "   %4d", r.positive[m, default: 0]) }
-                    print(line)
-                }
-                print(String(format: "  runs with any Holm-significant comparison: %d/%d (%.1f%%)", r.anyHolmSignificant, r.seeds,
-                             100 * Double(r.anyHolmSignificant) / Double(r.seeds)))
+            case "srm": report = .srm(try Validation.srm(config: ab, world: world, seeds: seeds, skew: skew))
+            case "aa": report = .rates(try Validation.aa(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress))
+            default: report = .rates(try Validation.planted(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress))
             }
+            Self.printReport(report, check: check, config: .ab(ab), worldKind: world.kind, retrain: retrain)
         } }
+    }
+
+    /// Prints a validation's report (`validate`, and `gather` of a validation plan).
+    static func printReport(_ report: Validation.Report, check: String, config: Validation.Config, worldKind: String, retrain: Bool) {
+        switch (report, config) {
+        case (.ope(let r), .ope(let ope)):
+            print("OPE validation '\(ope.name)' (\(worldKind) world): \(r.seeds) independent logs of \(ope.visits) visits")
+            for t in r.targets {
+                print("\n\(t.name): " + String(format: "true value %.4f", t.truth))
+                print("  estimator  coverage of 95% CI   mean estimate   bias      mean |error|")
+                for e in t.estimators {
+                    print("  " + e.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                          + String(format: " %4d/%-4d (%5.1f%%)    %.4f          %+.4f   %.4f", e.covered, r.seeds,
+                                   100 * Double(e.covered) / Double(r.seeds), e.mean, e.mean - t.truth, e.meanAbsError))
+                }
+            }
+        case (.srm(let r), .ab(let ab)):
+            print("SRM validation '\(ab.name)' (\(worldKind) world, " + String(format: "%.0f analysed users per run, threshold %g):",
+                         r.meanUsers, ab.analysis.srmThreshold))
+            print(String(format: "  correct assignment flagged in %d of %d salts (%.1f%%)", r.flaggedCorrect, r.seeds,
+                         100 * Double(r.flaggedCorrect) / Double(r.seeds)))
+            print(String(format: "  treatment losing %.0f%% of its users flagged in %d of %d salts (%.1f%%)", 100 * r.skew,
+                         r.flaggedSkewed, r.seeds, 100 * Double(r.flaggedSkewed) / Double(r.seeds)))
+        case (.rates(let r), .ab(let ab)):
+            let isAA = check == "aa"
+            let control = ab.simulation.arms[ab.simulation.control]
+            print((isAA ? "A/A validation" : "Planted-effect validation") + " '\(ab.name)' (\(worldKind) world): "
+                  + "\(control.type) vs \(isAA ? control.type : "oracle"), \(r.seeds) seeds, \(ab.simulation.days) days, "
+                  + (retrain ? "retraining every \(ab.simulation.retrainEvery) days" : "no retraining")
+                  + String(format: ", alpha %g", ab.analysis.alpha))
+            print("  metric                        " + (isAA ? "false positives (raw p < alpha)" : "significant (raw p)   of which positive"))
+            let cupedNames = ab.analysis.cuped ? ABAnalysis.cupedMetrics.map { "cuped:" + $0 } : []
+            for m in ABAnalysis.metrics.map(\.name) + cupedNames {
+                let n = r.significant[m, default: 0]
+                var line = "  " + m.padding(toLength: 30, withPad: " ", startingAt: 0)
+                    + String(format: "%4d/%-4d (%5.1f%%)", n, r.seeds, 100 * r.rate(m))
+                if !isAA { line += String(format: "   %4d", r.positive[m, default: 0]) }
+                print(line)
+            }
+            print(String(format: "  runs with any Holm-significant comparison: %d/%d (%.1f%%)", r.anyHolmSignificant, r.seeds,
+                         100 * Double(r.anyHolmSignificant) / Double(r.seeds)))
+        default:
+            break
+        }
     }
 }
