@@ -214,6 +214,7 @@ enum ABReport {
             }
             c.table(t)
         }
+        TruthReport.build(d, into: &c)
     }
 }
 

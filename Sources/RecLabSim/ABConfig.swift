@@ -50,6 +50,12 @@ public struct SimulationSettings: Sendable {
     /// Interleaving (`kind: interleaving`): the strategies team-drafted into one page for every user
     /// (`arms` then holds a single arm); empty for an A/B test.
     public var teams: [ArmSpec] = []
+    /// Keep per-user, per-day traces for long-term metrics (retention, days active, cumulative watch time).
+    public var longTerm = false
+    /// A truth world: every user is served this arm (and only it is fitted); nil = the A/B assignment.
+    public var everyoneOn: Int? = nil
+    /// Keep the control arm's featured-slot contexts with every arm's pick (OPE beside the A/B test).
+    public var featuredLog = false
     /// The strategy types the arms were validated against, and the simulator builds from.
     public var strategies: WorldStrategies
 
@@ -102,6 +108,12 @@ public struct ABConfig: Sendable {
     public var dataset: DatasetBlock
     public var simulation: SimulationSettings
     public var analysis: AnalysisSettings
+    /// `truth: true`: besides the experiment, one counterfactual world per arm (every user on that arm) for the
+    /// true effect of shipping it (`TruthWorlds`).
+    public var truth = false
+    /// `long_term: true`: long-term metrics and per-day lifts even in a world without user dynamics (on by
+    /// default when the world has dynamics, and with `truth`).
+    public var longTerm = false
 
     /// Reads and validates a config (strategies included); every error names the file, line and key.
     /// Range of `days`, `pre_period_days` (from 0) and `retrain_every` (from 0): ten years of simulated days.
@@ -145,6 +157,8 @@ public struct ABConfig: Sendable {
             scope = s
         }
         let salt = try root.string("salt") ?? name
+        let truth = try root.bool("truth") ?? false
+        let longTerm = try root.bool("long_term") ?? false
         let holdout = try unitDouble(root, "holdout", 0)
 
         let page = try parsePage(root)
@@ -210,6 +224,8 @@ public struct ABConfig: Sendable {
         let settings = SimulationSettings(seed: seed, days: days, preDays: preDays, retrainEvery: retrain, trainingScope: scope,
                                           salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0,
                                           strategies: strategies)
-        return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
+        var config = ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
+        config.truth = truth; config.longTerm = longTerm
+        return config
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabStrategies
+import RecLabSynthetic
 
 /// Per-user totals over a period (the unit of analysis is the user).
 public struct UserTotals: Sendable, Equatable {
@@ -13,12 +14,20 @@ public struct UserTotals: Sendable, Equatable {
     /// Sum of the self-information of impressed titles.
     public var novelty: Double = 0
     public var ratings: Double = 0
+    /// Visits whose first tile (row 0, slot 0: always examined) was shown, and plays of it (OPE's featured slot).
+    public var featuredShows: Double = 0
+    public var featuredPlays: Double = 0
+    /// Days with at least one play.
+    public var activeDays: Double = 0
+    /// 1 when the user has not churned by the end of the period (set once at the end, not summed).
+    public var retained: Double = 0
 
     public init() {}
 
     mutating func add(_ o: UserTotals) {
         visits += o.visits; impressions += o.impressions; plays += o.plays; watchMinutes += o.watchMinutes
         completion += o.completion; novelty += o.novelty; ratings += o.ratings
+        featuredShows += o.featuredShows; featuredPlays += o.featuredPlays; activeDays += o.activeDays
     }
 }
 
@@ -60,6 +69,10 @@ public struct SimulationResult: Sendable {
     public var teamVisits: [TeamVisitCredit] = []
     /// Interleaving runs only: impressions each team contributed over the experiment.
     public var teamImpressions: [Int] = []
+    /// Per-user, per-day traces for long-term metrics (kept when `SimulationSettings.longTerm`).
+    public var longTerm: LongTermTrace? = nil
+    /// The control arm's featured-slot contexts with every other arm's choice (kept when `SimulationSettings.featuredLog`).
+    public var featured: [FeaturedContext] = []
 
     /// The same per-user outcomes under another assignment. Valid only when outcomes do not depend on the
     /// arm, i.e. an A/A test without retraining (each user's page and behaviour are then identical in every
@@ -148,7 +161,9 @@ public final class ABSimulator {
                                      key: "days")
         }
         let assignmentRule = HashAssignment(salt: s.salt, weights: s.arms.map(\.weight), holdout: s.holdout)
-        let assignment = dataset.userKeys.map { assignmentRule.arm(for: $0) ?? -1 }
+        // A truth world (`everyoneOn`) serves every user the one arm.
+        let assignment = s.everyoneOn.map { a in [Int](repeating: a, count: nUsers) } ?? dataset.userKeys.map { assignmentRule.arm(for: $0) ?? -1 }
+        let activeArms = s.everyoneOn.map { [$0] } ?? Array(0..<nArms)
 
         // User state: watched titles (sorted), latest play, genre counts.
         var watched = [[Int32]](repeating: [], count: nUsers)
@@ -179,6 +194,21 @@ public final class ABSimulator {
             let ca = itemUsers[Int(a)], cb = itemUsers[Int(b)]
             return ca > cb || (ca == cb && a < b)
         }
+
+        // User dynamics (UserDynamics): satisfaction, churn day, fatigue and genre exposure per user.
+        let dyn = world.dynamics
+        let dynState = DynamicsState(users: nUsers, genres: nGenres, dynamics: dyn)
+        defer { dynState.free() }
+        if dyn.isOn {
+            for u in 0..<nUsers {
+                dynState.satisfaction[u] = world.initialSatisfaction(user: u)
+                dynState.churnDay[u] = world.churnedAtStart(user: u) ? -1 : Int32.max
+                for g in 0..<nGenres { dynState.exposure[u * nGenres + g] = Float(genreCounts[u * nGenres + g]) }
+            }
+        }
+        var trace = s.longTerm ? LongTermTrace(users: nUsers, days: s.days) : nil
+        var featured: [FeaturedContext] = []
+        let featuredOn = s.featuredLog && s.page.rows.first == .topPicks
 
         let baseTime = (dataset.timestamps.max() ?? 0) + 86_400
         var sharedLog: [InteractionRecord] = []          // pre-period (and every arm when scope is shared)
@@ -285,8 +315,11 @@ public final class ABSimulator {
                 // learned from the experiment's logs reaches the page, so arms running one strategy stay identical.
                 if refit {
                     let trains = trainingSets()
-                    models = try (0..<nArms).map { a in try fitModel(s.arms[a], day: day, train: trains[a]) }
-                    for a in 0..<nArms {
+                    // Only the arms that serve someone are fitted (a truth world has one); the others alias it.
+                    var fitted = [ArmModel?](repeating: nil, count: nArms)
+                    for a in activeArms { fitted[a] = try fitModel(s.arms[a], day: day, train: trains[a]) }
+                    models = (0..<nArms).map { fitted[$0] ?? fitted[activeArms[0]]! }
+                    for a in activeArms {
                         let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
                         models[a].trending = trending(plays, today: day)
                     }
@@ -302,7 +335,7 @@ public final class ABSimulator {
             // BLAS single-threaded inside (strategies score with it; the chunks already use every core).
             BLASThreads.begin()
             let lock = NSLock()
-            var chunkOutputs: [(start: Int, visits: [VisitRecord])] = []
+            var chunkOutputs: [(start: Int, visits: [VisitRecord], featured: [FeaturedContext])] = []
             watched.withUnsafeMutableBufferPointer { watchedBuf in
                 lastPlayed.withUnsafeMutableBufferPointer { lastBuf in
                     genreCounts.withUnsafeMutableBufferPointer { genreBuf in
@@ -311,26 +344,44 @@ public final class ABSimulator {
                             var teamScores = [[Float]](repeating: [Float](repeating: 0, count: nItems), count: s.teams.count)
                             var shownStamp = [Int32](repeating: -1, count: nItems)
                             var out: [VisitRecord] = []
+                            var featuredOut: [FeaturedContext] = []
                             for u in range {
+                                // A churned user never comes back (churnDay: the day of their last visit).
+                                if dyn.hasSatisfaction && Int(dynState.churnDay[u]) < day { continue }
                                 var rng = SeededRandom(seed: s.seed, stream: UInt64(u) &* 1_000_033 &+ UInt64(day))
-                                guard rng.nextDouble() < world.visitProbability(user: u, day: day) else { continue }
+                                var visitP = world.visitProbability(user: u, day: day)
+                                if dyn.hasSatisfaction { visitP = dyn.visitProbability(base: visitP, satisfaction: dynState.satisfaction[u]) }
+                                guard rng.nextDouble() < visitP else { continue }
                                 let a = assignment[u]
                                 let model = a >= 0 ? servingModels[a] : holdoutModel
                                 let epsilon = (!isPre && a >= 0) ? s.arms[a].epsilon : 0
                                 var ctx = VisitContext(user: u, day: day, nItems: nItems, nGenres: nGenres, page: s.page,
                                                        epsilon: epsilon, genreItems: genreItems, itemGenres: itemGenres,
                                                        unavailable: unavailable)
+                                // OPE: before the control user's visit changes their history, every other arm's greedy choice.
+                                var context: FeaturedContext? = nil
+                                if featuredOn && !isPre && a == control {
+                                    context = scores.withUnsafeMutableBufferPointer { sb in
+                                        Self.featuredChoices(user: u, day: day, models: servingModels, control: control, epsilon: epsilon,
+                                                             watched: watchedBuf[u], unavailable: unavailable, scores: sb)
+                                    }
+                                }
                                 let visit = scores.withUnsafeMutableBufferPointer { sb in
                                     shownStamp.withUnsafeMutableBufferPointer { st in
                                         ctx.simulate(model: model, world: world, scores: sb, shownStamp: st,
                                                      watched: &watchedBuf[u], lastPlayed: &lastBuf[u],
                                                      genreCounts: UnsafeMutableBufferPointer(rebasing: genreBuf[(u * nGenres)..<((u + 1) * nGenres)]),
-                                                     teamScores: &teamScores, rng: &rng)
+                                                     teamScores: &teamScores, dynamics: dyn.isOn ? dynState : nil, rng: &rng)
                                     }
+                                }
+                                if dyn.isOn { dynState.afterVisit(visit, user: u, day: day, seed: s.seed, itemGenres: itemGenres) }
+                                if var c = context, let first = visit.items.first {
+                                    c.logged = first; c.loggedPropensity = visit.propensities[0]; c.played = visit.playedMinutes[0] >= 0
+                                    featuredOut.append(c)
                                 }
                                 out.append(visit)
                             }
-                            lock.lock(); chunkOutputs.append((range.lowerBound, out)); lock.unlock()
+                            lock.lock(); chunkOutputs.append((range.lowerBound, out, featuredOut)); lock.unlock()
                         }
                     }
                 }
@@ -342,6 +393,7 @@ public final class ABSimulator {
             var dayAgg = (0..<nArms).map { DailyArmAggregate(day: expDay, arm: $0, exposure: [Int](repeating: 0, count: nItems)) }
             var sequence: Int64 = 0
             for chunk in chunkOutputs {
+                featured.append(contentsOf: chunk.featured)
                 for v in chunk.visits {
                     totalVisits += 1
                     let a = assignment[v.user]
@@ -349,6 +401,14 @@ public final class ABSimulator {
                     var t = UserTotals()
                     t.visits = 1
                     t.impressions = Double(v.items.count)
+                    if !v.items.isEmpty && v.rows[0] == 0 && v.slots[0] == 0 {
+                        t.featuredShows = 1; t.featuredPlays = v.playedMinutes[0] >= 0 ? 1 : 0
+                    }
+                    if !v.plays.isEmpty { t.activeDays = 1 }
+                    if !isPre && a >= 0 && trace != nil {
+                        trace!.minutes[v.user * s.days + expDay] += Float(v.plays.reduce(0) { $0 + $1.minutes })
+                        if !v.plays.isEmpty { trace!.active[v.user * s.days + expDay] = 1 }
+                    }
                     for (k, item) in v.items.enumerated() {
                         t.novelty += novelty[Int(item)]
                         if s.keepLog {
@@ -401,9 +461,51 @@ public final class ABSimulator {
             progress?.advance()
         }
         progress?.finish()
-        return SimulationResult(armNames: s.arms.map(\.name), assignment: assignment, experiment: experiment, pre: pre,
-                                daily: daily, exposure: exposure, log: log, totalVisits: totalVisits, fitSeconds: fitSeconds,
-                                teamVisits: teamVisits, teamImpressions: teamImpressions)
+        // Retention: still active after the last simulated day.
+        let lastDay = Int32(totalDays - 1)
+        // Holdout users keep empty experiment totals (they are not analysed).
+        for u in 0..<nUsers where assignment[u] >= 0 { experiment[u].retained = (dyn.hasSatisfaction && dynState.churnDay[u] <= lastDay) ? 0 : 1 }
+        if var tr = trace {
+            // The experiment day each user churned on (Int32.max: never; -1: before the experiment).
+            for u in 0..<nUsers {
+                let d = dyn.hasSatisfaction ? dynState.churnDay[u] : Int32.max
+                tr.churnDay[u] = d == Int32.max ? .max : max(-1, d - Int32(s.preDays))
+            }
+            trace = tr
+        }
+        var result = SimulationResult(armNames: s.arms.map(\.name), assignment: assignment, experiment: experiment, pre: pre,
+                                      daily: daily, exposure: exposure, log: log, totalVisits: totalVisits, fitSeconds: fitSeconds)
+        result.longTerm = trace
+        result.featured = featured
+        result.teamVisits = teamVisits; result.teamImpressions = teamImpressions
+        return result
+    }
+
+    /// Each arm's greedy first pick for `user` (their unseen, released titles) and the probability the control's
+    /// epsilon-greedy featured slot gives it: the contexts OPE estimates the other arms from.
+    static func featuredChoices(user: Int, day: Int, models: [ArmModel], control: Int, epsilon: Double, watched: [Int32],
+                                unavailable: [Int32], scores: UnsafeMutableBufferPointer<Float>) -> FeaturedContext {
+        var picks = [Int32](repeating: -1, count: models.count)
+        var eligible = 0
+        for (a, model) in models.enumerated() {
+            model.recommender.score(user: user, into: scores)
+            for i in watched { scores[Int(i)] = -.infinity }
+            for i in unavailable { scores[Int(i)] = -.infinity }
+            var best = -1
+            var count = 0
+            for i in scores.indices where scores[i].isFinite {
+                count += 1
+                if best < 0 || scores[i] > scores[best] { best = i }
+            }
+            picks[a] = Int32(best)
+            if a == control { eligible = count }
+        }
+        let share = eligible > 0 ? epsilon / Double(eligible) : 0
+        let mu = picks.map { p -> Float in
+            guard p >= 0 else { return 0 }
+            return Float(p == picks[control] ? (1 - epsilon) + share : share)
+        }
+        return FeaturedContext(user: Int32(user), day: Int32(day), picks: picks, pickPropensity: mu)
     }
 
     /// For each item, the `keep` items most co-watched with it by cosine similarity of binary user vectors
@@ -465,7 +567,7 @@ struct VisitContext {
 
     mutating func simulate(model: ABSimulator.ArmModel, world: any UserBehaviour, scores: UnsafeMutableBufferPointer<Float>,
                            shownStamp: UnsafeMutableBufferPointer<Int32>, watched: inout [Int32], lastPlayed: inout Int32,
-                           genreCounts: UnsafeMutableBufferPointer<Int32>, teamScores: inout [[Float]],
+                           genreCounts: UnsafeMutableBufferPointer<Int32>, teamScores: inout [[Float]], dynamics: DynamicsState? = nil,
                            rng: inout SeededRandom) -> VisitRecord {
         var visit = VisitRecord(user: user)
         let stamp = Int32(truncatingIfNeeded: day &* 1_000_003 &+ user)
@@ -565,7 +667,9 @@ struct VisitContext {
             let u1 = rng.nextDouble(), u2 = rng.nextDouble()
             guard u1 < examine else { continue }
             let item = visit.items[k]
-            guard u2 < world.playProbability(user: user, item: Int(item), day: day) else { continue }
+            var playP = world.playProbability(user: user, item: Int(item), day: day)
+            if let dynamics { playP = dynamics.adjustedPlayProbability(playP, user: user, item: item, day: day, itemGenres: itemGenres) }
+            guard u2 < playP else { continue }
             let w = world.sampleWatch(user: user, item: Int(item), rng: &rng)
             let rating = world.sampleRating(user: user, item: Int(item), completion: w.completion, rng: &rng)
             visit.plays.append((item, w.minutes, w.completion, rating))

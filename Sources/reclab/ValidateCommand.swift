@@ -36,7 +36,12 @@ struct ValidateCommand: ParsableCommand {
                        config's own treatment (a planted effect), the stopping
                        day and the user-days saved.
 
-            CONFIG is an A/B config (aa, planted, srm, peeking), an OPE config (ope) or an interleaving \
+              truth    A/B tests with their truth worlds (every user on one
+                       arm): how often each A/B 95% interval covers the true
+                       effect, and the mean bias; without --retrain there is no
+                       interference; with it, both training_data modes run.
+
+            CONFIG is an A/B config (aa, planted, srm, truth, peeking), an OPE config (ope) or an interleaving \
             config (interleaving). With --out DIR, interleaving and peeking also write DIR/report.md with a \
             chart (gnuplot; --no-charts skips it). \
             Run in a release build for the full figures.
@@ -46,15 +51,16 @@ struct ValidateCommand: ParsableCommand {
               reclab validate planted experiments/ab-tiny.yaml --seeds 20
               reclab validate srm experiments/ab-tiny.yaml --seeds 100
               reclab validate ope experiments/ope-tiny.yaml --seeds 20
+              reclab validate truth experiments/ab-tiny.yaml --seeds 5
               reclab validate interleaving experiments/interleaving-tiny.yaml --seeds 2 --resamples 20 --no-charts --out out/validate-il
               reclab validate peeking experiments/ab-sequential-tiny.yaml --seeds 4 --no-charts --out out/validate-peeking
             """
     )
 
-    @Argument(help: "aa, planted, srm, ope, interleaving or peeking.")
+    @Argument(help: "aa, planted, srm, ope, truth, interleaving or peeking.")
     var check: String
 
-    @Argument(help: "A/B config (aa, planted, srm, peeking), OPE config (ope) or interleaving config (interleaving).")
+    @Argument(help: "A/B config (aa, planted, srm, truth, peeking), OPE config (ope) or interleaving config (interleaving).")
     var config: String
 
     /// Range of `--seeds`.
@@ -92,8 +98,8 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard ["aa", "planted", "srm", "ope", "interleaving", "peeking"].contains(check) else {
-            throw ValidationError("unknown check '\(check)'; expected aa, planted, srm, ope, interleaving or peeking")
+        guard ["aa", "planted", "srm", "ope", "truth", "interleaving", "peeking"].contains(check) else {
+            throw ValidationError("unknown check '\(check)'; expected aa, planted, srm, ope, truth, interleaving or peeking")
         }
         guard Self.resamplesRange.contains(resamples) else {
             throw ValidationError("--resamples must be between \(Self.resamplesRange.lowerBound) and \(Self.resamplesRange.upperBound), got \(resamples)")
@@ -115,6 +121,10 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { try common.withContext(provenance: false) { context in
+            if check == "truth" {
+                try ValidateTruth.run(configPath: config, seeds: seeds, retrain: retrain, context: context)
+                return
+            }
             let progress = context.showsProgress ? context.progress("validate \(check)", total: seeds) : nil
             if check == "interleaving" || check == "peeking" {
                 // Find gnuplot and check the folder before any work, so a missing tool fails fast with nothing written.
@@ -149,50 +159,18 @@ struct ValidateCommand: ParsableCommand {
                 let (ope, _) = try OPEConfig.load(path: config)
                 let world = try DatasetSources.world(ope.dataset, context: context)
                 let r = try Validation.ope(config: ope, world: world, seeds: seeds, progress: progress)
-                print("OPE validation '\(ope.name)' (\(world.kind) world): \(r.seeds) independent logs of \(ope.visits) visits")
-                for t in r.targets {
-                    print("\n\(t.name): " + String(format: "true value %.4f", t.truth))
-                    print("  estimator  coverage of 95% CI   mean estimate   bias      mean |error|")
-                    for e in t.estimators {
-                        print("  " + e.name.padding(toLength: 10, withPad: " ", startingAt: 0)
-                              + String(format: " %4d/%-4d (%5.1f%%)    %.4f          %+.4f   %.4f", e.covered, r.seeds,
-                                       100 * Double(e.covered) / Double(r.seeds), e.mean, e.mean - t.truth, e.meanAbsError))
-                    }
-                }
+                Self.printReport(.ope(r), check: check, config: .ope(ope), worldKind: world.kind, retrain: retrain)
                 return
             }
             let (ab, _) = try ABConfig.load(path: config)
             let world = try DatasetSources.world(ab.dataset, context: context)
+            let report: Validation.Report
             switch check {
-            case "srm":
-                let r = try Validation.srm(config: ab, world: world, seeds: seeds, skew: skew)
-                print("SRM validation '\(ab.name)' (\(world.kind) world, " + String(format: "%.0f analysed users per run, threshold %g):",
-                             r.meanUsers, ab.analysis.srmThreshold))
-                print(String(format: "  correct assignment flagged in %d of %d salts (%.1f%%)", r.flaggedCorrect, r.seeds,
-                             100 * Double(r.flaggedCorrect) / Double(r.seeds)))
-                print(String(format: "  treatment losing %.0f%% of its users flagged in %d of %d salts (%.1f%%)", 100 * r.skew,
-                             r.flaggedSkewed, r.seeds, 100 * Double(r.flaggedSkewed) / Double(r.seeds)))
-            default:
-                let isAA = check == "aa"
-                let r = isAA ? try Validation.aa(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress)
-                             : try Validation.planted(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress)
-                let control = ab.simulation.arms[ab.simulation.control]
-                print((isAA ? "A/A validation" : "Planted-effect validation") + " '\(ab.name)' (\(world.kind) world): "
-                      + "\(control.type) vs \(isAA ? control.type : "oracle"), \(r.seeds) seeds, \(ab.simulation.days) days, "
-                      + (retrain ? "retraining every \(ab.simulation.retrainEvery) days" : "no retraining")
-                      + String(format: ", alpha %g", ab.analysis.alpha))
-                print("  metric                        " + (isAA ? "false positives (raw p < alpha)" : "significant (raw p)   of which positive"))
-                let cupedNames = ab.analysis.cuped ? ABAnalysis.cupedMetrics.map { "cuped:" + $0 } : []
-                for m in ABAnalysis.metrics.map(\.name) + cupedNames {
-                    let n = r.significant[m, default: 0]
-                    var line = "  " + m.padding(toLength: 30, withPad: " ", startingAt: 0)
-                        + String(format: "%4d/%-4d (%5.1f%%)", n, r.seeds, 100 * r.rate(m))
-                    if !isAA { line += String(format: "   %4d", r.positive[m, default: 0]) }
-                    print(line)
-                }
-                print(String(format: "  runs with any Holm-significant comparison: %d/%d (%.1f%%)", r.anyHolmSignificant, r.seeds,
-                             100 * Double(r.anyHolmSignificant) / Double(r.seeds)))
+            case "srm": report = .srm(try Validation.srm(config: ab, world: world, seeds: seeds, skew: skew))
+            case "aa": report = .rates(try Validation.aa(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress))
+            default: report = .rates(try Validation.planted(config: ab, world: world, seeds: seeds, retrain: retrain, progress: progress))
             }
+            Self.printReport(report, check: check, config: .ab(ab), worldKind: world.kind, retrain: retrain)
         } }
     }
 
@@ -222,5 +200,49 @@ struct ValidateCommand: ParsableCommand {
         row("fixed horizon", r.fixedAASignificant, r.fixedPlantedSignificant, Double(r.days - 1), 0)
         for m in r.methods { row(m.name, m.aaEverSignificant, m.plantedStopped, m.meanStopDay, m.userDaysSaved) }
         print("  (fixed horizon: tested once on the last day; planted power lost = fixed-horizon share - method's stopped share)")
+    }
+
+    /// Prints a validation's report (`validate`, and `gather` of a validation plan).
+    static func printReport(_ report: Validation.Report, check: String, config: Validation.Config, worldKind: String, retrain: Bool) {
+        switch (report, config) {
+        case (.ope(let r), .ope(let ope)):
+            print("OPE validation '\(ope.name)' (\(worldKind) world): \(r.seeds) independent logs of \(ope.visits) visits")
+            for t in r.targets {
+                print("\n\(t.name): " + String(format: "true value %.4f", t.truth))
+                print("  estimator  coverage of 95% CI   mean estimate   bias      mean |error|")
+                for e in t.estimators {
+                    print("  " + e.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                          + String(format: " %4d/%-4d (%5.1f%%)    %.4f          %+.4f   %.4f", e.covered, r.seeds,
+                                   100 * Double(e.covered) / Double(r.seeds), e.mean, e.mean - t.truth, e.meanAbsError))
+                }
+            }
+        case (.srm(let r), .ab(let ab)):
+            print("SRM validation '\(ab.name)' (\(worldKind) world, " + String(format: "%.0f analysed users per run, threshold %g):",
+                         r.meanUsers, ab.analysis.srmThreshold))
+            print(String(format: "  correct assignment flagged in %d of %d salts (%.1f%%)", r.flaggedCorrect, r.seeds,
+                         100 * Double(r.flaggedCorrect) / Double(r.seeds)))
+            print(String(format: "  treatment losing %.0f%% of its users flagged in %d of %d salts (%.1f%%)", 100 * r.skew,
+                         r.flaggedSkewed, r.seeds, 100 * Double(r.flaggedSkewed) / Double(r.seeds)))
+        case (.rates(let r), .ab(let ab)):
+            let isAA = check == "aa"
+            let control = ab.simulation.arms[ab.simulation.control]
+            print((isAA ? "A/A validation" : "Planted-effect validation") + " '\(ab.name)' (\(worldKind) world): "
+                  + "\(control.type) vs \(isAA ? control.type : "oracle"), \(r.seeds) seeds, \(ab.simulation.days) days, "
+                  + (retrain ? "retraining every \(ab.simulation.retrainEvery) days" : "no retraining")
+                  + String(format: ", alpha %g", ab.analysis.alpha))
+            print("  metric                        " + (isAA ? "false positives (raw p < alpha)" : "significant (raw p)   of which positive"))
+            let cupedNames = ab.analysis.cuped ? ABAnalysis.cupedMetrics.map { "cuped:" + $0 } : []
+            for m in ABAnalysis.metrics.map(\.name) + cupedNames {
+                let n = r.significant[m, default: 0]
+                var line = "  " + m.padding(toLength: 30, withPad: " ", startingAt: 0)
+                    + String(format: "%4d/%-4d (%5.1f%%)", n, r.seeds, 100 * r.rate(m))
+                if !isAA { line += String(format: "   %4d", r.positive[m, default: 0]) }
+                print(line)
+            }
+            print(String(format: "  runs with any Holm-significant comparison: %d/%d (%.1f%%)", r.anyHolmSignificant, r.seeds,
+                         100 * Double(r.anyHolmSignificant) / Double(r.seeds)))
+        default:
+            break
+        }
     }
 }
