@@ -18,7 +18,7 @@ struct Reclab: ParsableCommand {
             ImportCommand.self, GenerateCommand.self, InspectCommand.self,
             StrategiesCommand.self, RunCommand.self, RunsCommand.self,
             SimulateCommand.self, OpeCommand.self, ValidateCommand.self,
-            ReportCommand.self, CheckCommand.self, BaselineCommand.self,
+            ReportCommand.self, CheckCommand.self, BaselineCommand.self, ExportCommand.self,
         ]
     )
 
