@@ -41,10 +41,23 @@ public enum HTMLReport {
                 let id = ids[i].map { " id=\"\($0)\"" } ?? ""
                 body += "<h\(h)\(id)>\(HTML.escape(text))</h\(h)>\n"
                 if level == 1 && !toc.isEmpty {
+                    // Level-3 entries nest under their section, so a section and its parts stay in one column.
                     body += "<nav class=\"toc\" aria-label=\"Contents\"><h2>Contents</h2><ul>\n"
+                    var open = false, nested = false
                     for entry in toc {
-                        body += "<li class=\"toc\(entry.level)\"><a href=\"#\(entry.id)\">\(HTML.escape(entry.text))</a></li>\n"
+                        let link = "<a href=\"#\(entry.id)\">\(HTML.escape(entry.text))</a>"
+                        if entry.level == 3 && open {
+                            if !nested { body += "<ul>"; nested = true }
+                            body += "<li>\(link)</li>"
+                            continue
+                        }
+                        if nested { body += "</ul>"; nested = false }
+                        if open { body += "</li>\n" }
+                        body += "<li>\(link)"
+                        open = true
                     }
+                    if nested { body += "</ul>" }
+                    if open { body += "</li>\n" }
                     body += "</ul></nav>\n"
                 }
             case .text(let markdown):
@@ -192,11 +205,13 @@ public enum HTMLReport {
         nav.toc { border: 1px solid var(--line); padding: 0.4rem 1rem; margin: 1rem 0 1.5rem; columns: 2; }
         nav.toc h2 { font-size: 1.1rem; border: 0; margin: 0.2rem 0; column-span: all; }
         nav.toc ul { margin: 0; padding-left: 1rem; }
-        nav.toc li.toc3 { margin-left: 1.2rem; font-size: 0.9rem; }
+        nav.toc > ul > li { break-inside: avoid; }
+        nav.toc li li { font-size: 0.9rem; }
         .scroll { overflow-x: auto; }
         table { border-collapse: collapse; margin: 0.4rem 0 1.2rem; font-size: 0.9rem; }
         th, td { border-bottom: 1px solid var(--line); padding: 0.25rem 0.6rem; vertical-align: top; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+        td.num { white-space: nowrap; }
         td.txt, th.txt { text-align: left; }
         thead th { border-bottom: 2px solid var(--fg); }
         th button { font: inherit; font-weight: bold; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }

@@ -163,7 +163,10 @@ struct ExportCommand: ParsableCommand {
     }
 
     static func writeAtomically(_ text: String, to url: URL) throws {
-        do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
             throw RecLabError.io("cannot write: \(error.localizedDescription)", file: url.path)
         }
     }

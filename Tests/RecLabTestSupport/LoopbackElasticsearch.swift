@@ -9,25 +9,29 @@ import Glibc
 /// request order with its status (and `error` when it failed), `errors` true when any failed. The test
 /// scripts failures: whole-request statuses (429, 503) for the next requests, and documents to reject.
 /// It checks the Content-Type and, when set, the Authorization header (401 otherwise), as a cluster would.
-final class LoopbackElasticsearch: @unchecked Sendable {
+public final class LoopbackElasticsearch: @unchecked Sendable {
     // `@unchecked Sendable`: all mutable state is read and written under `lock`; the accept loop runs on
     // its own thread and the test thread reads the recorded state after the client call returned.
     private let lock = NSLock()
     private var listener: Int32 = -1
-    private(set) var port: UInt16 = 0
+    public private(set) var port: UInt16 = 0
     private var thread: Thread?
 
     // Script and expectations.
     private var statusQueue: [Int] = []
     private var rejectIds: Set<String> = []
     private var throttleOnceIds: Set<String> = []
-    var expectedAuthorization: String?
+    public var expectedAuthorization: String? {
+        get { lock.lock(); defer { lock.unlock() }; return authorization }
+        set { lock.lock(); authorization = newValue; lock.unlock() }
+    }
+    private var authorization: String?
 
     // What arrived.
     private var storedDocuments: [String: String] = [:]
     private var requestLog: [(path: String, contentType: String?, authorization: String?, actions: Int)] = []
 
-    init() throws {
+    public init() throws {
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -46,9 +50,9 @@ final class LoopbackElasticsearch: @unchecked Sendable {
         t.start()
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    func stop() {
+    public func stop() {
         lock.lock(); let fd = listener; listener = -1; lock.unlock()
         if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
     }
@@ -56,14 +60,14 @@ final class LoopbackElasticsearch: @unchecked Sendable {
     deinit { stop() }
 
     /// The next requests answer these statuses (with an error body) instead of processing the bulk.
-    func failNextRequests(_ statuses: [Int]) { lock.lock(); statusQueue += statuses; lock.unlock() }
-    /// Documents with these ids fail with 400 (mapper_parsing_exception) every time.
-    func reject(ids: Set<String>) { lock.lock(); rejectIds.formUnion(ids); lock.unlock() }
+    public func failNextRequests(_ statuses: [Int]) { lock.lock(); statusQueue += statuses; lock.unlock() }
+    /// Documents with these ids fail with 400 (mapper_parsing_exception) from now on (replaces the earlier set).
+    public func reject(ids: Set<String>) { lock.lock(); rejectIds = ids; lock.unlock() }
     /// Documents with these ids are rejected with 429 the first time they arrive, accepted after.
-    func throttleOnce(ids: Set<String>) { lock.lock(); throttleOnceIds.formUnion(ids); lock.unlock() }
+    public func throttleOnce(ids: Set<String>) { lock.lock(); throttleOnceIds.formUnion(ids); lock.unlock() }
 
-    var documents: [String: String] { lock.lock(); defer { lock.unlock() }; return storedDocuments }
-    var requests: [(path: String, contentType: String?, authorization: String?, actions: Int)] {
+    public var documents: [String: String] { lock.lock(); defer { lock.unlock() }; return storedDocuments }
+    public var requests: [(path: String, contentType: String?, authorization: String?, actions: Int)] {
         lock.lock(); defer { lock.unlock() }; return requestLog
     }
 
