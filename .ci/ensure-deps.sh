@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what RecLab needs from Debian when run as root; otherwise says exactly what to install.
 # Needs: a Swift 6 toolchain, gnuplot (charts), libsqlite3-dev (store), libopenblas-dev (BLAS/LAPACK),
-# unzip (importing zipped MovieLens archives) and zip (the tests build a small archive).
+# unzip (importing zipped MovieLens archives) and zip (the tests build a small archive); for the tests also
+# chromium (renders report.html headless: BrowserTests) and zlib1g-dev (decodes its screenshot PNG).
 set -euo pipefail
 
 missing=()
@@ -12,6 +13,15 @@ command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v zip >/dev/null 2>&1 || missing+=(zip)
+[ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+# chromium is installed where we can (CI runs as root); elsewhere the browser test skips and says why.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        missing+=(chromium)
+    else
+        echo "ensure-deps: note: chromium is not installed; BrowserTests will skip (sudo apt-get install -y chromium)." >&2
+    fi
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
