@@ -133,11 +133,41 @@ final class BrowserTests: XCTestCase {
         XCTAssertTrue(dom.contains("&lt;script&gt;alert('x')&lt;/script&gt;"), "the hostile name is text in the DOM")
         XCTAssertFalse(tags.tags.contains { $0.name == "img" }, "no element injected by a name")
 
-        let shot = dir.appendingPathComponent("shot.png")
+        try assertScreenshotNotBlank(page, dir)
+
+        // The measure tells a blank page apart: an empty white page has neither dark pixels nor variance.
+        let blank = dir.appendingPathComponent("blank.html")
+        try "<!DOCTYPE html><html><body style=\"background:#fff\"></body></html>".write(to: blank, atomically: true, encoding: .utf8)
+        let empty = try screenshotStatistics(blank, dir, shot: dir.appendingPathComponent("blank.png"))
+        XCTAssertLessThan(empty.dark, 0.001)
+        XCTAssertLessThan(empty.variance, 1)
+    }
+
+    /// Any report.html named by RECLAB_BROWSER_REPORT (the demo's: `reports/demo/offline/report.html`), checked
+    /// the same way without knowing its content in advance: the script ran, no error, every chart inline.
+    func testGivenReportRendersInChromium() throws {
+        guard let path = ProcessInfo.processInfo.environment["RECLAB_BROWSER_REPORT"], !path.isEmpty else {
+            throw XCTSkip("set RECLAB_BROWSER_REPORT=path/to/report.html to render an existing report (make demo writes reports/demo/*/report.html)")
+        }
+        _ = try Self.chromium()
+        let dir = try TestSupport.temporaryDirectory(self)
+        let page = URL(fileURLWithPath: path).standardizedFileURL
+        let file = HTMLTags(try String(contentsOf: page, encoding: .utf8))
+        let dom = HTMLTags(try runChromium(page, ["--dump-dom"], profile: dir.appendingPathComponent("profile-dom")))
+        XCTAssertEqual(dom.all("body").first?.attributes[HTMLReport.scriptMarker], "ok")
+        XCTAssertNil(dom.all("html").first?.attributes[HTMLReport.errorMarker])
+        XCTAssertEqual(dom.all("script").count, 2)
+        XCTAssertGreaterThan(dom.all("table").count, 0)
+        XCTAssertEqual(dom.all("table").count, file.all("table").count)
+        XCTAssertEqual(dom.all("figure").count, file.all("figure").count)
+        XCTAssertEqual(dom.all("svg").count, dom.all("figure").count, "every chart inline")
+        try assertScreenshotNotBlank(page, dir)
+    }
+
+    /// Share of clearly dark pixels and the luma variance of a screenshot of `page` (every second pixel).
+    func screenshotStatistics(_ page: URL, _ dir: URL, shot: URL) throws -> (png: DecodedPNG, dark: Double, variance: Double) {
         _ = try runChromium(page, ["--screenshot=\(shot.path)", "--window-size=1280,2400"], profile: dir.appendingPathComponent("profile-shot"))
         let png = try DecodedPNG(try Data(contentsOf: shot))
-        XCTAssertEqual([png.width, png.height], [1280, 2400])
-        // Not blank: many pixels differ clearly from the white page, and the luma varies.
         var dark = 0, sum = 0.0, sumSq = 0.0
         for y in Swift.stride(from: 0, to: png.height, by: 2) {
             for x in Swift.stride(from: 0, to: png.width, by: 2) {
@@ -147,9 +177,16 @@ final class BrowserTests: XCTestCase {
             }
         }
         let n = Double((png.width / 2) * (png.height / 2))
-        let variance = sumSq / n - (sum / n) * (sum / n)
-        XCTAssertGreaterThan(Double(dark) / n, 0.01, "text and charts darken more than 1% of the page")
-        XCTAssertGreaterThan(variance, 200, "luma variance of a page with text and charts")
+        return (png, Double(dark) / n, sumSq / n - (sum / n) * (sum / n))
+    }
+
+    func assertScreenshotNotBlank(_ page: URL, _ dir: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let shot = dir.appendingPathComponent("shot.png")
+        let (png, dark, variance) = try screenshotStatistics(page, dir, shot: shot)
+        XCTAssertEqual([png.width, png.height], [1280, 2400], file: file, line: line)
+        // Not blank: many pixels differ clearly from the white page, and the luma varies.
+        XCTAssertGreaterThan(dark, 0.01, "text and charts darken more than 1% of the page", file: file, line: line)
+        XCTAssertGreaterThan(variance, 200, "luma variance of a page with text and charts", file: file, line: line)
         if let keep = ProcessInfo.processInfo.environment["RECLAB_KEEP_SCREENSHOT"] {
             try? FileManager.default.removeItem(atPath: keep)
             try FileManager.default.copyItem(at: shot, to: URL(fileURLWithPath: keep))
