@@ -182,6 +182,14 @@ public enum HTMLReport {
               th.querySelector('button').addEventListener('click', function () { sortBy(table, col, th); });
             });
           });
+          // A link can open the page sorted: #sort=TABLE:COLUMN:asc|desc (TABLE is the table's file name).
+          var m = /^#sort=([a-z0-9-]+):([0-9]+):(asc|desc)$/.exec(window.location.hash);
+          var target = m && document.querySelector('table[data-table="' + m[1] + '"]');
+          var header = target && target.tHead.rows[0].cells[parseInt(m[2], 10)];
+          if (header) {
+            header.setAttribute('aria-sort', m[3] === 'asc' ? 'none' : 'ascending');
+            sortBy(target, parseInt(m[2], 10), header);
+          }
           document.body.setAttribute('data-reclab-script', 'ok');
         })();
         """

@@ -122,8 +122,17 @@ final class BrowserTests: XCTestCase {
         try Report.write(content, to: reportDir, gnuplot: try Gnuplot.locate())
         let page = reportDir.appendingPathComponent("report.html")
 
-        let dom = try runChromium(page, ["--dump-dom"], profile: dir.appendingPathComponent("profile-dom"))
+        // Opened sorted by the headline's value column, descending: the script sorts the rows in the DOM.
+        let sorted = try XCTUnwrap(URL(string: page.absoluteString + "#sort=headline:2:desc"))
+        let dom = try runChromium(sorted, ["--dump-dom"], profile: dir.appendingPathComponent("profile-dom"))
         let tags = HTMLTags(dom)
+        let values = tags.column(table: "headline", 2).compactMap { $0.flatMap(Double.init) }
+        let headline = try XCTUnwrap(content.tables.first { $0.slug == "headline" })
+        XCTAssertEqual(values.count, headline.rows.count)
+        XCTAssertEqual(values, values.sorted(by: >), "rows sorted by value, descending")
+        XCTAssertNotEqual(values, headline.rows.compactMap { HTMLReport.sortValue($0[2]) }, "the order changed from the file's")
+        let valueHeader = tags.tags.filter { $0.name == "th" }.dropFirst(2).first
+        XCTAssertEqual(valueHeader?.attributes["aria-sort"], "descending")
         let body = try XCTUnwrap(tags.all("body").first, "a DOM came back: \(dom.prefix(300))")
         XCTAssertEqual(body.attributes[HTMLReport.scriptMarker], "ok", "the inline script ran to the end")
         XCTAssertNil(tags.all("html").first?.attributes[HTMLReport.errorMarker], "window.onerror caught a script error")

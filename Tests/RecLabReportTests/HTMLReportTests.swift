@@ -56,6 +56,24 @@ struct HTMLTags {
     }
 
     func all(_ name: String) -> [Tag] { tags.filter { $0.name == name } }
+
+    /// The `data-sort` of column `column` in each body row of the table `data-table="slug"`, in DOM order.
+    func column(table slug: String, _ column: Int) -> [String?] {
+        guard let start = tags.firstIndex(where: { $0.name == "table" && $0.attributes["data-table"] == slug }) else { return [] }
+        var out: [String?] = []
+        var cell = -1
+        var inBody = false
+        for tag in tags[(start + 1)...] {
+            if tag.name == "table" { break }
+            if tag.name == "tbody" { inBody = true }
+            if tag.name == "tr" { cell = -1 }
+            if tag.name == "td" && inBody {
+                cell += 1
+                if cell == column { out.append(tag.attributes["data-sort"]) }
+            }
+        }
+        return out
+    }
 }
 
 final class HTMLReportTests: XCTestCase {
@@ -169,6 +187,15 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains("<blockquote><p><strong>⚠️ SAMPLE RATIO MISMATCH: SRM CHECK FAILED.</strong>"), "the SRM banner is a visible note")
         XCTAssertTrue(html.contains("&lt;b&gt;arm&lt;/b&gt;"))
         XCTAssertFalse(html.contains("<b>arm"))
+    }
+
+    func testOPEReportRendersFromTheGoldenDocument() throws {
+        let document = try ResultDocument.load(path: TestSupport.packageRoot.appendingPathComponent("Tests/Golden/ope.json").path)
+        let content = try Report.build(document, charts: false)
+        let html = HTMLReport.render(content, svgs: [:])
+        Self.assertWellFormedReport(html, content)
+        XCTAssertTrue(html.contains("<h1>RecLab off-policy evaluation report: "))
+        XCTAssertEqual(ReportIndex.metaTags(html)["reclab:kind"], "ope")
     }
 
     func testSVGSanitizerKeepsDrawingsAndRefusesActiveContent() {
