@@ -56,8 +56,9 @@ public enum ExperimentRunner {
         var firstFailure: RecLabError?
         var evaluatedTotal = 0
 
+        let seeds = context.seedTree(planSeed: config.seed)
         for r in 0..<config.repeats {
-            let splitSeed = r == 0 ? config.seed : derivedSeed(config.seed, "repeat-\(r)")
+            let splitSeed = r == 0 ? seeds.seed : seeds.child("repeat-\(r)").seed
             let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer,
                                                     readFile: context.readFile)
             for (f, fold) in folds.enumerated() {
@@ -79,7 +80,7 @@ public enum ExperimentRunner {
                     log.info("[run] \(label): nothing to evaluate, strategies not fitted")
                     continue
                 }
-                let fitSeed = derivedSeed(config.seed, "fit-\(g)")
+                let fitSeed = seeds.child("fit-\(g)").seed
                 var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
                 for (s, spec) in strategies.enumerated() where !failed[s] {
                     let kind = spec.feedback ?? defaultFeedback
@@ -89,7 +90,7 @@ public enum ExperimentRunner {
                     do {
                         model = try makeStrategy(spec)
                         log.info("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
-                        fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
+                        fitSeconds = try context.clock.seconds { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
                     } catch {
                         var e = error as? RecLabError ?? RecLabError.data("\(error)")
                         // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
@@ -102,7 +103,7 @@ public enum ExperimentRunner {
                         continue
                     }
                     var result = FoldStrategyResult()
-                    let evalSeconds = timed {
+                    let evalSeconds = context.clock.seconds {
                         if listK > 0 {
                             result.ranking = evaluateRanking(model: model, ctx: ctx, listK: listK, userSpecs: userSpecs,
                                                              catalogueKs: catalogueSpecs.map(\.k), label: "\(spec.name) \(label)")
@@ -217,11 +218,11 @@ public enum ExperimentRunner {
     /// test item, top-`k` lists, every metric in `metrics`): returns the users evaluated and the wall-clock
     /// seconds of ranking plus metrics (fold preparation excluded). For `reclab-bench`.
     public static func timeRankingEvaluation(model: any Recommender, dataset: Dataset, fold: Fold, relevance: RelevanceRule,
-                                             k: Int, metrics: [any Metric]) -> (users: Int, seconds: Double) {
+                                             k: Int, metrics: [any Metric], clock: RunClock = .system) -> (users: Int, seconds: Double) {
         let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
         let userSpecs = metrics.compactMap { $0 as? any ListMetric }
         let catalogueKs = metrics.compactMap { $0 as? any GlobalMetric }.map(\.k)
-        let seconds = timed {
+        let seconds = clock.seconds {
             _ = evaluateRanking(model: model, ctx: ctx, listK: k, userSpecs: userSpecs, catalogueKs: catalogueKs, label: "bench")
         }
         return (ctx.evalUsers.count, seconds)
@@ -323,16 +324,6 @@ public enum ExperimentRunner {
         return (va, vb)
     }
 
-    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 {
-        var rng = SeededRandom(seed: seed, stream: stream)
-        return rng.next()
-    }
-
-    static func timed(_ body: () throws -> Void) rethrows -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
 }
 
 /// What every strategy of a fold shares: training exclusions, item popularity, relevant test items.

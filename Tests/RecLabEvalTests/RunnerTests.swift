@@ -232,6 +232,40 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(fold0, one)
     }
 
+    /// Fit and evaluation seconds are read from the run context's clock (two readings per timing), not from
+    /// a clock of the engine's own: with a source that advances 0.5 s per reading both are exactly 0.5 s.
+    func testTimingsComeFromTheContextClock() throws {
+        let ticks = Ticks()
+        let clock = RunClock(now: { Date(timeIntervalSince1970: 0) }, monotonicNanoseconds: { ticks.next(step: 500_000_000) })
+        let out = try ExperimentRunner.run(try config(metrics: ["hit@3"]), dataset: tinyDataset(),
+                                           context: RunContext(threads: 1, clock: clock)) { spec in
+            FixedOrderRecommender(lowFirst: spec.name == "low", constant: nil)
+        }
+        XCTAssertEqual(out.document.strategies.map(\.fitSeconds), [0.5, 0.5])
+        XCTAssertEqual(out.document.strategies.map(\.evalSeconds), [0.5, 0.5])
+    }
+
+    /// A context seed tree re-roots the run: seed 11 from the context equals seed 11 in the plan, split and
+    /// every repeat's derived seed included, and differs from the plan's own seed 7.
+    func testContextSeedTreeReRootsTheRun() throws {
+        var c = try config(metrics: ["hit@3"])
+        c.split = SplitSpec(method: .holdout(testFraction: 0.4))
+        c.relevance = .implicit
+        c.repeats = 3
+        let reRooted = try ExperimentRunner.run(c, dataset: tinyDataset(), context: RunContext(seeds: SeedTree(root: 11))) { spec in
+            FixedOrderRecommender(lowFirst: spec.name == "low", constant: nil)
+        }
+        var c11 = c
+        c11.seed = 11
+        let planned = try ExperimentRunner.run(c11, dataset: tinyDataset()) { spec in
+            FixedOrderRecommender(lowFirst: spec.name == "low", constant: nil)
+        }
+        XCTAssertEqual(reRooted.document.results.map(\.mean), planned.document.results.map(\.mean))
+        let own = try run(c)
+        XCTAssertNotEqual(own.document.results.filter { $0.fold != nil }.map(\.mean),
+                          planned.document.results.filter { $0.fold != nil }.map(\.mean))
+    }
+
     /// The top-N protocol on real data against an independent implementation: most-popular on
     /// ml-latest-small, per-user temporal 20% split, relevant = rating >= 4. The reference values come from
     /// Tests/Oracles/most_popular_oracle.py (plain Python over the CSV files).
@@ -284,3 +318,4 @@ struct MeanSquaredErrorMetric: RatingMetric {
     func value(meanLoss: Double) -> Double { meanLoss }
     func bound(meanLoss: Double) -> Double { meanLoss }
 }
+
