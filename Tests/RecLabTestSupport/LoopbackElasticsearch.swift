@@ -130,8 +130,10 @@ public final class LoopbackElasticsearch: @unchecked Sendable {
         lock.unlock()
         let text = String(decoding: body.prefix(length), as: UTF8.self)
         var actions = 0
-        defer {
+        // The request is logged before the answer goes out, so a client that has its answer sees it logged.
+        func respond(_ fd: Int32, status: Int, body: String, extra: String = "") {
             lock.lock(); requestLog.append((path, headers["content-type"], headers["authorization"], actions)); lock.unlock()
+            self.respond(fd, status: status, body: body, extra: extra)
         }
         guard method == "POST", path == "/_bulk" else {
             respond(fd, status: 404, body: #"{"error":"no handler"}"#); return
