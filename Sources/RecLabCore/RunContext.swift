@@ -72,6 +72,9 @@ public struct RunContext: Sendable {
     /// `reclab` does); set it to re-root a run (a validation repeat, a shard re-run with another seed) without
     /// editing the plan.
     public var seeds: SeedTree?
+    /// Bytes a run may plan to use (`RECLAB_MEMORY_LIMIT`, else 80% of the machine's memory); strategies whose
+    /// memory is known up front are checked against it before any work. nil: not checked.
+    public var memoryBudget: Int?
     /// Provenance stamped into result documents.
     public var reclabVersion: String
     public var gitCommit: String?
@@ -82,11 +85,12 @@ public struct RunContext: Sendable {
     public var readFile: @Sendable (String) throws -> Data
 
     public init(threads: Int = Parallel.machineCores, log: Logger = RecLabLog.silent, clock: RunClock = .system,
-                seeds: SeedTree? = nil,
+                seeds: SeedTree? = nil, memoryBudget: Int? = nil,
                 reclabVersion: String = RecLabVersion.string, gitCommit: String? = nil,
                 pseudonymKey: @escaping @Sendable () throws -> Pseudonymizer = { Pseudonymizer(key: Pseudonymizer.developmentKey) },
                 readFile: @escaping @Sendable (String) throws -> Data = LocalFiles.read) {
         self.threads = max(1, threads); self.log = log; self.clock = clock; self.seeds = seeds
+        self.memoryBudget = memoryBudget
         self.reclabVersion = reclabVersion; self.gitCommit = gitCommit; self.pseudonymKey = pseudonymKey
         self.readFile = readFile
     }

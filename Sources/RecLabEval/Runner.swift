@@ -34,6 +34,7 @@ public enum ExperimentRunner {
                                      file: config.configPath, key: "relevance")
         }
         let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
+        try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         let metrics = config.metrics          // config order: the table and documents follow it
         let userSpecs = metrics.compactMap { $0 as? any ListMetric }
         let catalogueSpecs = metrics.compactMap { $0 as? any GlobalMetric }
@@ -250,6 +251,31 @@ public enum ExperimentRunner {
 
     /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
     /// user position and exposure counts are summed, so they do not depend on the chunking.
+    /// Before any split or fit: every strategy whose memory is known up front must fit in `budget`, estimated on
+    /// the whole dataset (a training fold is never larger). The error names the strategy's config line, the
+    /// bytes needed and the strategy's alternatives.
+    static func checkMemory(_ config: ExperimentConfig, dataset: Dataset, budget: Int?,
+                            makeStrategy: (StrategySpec) throws -> any Recommender) throws {
+        guard let budget else { return }
+        var seen = [Bool](repeating: false, count: dataset.itemCount)
+        for i in dataset.items { seen[Int(i)] = true }
+        let titles = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        for spec in config.strategies {
+            guard let model = try? makeStrategy(spec),
+                  let need = model.estimatedFitBytes(users: dataset.userCount, items: titles,
+                                                     interactions: dataset.interactionCount), need > budget else { continue }
+            func gb(_ b: Int) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
+            var message = "strategy '\(spec.name)' (\(spec.type)) needs about \(gb(need)) for \(titles) titles with data, above this run's memory budget of \(gb(budget)) (RECLAB_MEMORY_LIMIT, else 80% of the machine's memory)"
+            if let advice = model.memoryAlternatives(budget: budget, items: titles) { message += "; \(advice)" }
+            throw RecLabError.config(message).located(file: config.configPath, line: spec.line)
+        }
+    }
+
+    /// Users scored together (`Recommender.scoreBlock`): large enough that a factor model's GEMM and EASE's
+    /// item-major product reuse what they read, small enough that the buffer (block × items floats per worker,
+    /// 22 MB for 87k titles) stays modest.
+    static let scoringBlock = 64
+
     static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [any ListMetric],
                                 catalogueKs: [Int], label: String) -> RankingResult {
         let n = ctx.evalUsers.count
@@ -262,31 +288,51 @@ public enum ExperimentRunner {
         let progress = ProgressReporter("eval \(label)", total: n)
         let genres = ctx.dataset.itemGenres
         let masks = ListMetrics.genreMasks(genres, genreCount: ctx.dataset.genreNames.count)
+        // Users are scored in fixed blocks of `scoringBlock` (by position, so a block's users do not depend on the
+        // thread count): strategies with a matrix form share work across a block (`Recommender.scoreBlock`).
+        // BLAS runs single-threaded inside: the blocks already keep every core busy.
+        let block = Self.scoringBlock
+        let blockCount = (n + block - 1) / block
+        let exclusion = ctx.exclusion.byUser
+        BLASThreads.singleThreaded {
         values.withUnsafeMutableBufferPointer { outBuf in
             let out = outBuf
-            Parallel.forEachChunk(n, minChunk: 16) { range in
-                var buffer = [Float](repeating: 0, count: items)
+            Parallel.forEachChunk(blockCount, minChunk: 1) { blocks in
+                var buffer = [Float](repeating: 0, count: min(block, n) * items)
+                var blockUsers = [Int32](repeating: 0, count: block)
                 var localCat = [[Int]](repeating: [Int](repeating: 0, count: items), count: catalogueKs.count)
                 var localExp = [Int](repeating: 0, count: items)
+                var done = 0
                 buffer.withUnsafeMutableBufferPointer { buf in
-                    for p in range {
-                        let user = Int(ctx.evalUsers[p])
-                        let list = model.recommend(user: user, k: listK, train: ctx.exclusion, buffer: buf).map(\.item)
-                        let userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
-                                                popularity: ctx.popularity, genres: genres, genreMasks: masks)
-                        for (m, metric) in userSpecs.enumerated() {
-                            out[m * n + p] = metric.value(userList) ?? .nan
+                    for blockIndex in blocks {
+                        let lo = blockIndex * block, hi = min(n, lo + block), size = hi - lo
+                        for p in lo..<hi { blockUsers[p - lo] = ctx.evalUsers[p] }
+                        blockUsers.withUnsafeBufferPointer { users in
+                            model.scoreBlock(users: UnsafeBufferPointer(rebasing: users[0..<size]),
+                                             into: UnsafeMutableBufferPointer(rebasing: buf[0..<(size * items)]))
                         }
-                        for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
-                        for i in list { localExp[Int(i)] += 1 }
+                        for p in lo..<hi {
+                            let user = Int(ctx.evalUsers[p])
+                            let row = UnsafeBufferPointer(rebasing: buf[((p - lo) * items)..<((p - lo + 1) * items)])
+                            let list = TopK.select(scores: row, k: listK, excluded: exclusion.columns[exclusion.range(ofRow: user)]).map(\.item)
+                            let userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
+                                                    popularity: ctx.popularity, genres: genres, genreMasks: masks)
+                            for (m, metric) in userSpecs.enumerated() {
+                                out[m * n + p] = metric.value(userList) ?? .nan
+                            }
+                            for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
+                            for i in list { localExp[Int(i)] += 1 }
+                        }
+                        done += size
                     }
                 }
                 lock.lock()
                 for c in 0..<catalogueKs.count { for i in 0..<items where localCat[c][i] != 0 { catalogueExposure[c][i] += localCat[c][i] } }
                 for i in 0..<items where localExp[i] != 0 { exposure[i] += localExp[i] }
                 lock.unlock()
-                progress.advance(by: range.count)
+                progress.advance(by: done)
             }
+        }
         }
         progress.finish()
         return RankingResult(values: values, catalogueExposure: catalogueExposure, exposure: exposure)

@@ -283,6 +283,8 @@ public final class ABSimulator {
             let holdoutModel = isPre ? preModel! : models[control]
 
             // Simulate every user's day in parallel chunks; each chunk writes only its own users' state.
+            // BLAS single-threaded inside (strategies score with it; the chunks already use every core).
+            BLASThreads.begin()
             let lock = NSLock()
             var chunkOutputs: [(start: Int, visits: [VisitRecord])] = []
             watched.withUnsafeMutableBufferPointer { watchedBuf in
@@ -316,6 +318,7 @@ public final class ABSimulator {
                     }
                 }
             }
+            BLASThreads.end()
             chunkOutputs.sort { $0.start < $1.start }
 
             // Merge in user order: totals, logs, daily aggregates.

@@ -124,5 +124,10 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
         model.score(user: user, into: scores)
     }
 
+    public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let model else { preconditionFailure("biased-mf: score before fit") }
+        model.scoreBlock(users: users, into: scores)
+    }
+
     public func predict(user: Int, item: Int) -> Float? { model?.predict(user: user, item: item) }
 }

@@ -245,6 +245,30 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(out.document.strategies.map(\.evalSeconds), [0.5, 0.5])
     }
 
+    /// A strategy whose memory is known up front is checked against the run's budget before any split or fit,
+    /// with the figure and the alternatives in the error, at the strategy's config line.
+    func testMemoryBudgetIsCheckedBeforeAnyWork() throws {
+        var c = try config(metrics: ["hit@3"], strategies: ["low", "big"])
+        c.strategies[1] = StrategySpec(name: "big", type: "ease", line: 9)
+        final class Fits: @unchecked Sendable { var count = 0 }  // single-threaded use in this test
+        let fits = Fits()
+        let make: (StrategySpec) throws -> any Recommender = { spec in
+            if spec.type == "ease" { return try StrategyRegistry.make(type: "ease", parameters: spec.parameters) }
+            return CountingRecommender { fits.count += 1 }
+        }
+        XCTAssertThrowsError(try ExperimentRunner.run(c, dataset: tinyDataset(), context: RunContext(memoryBudget: 60), makeStrategy: make)) { e in
+            let m = "\(e)"
+            XCTAssertTrue(m.contains("strategy 'big' (ease) needs about"), m)
+            XCTAssertTrue(m.contains("5 titles with data"), m)
+            XCTAssertTrue(m.contains("top_items"), m)
+            XCTAssertEqual((e as? RecLabError)?.line, 9)
+        }
+        XCTAssertEqual(fits.count, 0, "nothing may be fitted before the memory check")
+        // 5 titles need 100 bytes: a budget of 100 runs.
+        _ = try ExperimentRunner.run(c, dataset: tinyDataset(), context: RunContext(memoryBudget: 100), makeStrategy: make)
+        XCTAssertGreaterThan(fits.count, 0)
+    }
+
     /// A context seed tree re-roots the run: seed 11 from the context equals seed 11 in the plan, split and
     /// every repeat's derived seed included, and differs from the plan's own seed 7.
     func testContextSeedTreeReRootsTheRun() throws {
@@ -319,3 +343,16 @@ struct MeanSquaredErrorMetric: RatingMetric {
     func bound(meanLoss: Double) -> Double { meanLoss }
 }
 
+
+/// Counts its fits (scores like `FixedOrderRecommender`'s low-first order).
+final class CountingRecommender: Recommender, @unchecked Sendable {  // safe: `onFit` only touches test-owned state
+    static let typeName = "counting"
+    static let summary = "test strategy"
+    let onFit: () -> Void
+    init(parameters: Parameters) throws { onFit = {} }
+    init(onFit: @escaping () -> Void) { self.onFit = onFit }
+    func fit(_ train: TrainingSet, context: FitContext) throws { onFit() }
+    func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        for i in 0..<scores.count { scores[i] = -Float(i) }
+    }
+}
