@@ -62,9 +62,11 @@ let package = Package(
         ]),
         // Rendering of results: console tables, reports, gnuplot charts, regression gate.
         .target(name: "RecLabReport", dependencies: ["RecLabCore", "RecLabResults", "RecLabStore", "RecLabStats"]),
+        // Export of results: Elasticsearch bulk NDJSON and index template, Kibana saved objects, the bulk HTTP client.
+        .target(name: "RecLabExport", dependencies: ["RecLabCore", "RecLabResults"]),
         .executableTarget(name: "reclab", dependencies: [
             "RecLabCore", "RecLabResults", "RecLabStore", "RecLabImport", "RecLabSynthetic", "RecLabSplits",
-            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabReport", "RecLabApp",
+            "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabReport", "RecLabApp", "RecLabExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "reclab-bench", dependencies: [
@@ -72,6 +74,8 @@ let package = Package(
             "RecLabStrategies", "RecLabConfig", "RecLabEval", "RecLabSim", "RecLabStats", "RecLabApp",
         ]),
 
+        // zlib for the browser test's PNG decoding (Debian: zlib1g-dev); tests only.
+        .systemLibrary(name: "CZlib", path: "Tests/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Shared test helpers: temp folders, the shared datasets (skipping when absent), the CLI binary.
         .target(name: "RecLabTestSupport", dependencies: ["RecLabCore"], path: "Tests/RecLabTestSupport"),
 
@@ -83,12 +87,13 @@ let package = Package(
         .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabTestSupport", "RecLabStrategies", "RecLabSplits", "RecLabImport", "RecLabStore"]),
         .testTarget(name: "RecLabEvalTests", dependencies: ["RecLabTestSupport", "RecLabEval", "RecLabResults", "RecLabReport", "RecLabApp"]),
         .testTarget(name: "RecLabSimTests", dependencies: ["RecLabTestSupport", "RecLabSim", "RecLabEval", "RecLabPlan", "RecLabResults", "RecLabApp"]),
-        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats"]),
+        .testTarget(name: "RecLabReportTests", dependencies: ["RecLabTestSupport", "RecLabReport", "RecLabResults", "RecLabStore", "RecLabCore", "RecLabStats", "CZlib"]),
         .testTarget(name: "ReclabCLITests", dependencies: ["RecLabTestSupport", "RecLabResults", "RecLabStore"]),
         .testTarget(name: "RecLabAppTests", dependencies: [
             "RecLabTestSupport", "RecLabApp", "RecLabCore", "RecLabEval", "RecLabResults", "RecLabStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "RecLabExportTests", dependencies: ["RecLabTestSupport", "RecLabExport", "RecLabResults", "RecLabCore"]),
         // The module rules of docs/architecture.md: engine sources and the Package.swift graph.
         .testTarget(name: "RecLabArchitectureTests", dependencies: ["RecLabTestSupport"]),
         // Bounded fuzzing of the untrusted-input readers (configs, MovieLens files, result documents).

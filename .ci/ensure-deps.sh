@@ -2,7 +2,8 @@
 # Installs what RecLab needs from Debian when run as root; otherwise says exactly what to install.
 # The packages are listed once, in .ci/runtime-deps.txt (what the binary needs to run: also the container
 # image's list) and .ci/build-deps.txt (headers and tools to build and test), each with the check that
-# tells it is present. Also: a Swift 6 toolchain, and pyspark from PyPI for the Spark test (Java 17 present).
+# tells it is present. Also: a Swift 6 toolchain, pyspark from PyPI for the Spark test (Java 17 present), and
+# chromium for the browser test of report.html.
 #
 #   .ci/ensure-deps.sh                  install what is missing (as root), check the toolchain
 #   .ci/ensure-deps.sh --packages-only  only the Debian and pip packages (e.g. under sudo, without swift on PATH)
@@ -41,6 +42,15 @@ missing=()
 for list in "$here/runtime-deps.txt" "$here/build-deps.txt"; do
     while read -r package; do missing+=("$package"); done < <(missing_packages "$list")
 done
+# chromium renders report.html headless for the browser test (BrowserTests); a test dependency, so not in the
+# lists the container image reads. Installed where we can (CI runs as root); elsewhere the test skips and says why.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        missing+=(chromium)
+    else
+        echo "ensure-deps: note: chromium is not installed; BrowserTests will skip (sudo apt-get install -y chromium)." >&2
+    fi
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -3,17 +3,49 @@ import Foundation
 import RecLabCore
 import RecLabResults
 
+/// One piece of a report in order, so renderers other than Markdown (report.html) show the same content:
+/// headings and tables and charts as structures, everything else as the Markdown lines report.md has.
+public enum ReportBlock: Sendable, Equatable {
+    case heading(level: Int, text: String)
+    /// Free Markdown lines (paragraphs, notes, lists, small key-value tables), each ending in a newline.
+    case text(String)
+    /// `tables[index]`; `inline` false when report.md only links it.
+    case table(index: Int, inline: Bool)
+    /// `charts[index]`.
+    case chart(index: Int)
+}
+
+/// What the report is of, for the HTML report's metadata and the sprint-review index.
+public struct ReportMeta: Sendable, Equatable {
+    public var runId: String
+    public var kind: String
+    public var name: String
+    /// ISO 8601 creation time of the run when its document has one (A/B documents do not).
+    public var createdAt: String?
+    public var previousRunId: String?
+}
+
 /// A report before it is written: Markdown text, its tables and its charts.
 public struct ReportContent: Sendable {
     public var markdown: String = ""
     public var tables: [ReportTable] = []
     public var charts: [Chart] = []
+    /// The same content in order, for report.html (report.md is `markdown`).
+    public private(set) var blocks: [ReportBlock] = []
+    public var meta: ReportMeta?
     /// False for `--no-charts`: charts are neither drawn nor embedded.
     public var drawsCharts: Bool
 
     public init(drawsCharts: Bool) { self.drawsCharts = drawsCharts }
 
-    mutating func line(_ s: String = "") { markdown += s + "\n" }
+    mutating func line(_ s: String = "") {
+        markdown += s + "\n"
+        if case .text(let previous)? = blocks.last {
+            blocks[blocks.count - 1] = .text(previous + s + "\n")
+        } else {
+            blocks.append(.text(s + "\n"))
+        }
+    }
 
     /// `name`, or `name-2`, `name-3`, ... when taken (two metrics whose names slug alike).
     private func unique(_ name: String, taken: Set<String>) -> String {
@@ -26,6 +58,7 @@ public struct ReportContent: Sendable {
     mutating func heading(_ level: Int, _ s: String) {
         if !markdown.isEmpty && !markdown.hasSuffix("\n\n") { markdown += "\n" }
         markdown += String(repeating: "#", count: level) + " " + s + "\n\n"
+        blocks.append(.heading(level: level, text: s))
     }
 
     /// Adds a table to tables/ and, when `inline`, prints it in the report with links to its files.
@@ -34,13 +67,11 @@ public struct ReportContent: Sendable {
         t.slug = unique(t.slug, taken: Set(tables.map(\.slug)))
         tables.append(t)
         let links = "[CSV](tables/\(t.slug).csv) · [LaTeX](tables/\(t.slug).tex) · [Markdown](tables/\(t.slug).md)"
+        blocks.append(.table(index: tables.count - 1, inline: inline))
         if inline {
-            line("**\(t.title)** (\(links))")
-            line()
-            markdown += t.markdown
-            line()
+            markdown += "**\(t.title)** (\(links))\n\n" + t.markdown + "\n"
         } else {
-            line("- \(t.title): \(links)")
+            markdown += "- \(t.title): \(links)\n"
         }
     }
 
@@ -55,10 +86,9 @@ public struct ReportContent: Sendable {
         var c = chart
         c.name = unique(c.name, taken: Set(charts.map(\.name)))
         charts.append(c)
-        line("![\(c.title)](charts/\(c.name).png)")
-        line()
-        line("<sub>[SVG](charts/\(c.name).svg) · [gnuplot script](charts/\(c.name).gp) · [data](charts/\(c.name).dat)</sub>")
-        line()
+        blocks.append(.chart(index: charts.count - 1))
+        markdown += "![\(c.title)](charts/\(c.name).png)\n\n"
+        markdown += "<sub>[SVG](charts/\(c.name).svg) · [gnuplot script](charts/\(c.name).gp) · [data](charts/\(c.name).dat)</sub>\n\n"
     }
 }
 
@@ -66,6 +96,8 @@ public enum Report {
     /// Builds the report of one run, with a "Since last sprint" section when `previous` is given.
     public static func build(_ document: ResultDocument, previous: ResultDocument? = nil, charts: Bool) throws -> ReportContent {
         var content = ReportContent(drawsCharts: charts)
+        content.meta = ReportMeta(runId: document.runId, kind: document.kind, name: document.name,
+                                  createdAt: document.provenance.createdAt, previousRunId: previous?.runId)
         if let previous, previous.kind != document.kind {
             throw RecLabError.usage("--previous is \(previous.kindPhrase) but the report is of \(document.kindPhrase); compare runs of the same kind")
         }
@@ -111,7 +143,7 @@ public enum Report {
             throw RecLabError.tool("charts requested but no gnuplot given. \(Gnuplot.installHint)")
         }
         let folder = OutputFolder(url: directory)
-        var files = ["report.md"]
+        var files = ["report.md", "report.html"]
         for t in content.tables { files += ["md", "csv", "tex"].map { "tables/\(t.slug).\($0)" } }
         if content.drawsCharts && gnuplot != nil {
             for c in content.charts { files += ["dat", "gp", "png", "svg"].map { "charts/\(c.name).\($0)" } }
@@ -176,6 +208,18 @@ public enum Report {
                 }
             }
         }
+        // report.html from the same content, with the SVGs just drawn inline.
+        var svgs: [String: String] = [:]
+        if content.drawsCharts && gnuplot != nil {
+            for chart in content.charts {
+                let url = staging.appendingPathComponent("charts/\(chart.name).svg")
+                guard let data = fm.contents(atPath: url.path) else {
+                    throw RecLabError.io("cannot read the chart gnuplot wrote", file: url.path)
+                }
+                svgs[chart.name] = String(decoding: data, as: UTF8.self)
+            }
+        }
+        try write(HTMLReport.render(content, svgs: svgs), staging.appendingPathComponent("report.html"))
 
         // Move in. The manifest first lists old and new files, so an interruption leaves every file we
         // wrote listed (and replaceable by the next run).
@@ -239,7 +283,7 @@ public enum Report {
 
     /// report.md, or tables/NAME / charts/NAME with a plain file name.
     static func isReportFile(_ path: String) -> Bool {
-        if path == "report.md" { return true }
+        if path == "report.md" || path == "report.html" { return true }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "tables" || parts[0] == "charts" else { return false }
         let name = parts[1]

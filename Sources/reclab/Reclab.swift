@@ -19,7 +19,7 @@ struct Reclab: ParsableCommand {
             StrategiesCommand.self, RunCommand.self, RunsCommand.self,
             PlanCommand.self, RunUnitCommand.self, GatherCommand.self,
             SimulateCommand.self, OpeCommand.self, ValidateCommand.self,
-            ReportCommand.self, CheckCommand.self, BaselineCommand.self,
+            ReportCommand.self, CheckCommand.self, BaselineCommand.self, ExportCommand.self,
         ]
     )
 

@@ -8,7 +8,7 @@ import RecLabStore
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write a Markdown report with tables and gnuplot charts for an offline run or an A/B simulation.",
+        abstract: "Write a Markdown and HTML report with tables and gnuplot charts for an offline run or an A/B simulation.",
         discussion: """
             RUN is an output folder of `reclab run` or `reclab simulate` (or the metrics.json / ab.json / ope.json \
             in it), or a run id (or unique prefix) in the results store given with --results.
@@ -20,6 +20,13 @@ struct ReportCommand: ParsableCommand {
             (listed in DIR/.reclab-report.json) are replaced, and a file of the same name that it did not write \
             makes it refuse with nothing written.
 
+            DIR/report.html holds the same content as one self-contained page for a browser or a projector: \
+            inline SVG charts (each with its data file linked and a text alternative), tables sorted by clicking \
+            a header, a table of contents; no network access, no external scripts or fonts.
+
+            With --index DIR (and no RUN) it writes DIR/index.html instead: every report.html under DIR with \
+            its date, kind and headline, newest first (the sprint-review index).
+
             Charts need gnuplot (on PATH, or the binary named by RECLAB_GNUPLOT); --no-charts skips them.
 
             With --previous RUN the report becomes a sprint review: a "Since last sprint" section lists the change \
@@ -29,10 +36,14 @@ struct ReportCommand: ParsableCommand {
               reclab report out/tiny --out reports/tiny
               reclab report out/ab-tiny --previous out/ab-tiny-log --out reports/ab-review
               reclab report offline-1c65 --results out/tiny/results.sqlite --no-charts --out reports/tiny-tables
+              reclab report --index reports
             """)
 
     @Argument(help: ArgumentHelp("Run folder, result file, or run id in the results store.", valueName: "RUN"))
-    var runReference: String
+    var runReference: String?
+
+    @Option(name: .long, help: ArgumentHelp("Instead of a report: write DIR/index.html linking every report under DIR.", valueName: "DIR"))
+    var index: String?
 
     @Option(name: .long, help: ArgumentHelp("Folder for report.md, tables/ and charts/ (default: reports/<run id>).", valueName: "DIR"))
     var out: String?
@@ -48,7 +59,25 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        if index != nil {
+            guard runReference == nil, out == nil, previous == nil, results == nil, !noCharts else {
+                throw ValidationError("--index DIR builds the index of existing reports; give it alone (no RUN, --out, --previous, --results or --no-charts)")
+            }
+        } else if runReference == nil {
+            throw ValidationError("missing RUN (a run folder, result file or run id), or --index DIR for the index of reports")
+        }
+    }
+
     func run() throws {
+        if let index {
+            try reportingErrors {
+                let written = try ReportIndex.write(root: URL(fileURLWithPath: index))
+                print("wrote \(written.url.path) (\(written.reports) report\(written.reports == 1 ? "" : "s"))")
+            }
+            return
+        }
+        guard let runReference else { return }
         try reportingErrors { try common.withContext(provenance: false) { context in
             let document = try ResultDocument.resolve(runReference, resultsStore: results)
             let previousDocument = try previous.map { try ResultDocument.resolve($0, resultsStore: results) }
@@ -60,7 +89,7 @@ struct ReportCommand: ParsableCommand {
             try OutputLocation.checkFolder(out ?? directory.path)
             if !content.charts.isEmpty { context.log.info("[report] drawing \(content.charts.count) charts with gnuplot") }
             let path = try Report.write(content, to: directory, gnuplot: gnuplot)
-            print("wrote \(path.path) (\(content.tables.count) tables, \(content.charts.count) charts)")
+            print("wrote \(path.path) and report.html (\(content.tables.count) tables, \(content.charts.count) charts)")
         } }
     }
 }
