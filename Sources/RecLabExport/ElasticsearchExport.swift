@@ -146,6 +146,38 @@ public enum ElasticsearchExport {
                     ]))
                 }
             }
+        case .interleaving(let l):
+            // Teams' credited plays as metric rows, each pair's preference as a comparison (arm = a against
+            // control = b) and the cumulative preference by day in the daily index.
+            runFields["subjects"] = .array(l.teams.map { .string($0.name) })
+            runFields["days"] = .integer(l.days)
+            runFields["alpha"] = .number(l.alpha)
+            runFields["method"] = .string(l.method)
+            out.append(doc(runsIndex, [], runFields))
+            for t in l.teams {
+                for (metric, value) in [("credited_plays", t.creditedPlays), ("credited_minutes", t.creditedMinutes)] {
+                    out.append(doc(metricsIndex, [t.name, metric, "all"], [
+                        "subject": .string(t.name), "strategy": .string(t.strategy), "metric": .string(metric),
+                        "metric_base": .string(metric), "fold": .string("all"), "value": .number(value),
+                        "lower_is_better": .bool(false),
+                    ]))
+                }
+            }
+            for pair in l.pairs {
+                out.append(doc(comparisonsIndex, ["none", pair.a, pair.b], [
+                    "arm": .string(pair.a), "control": .string(pair.b), "metric": .string("preference"),
+                    "adjustment": .string("none"), "lift": .number(pair.preference), "ci_low": .number(pair.ciLow),
+                    "ci_high": .number(pair.ciHigh), "p_value": .number(pair.pValue), "p_adjusted": .number(pair.pAdjusted),
+                    "significant": .bool(pair.significant), "method": .string(l.method),
+                ]))
+            }
+            for day in l.daily {
+                out.append(doc(dailyIndex, [String(day.day), day.a, day.b], [
+                    "day": .integer(day.day), "arm": .string(day.a), "metric": .string("preference_vs_" + day.b),
+                    "value": .number(day.preference), "ci_low": .number(day.ciLow), "ci_high": .number(day.ciHigh),
+                    "n": .integer(day.users),
+                ]))
+            }
         }
         return out
     }

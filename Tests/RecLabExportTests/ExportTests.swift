@@ -82,6 +82,40 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(ElasticsearchExport.documents(later).map(\.id), docs.map(\.id))
     }
 
+    /// Interleaving runs export too: teams' credited plays as metric rows, each pair's preference as a
+    /// comparison, the cumulative preference by day; every field is mapped by the (strict) template.
+    func testInterleavingRunExportsPairsAndDailyPreference() throws {
+        guard case .offline(let offline) = try Self.golden("metrics.json") else { return XCTFail("golden kind") }
+        let doc = InterleavingResults(
+            runId: "run-il", name: "il", provenance: offline.provenance, days: 2, alpha: 0.05, world: "synthetic",
+            method: "team-draft", credit: "plays", users: 40,
+            teams: [InterleavingTeam(name: "ease", strategy: "ease", parameters: [:], impressions: 90, creditedPlays: 31, creditedMinutes: 700),
+                    InterleavingTeam(name: "pop", strategy: "most-popular", parameters: [:], impressions: 90, creditedPlays: 20, creditedMinutes: 450)],
+            pairs: [InterleavingPair(a: "ease", b: "pop", wins: 20, losses: 9, ties: 11, preference: 0.275, ciLow: 0.05, ciHigh: 0.5,
+                                     pValue: 0.03, pAdjusted: 0.03, significant: true, winner: "ease")],
+            daily: [InterleavingDaily(day: 0, a: "ease", b: "pop", users: 25, preference: 0.2, ciLow: -0.1, ciHigh: 0.5, pValue: 0.2),
+                    InterleavingDaily(day: 1, a: "ease", b: "pop", users: 40, preference: 0.275, ciLow: 0.05, ciHigh: 0.5, pValue: 0.03)],
+            assumptions: [])
+        let docs = ElasticsearchExport.documents(ExportRun(document: .interleaving(doc), time: "2026-11-30T10:00:00Z", timeSource: "created_at"))
+        XCTAssertEqual(docs.filter { $0.index == ElasticsearchExport.runsIndex }.count, 1)
+        XCTAssertEqual(docs.filter { $0.index == ElasticsearchExport.metricsIndex }.count, 4)
+        XCTAssertEqual(docs.filter { $0.index == ElasticsearchExport.dailyIndex }.count, 2)
+        let pair = try XCTUnwrap(docs.first { $0.index == ElasticsearchExport.comparisonsIndex })
+        guard case .object(let fields) = pair.source else { return XCTFail("document shape") }
+        XCTAssertEqual(fields["lift"], .number(0.275))
+        XCTAssertEqual(fields["arm"], .string("ease"))
+        XCTAssertEqual(fields["control"], .string("pop"))
+        XCTAssertEqual(fields["significant"], .bool(true))
+        guard case .object(let template) = ElasticsearchExport.indexTemplate(), case .object(let inner)? = template["template"],
+              case .object(let mappings)? = inner["mappings"], case .object(let properties)? = mappings["properties"] else {
+            return XCTFail("template shape")
+        }
+        for d in docs {
+            guard case .object(let f) = d.source else { return XCTFail("document shape") }
+            for key in f.keys { XCTAssertNotNil(properties[key], "\(d.index): field \(key) is not in the index template") }
+        }
+    }
+
     func testHostileNamesStayInsideTheirJSONStrings() throws {
         guard case .offline(var d) = try Self.golden("metrics.json") else { return XCTFail() }
         let hostile = "x\"},{\"index\":{\"_index\":\"evil\"}}\n<script>alert('&')</script>\\\u{2028}\u{0}"
