@@ -28,13 +28,19 @@ public enum ExperimentRunner {
                          makeStrategy: (StrategySpec) throws -> any Recommender) throws -> ExperimentOutput {
         let log = context.log
         guard dataset.interactionCount > 0 else { throw RecLabError.data("the dataset '\(dataset.name)' has no interactions") }
-        let relevance = config.relevance ?? (dataset.isFullyRated ? .threshold(ExperimentConfig.defaultThreshold) : .implicit)
+        let relevance = relevanceRule(config, dataset: dataset)
         if case .threshold = relevance, dataset.ratingCount == 0 {
             throw RecLabError.config("relevance is a rating threshold but the dataset has no ratings; use 'relevance: implicit'",
                                      file: config.configPath, key: "relevance")
         }
         let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
-        let metrics = config.metrics          // config order: the table and documents follow it
+        var metrics = config.metrics          // config order: the table and documents follow it
+        var sampledNegatives = 0
+        if case .leaveOneOut(let n) = config.split.method, n > 0 {
+            // Leave-one-out also reports the sampled (biased) variant of each hit metric, beside the full ranking.
+            sampledNegatives = n
+            metrics += config.metrics.compactMap { ($0 as? any ListMetric).flatMap(SampledMetric<NDCGMetric>.variant(of:)) }
+        }
         let userSpecs = metrics.compactMap { $0 as? any ListMetric }
         let catalogueSpecs = metrics.compactMap { $0 as? any GlobalMetric }
         let ratingSpecs = metrics.compactMap { $0 as? any RatingMetric }
@@ -65,7 +71,8 @@ public enum ExperimentRunner {
                 foldCount += 1
                 let label = folds.count > 1 || config.repeats > 1
                     ? "fold \(f + 1)/\(folds.count)" + (config.repeats > 1 ? ", repeat \(r + 1)/\(config.repeats)" : "") : "split"
-                let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
+                let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance, sampledNegatives: sampledNegatives,
+                                      negativeSeed: derivedSeed(config.seed, "negatives-\(g)"))
                 var note = "\(label): \(fold.train.count) train / \(fold.test.count) test interactions"
                 if listK > 0 {
                     excludedTotal += ctx.excludedUsers
@@ -80,7 +87,10 @@ public enum ExperimentRunner {
                     continue
                 }
                 let fitSeed = derivedSeed(config.seed, "fit-\(g)")
-                var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
+                // With fold-in (strong generalisation) the exclusion set also holds the held-out users' fold-in rows,
+                // which are never fitted on: training sets are then built from the training rows alone.
+                var trainSets: [FeedbackKind: TrainingSet] = fold.foldIn.isEmpty ? [.implicit: ctx.exclusion] : [:]
+                var histories: [FeedbackKind: TrainingSet] = [:]
                 for (s, spec) in strategies.enumerated() where !failed[s] {
                     let kind = spec.feedback ?? defaultFeedback
                     if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: dataset, rows: fold.train, feedback: kind) }
@@ -89,7 +99,18 @@ public enum ExperimentRunner {
                     do {
                         model = try makeStrategy(spec)
                         log.info("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
-                        fitSeconds = try timed { try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false)) }
+                        fitSeconds = try timed {
+                            try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false))
+                            if !fold.foldIn.isEmpty {
+                                guard let foldIn = model as? any FoldInRecommender else {
+                                    throw RecLabError.config("\(spec.type) cannot fold in held-out users, which the \(config.split.methodName) split needs; use ease, item-knn, implicit-als or most-popular")
+                                }
+                                if histories[kind] == nil {
+                                    histories[kind] = TrainingSet(dataset: dataset, rows: (fold.train + fold.foldIn).sorted(), feedback: kind)
+                                }
+                                try foldIn.foldIn(histories[kind]!)
+                            }
+                        }
                     } catch {
                         var e = error as? RecLabError ?? RecLabError.data("\(error)")
                         // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
@@ -207,6 +228,11 @@ public enum ExperimentRunner {
         return ExperimentOutput(document: document, metricRows: rows, userValues: userValues)
     }
 
+    /// The config's relevance rule, else a threshold of 4.0 for fully rated data and implicit otherwise.
+    static func relevanceRule(_ config: ExperimentConfig, dataset: Dataset) -> RelevanceRule {
+        config.relevance ?? (dataset.isFullyRated ? .threshold(ExperimentConfig.defaultThreshold) : .implicit)
+    }
+
     /// The dataset card of a result document.
     public static func datasetCard(_ d: Dataset, synthetic: Bool) -> DatasetCard {
         let lower = d.source.lowercased()
@@ -250,7 +276,7 @@ public enum ExperimentRunner {
     /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
     /// user position and exposure counts are summed, so they do not depend on the chunking.
     static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [any ListMetric],
-                                catalogueKs: [Int], label: String) -> RankingResult {
+                                catalogueKs: [Int], label: String, showProgress: Bool = true) -> RankingResult {
         let n = ctx.evalUsers.count
         let items = ctx.dataset.itemCount
         let M = userSpecs.count
@@ -258,7 +284,7 @@ public enum ExperimentRunner {
         var catalogueExposure = [[Int]](repeating: [Int](repeating: 0, count: items), count: catalogueKs.count)
         var exposure = [Int](repeating: 0, count: items)
         let lock = NSLock()
-        let progress = ProgressReporter("eval \(label)", total: n)
+        let progress: ProgressReporter? = showProgress ? ProgressReporter("eval \(label)", total: n) : nil
         let genres = ctx.dataset.itemGenres
         let masks = ListMetrics.genreMasks(genres, genreCount: ctx.dataset.genreNames.count)
         values.withUnsafeMutableBufferPointer { outBuf in
@@ -271,8 +297,13 @@ public enum ExperimentRunner {
                     for p in range {
                         let user = Int(ctx.evalUsers[p])
                         let list = model.recommend(user: user, k: listK, train: ctx.exclusion, buffer: buf).map(\.item)
-                        let userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
+                        var userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
                                                 popularity: ctx.popularity, genres: genres, genreMasks: masks)
+                        if ctx.sampledNegatives > 0 {
+                            // `recommend` left the user's scores in the buffer.
+                            let top = ctx.sampledRanking(p, scores: buf, k: listK, testItems: ctx.testItems(ofUser: ctx.evalUsers[p]))
+                            userList.sampled = (top, RankedHits(recommended: top, relevant: ctx.relevant(p)))
+                        }
                         for (m, metric) in userSpecs.enumerated() {
                             out[m * n + p] = metric.value(userList) ?? .nan
                         }
@@ -284,10 +315,10 @@ public enum ExperimentRunner {
                 for c in 0..<catalogueKs.count { for i in 0..<items where localCat[c][i] != 0 { catalogueExposure[c][i] += localCat[c][i] } }
                 for i in 0..<items where localExp[i] != 0 { exposure[i] += localExp[i] }
                 lock.unlock()
-                progress.advance(by: range.count)
+                progress?.advance(by: range.count)
             }
         }
-        progress.finish()
+        progress?.finish()
         return RankingResult(values: values, catalogueExposure: catalogueExposure, exposure: exposure)
     }
 
@@ -350,15 +381,24 @@ struct FoldContext {
     let excludedUsers: Int
     /// Test rows carrying a rating, ascending (hence grouped by user).
     let ratingRows: [Int32]
+    /// Each user's test items, kept only for sampled negatives.
+    let testItemsByUser: [Int32: [Int32]]
 
-    init(dataset: Dataset, fold: Fold, relevance: RelevanceRule) {
+    /// Leave-one-out with sampled negatives: how many, and the seed each user's sample derives from.
+    let sampledNegatives: Int
+    let negativeSeed: UInt64
+
+    init(dataset: Dataset, fold: Fold, relevance: RelevanceRule, sampledNegatives: Int = 0, negativeSeed: UInt64 = 0) {
         self.dataset = dataset
-        exclusion = TrainingSet(dataset: dataset, rows: fold.train, feedback: .implicit)
+        self.sampledNegatives = sampledNegatives; self.negativeSeed = negativeSeed
+        exclusion = TrainingSet(dataset: dataset, rows: fold.foldIn.isEmpty ? fold.train : (fold.train + fold.foldIn).sorted(),
+                                feedback: .implicit)
         popularity = ItemPopularity(train: exclusion)
         let test = fold.test.sorted()
         var users: [Int32] = [], start: [Int] = [0], items: [Int32] = []
         var excluded = 0
         var ratingRows: [Int32] = []
+        var testItemsByUser: [Int32: [Int32]] = [:]
         var k = 0
         while k < test.count {
             let user = dataset.users[Int(test[k])]
@@ -369,6 +409,7 @@ struct FoldContext {
                 let r = Int(test[k])
                 let rating = dataset.ratings[r]
                 if !rating.isNaN { ratingRows.append(test[k]) }
+                if sampledNegatives > 0 { testItemsByUser[user, default: []].append(dataset.items[r]) }
                 let isRelevant: Bool
                 switch relevance {
                 case .implicit: isRelevant = true
@@ -389,9 +430,38 @@ struct FoldContext {
         evalUsers = users; relevantStart = start; relevantItems = items
         excludedUsers = excluded
         self.ratingRows = ratingRows
+        self.testItemsByUser = testItemsByUser
     }
 
     func relevant(_ p: Int) -> ArraySlice<Int32> { relevantItems[relevantStart[p]..<relevantStart[p + 1]] }
+
+    /// Leave-one-out's sampled ranking of evaluated user `p` (Krichene and Rendle 2020): the relevant test items
+    /// and `sampledNegatives` items drawn uniformly without replacement among those the user has no
+    /// interaction with (training or test), ranked by `scores` (higher first, ties to the lower index,
+    /// non-finite last); the first `k`. The sample depends only on (seed, user), so every strategy sees the same.
+    func sampledRanking(_ p: Int, scores: UnsafeMutableBufferPointer<Float>, k: Int, testItems: Set<Int32>) -> [Int32] {
+        let user = Int(evalUsers[p])
+        let trainRange = exclusion.byUser.range(ofRow: user)
+        let trainItems = exclusion.byUser.columns[trainRange]
+        let items = dataset.itemCount
+        let available = items - trainItems.count - testItems.count
+        var rng = SeededRandom(seed: negativeSeed, stream: "negatives-\(user)")
+        var chosen = Set<Int32>()
+        var candidates = Array(relevant(p))
+        let wanted = min(sampledNegatives, max(0, available))
+        while chosen.count < wanted {
+            let item = Int32(rng.nextInt(items))
+            if RankedHits.contains(trainItems, item) || testItems.contains(item) || chosen.contains(item) { continue }
+            chosen.insert(item)
+            candidates.append(item)
+        }
+        func key(_ i: Int32) -> Float { let s = scores[Int(i)]; return s.isFinite ? s : -.infinity }
+        candidates.sort { key($0) > key($1) || (key($0) == key($1) && $0 < $1) }
+        return Array(candidates.prefix(k))
+    }
+
+    /// Every test item of evaluated user `p` (relevant or not): never drawn as a sampled negative.
+    func testItems(ofUser user: Int32) -> Set<Int32> { Set(testItemsByUser[user] ?? []) }
 }
 
 /// Everything collected for one strategy across folds.

@@ -34,7 +34,7 @@ public struct EASEConfig: DeclaredParameters {
 /// Ranking costs O(n_u · n) per user. Users without training items get the popularity ranking.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class EASERecommender: Recommender, @unchecked Sendable {
+public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
     public static let typeName = "ease"
     public static let summary = "EASE linear item-item autoencoder, closed form with LAPACK Cholesky (Steck 2019)"
 
@@ -134,6 +134,12 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
         compactIndex = compact
         popularity = itemInteractionCounts(train)
         self.train = train
+    }
+
+    /// Fold-in: a held-out user's scores are x_u^T B with the fitted B (the item model needs no user parameters).
+    public func foldIn(_ history: TrainingSet) throws {
+        guard train != nil else { requireFitted(false, Self.typeName); return }
+        train = history
     }
 
     /// B_ij between two items (0 when either has no training data), for inspection and tests.

@@ -6,10 +6,21 @@ public struct FitContext: Sendable {
     public var seed: UInt64
     /// Report progress for long fits.
     public var showProgress: Bool
+    /// Called by iterative strategies (`IterativeRecommender`) after each iteration with the number of
+    /// iterations done, once the model can score and predict; returning false stops training there. Tuning
+    /// uses it for early stopping on a validation metric. Nil (the default) changes nothing.
+    public var afterIteration: (@Sendable (Int) -> Bool)?
 
-    public init(seed: UInt64, showProgress: Bool = false) {
-        self.seed = seed; self.showProgress = showProgress
+    public init(seed: UInt64, showProgress: Bool = false, afterIteration: (@Sendable (Int) -> Bool)? = nil) {
+        self.seed = seed; self.showProgress = showProgress; self.afterIteration = afterIteration
     }
+}
+
+/// A strategy trained in iterations (alternations or epochs) that calls `FitContext.afterIteration`, so a
+/// tuner can stop it early on a validation metric and record how many iterations were best.
+public protocol IterativeRecommender: Recommender {
+    /// The declared parameter holding the iteration count (`iterations` or `epochs`).
+    static var iterationParameter: String { get }
 }
 
 /// A recommendation strategy (in the spirit of LensKit's `Recommender`: fit, then score).
@@ -56,6 +67,15 @@ extension Recommender {
     public var predictsRatings: Bool { false }
     public func predict(user: Int, item: Int) -> Float? { nil }
     public var typeName: String { Self.typeName }
+}
+
+/// A strategy that can score users it was not fitted on from their history alone, without refitting: the
+/// fold-in of strong generalisation (Liang et al., "Variational Autoencoders for Collaborative Filtering",
+/// WWW 2018: held-out users, part of whose history is given to the fitted model and the rest predicted).
+public protocol FoldInRecommender: Recommender {
+    /// Makes `history` the users' histories `score` reads, after `fit` and before scoring: it holds the training
+    /// rows plus the held-out users' fold-in rows (same catalogue). What was learned in `fit` is kept.
+    func foldIn(_ history: TrainingSet) throws
 }
 
 /// One recommended item.
