@@ -168,12 +168,63 @@ public struct TuningPlan: Sendable {
         return plan
     }
 
+    /// The search space `search: auto` gives a strategy type: curated spaces for the strategies whose sensitive
+    /// parameters are known (from their doc comments' grids), else a log range of a quarter to four times the
+    /// default of every positive numeric parameter that is not an iteration count, size limit, seed or
+    /// implementation detail, clipped to its declared range. Strategies without such parameters get none.
+    public static func autoSpace(for type: String) -> [SearchAxis] {
+        switch type {
+        case "ease": return [SearchAxis(parameter: "lambda", domain: .logRange(50, 5000, integer: false))]
+        case "item-knn":
+            return [SearchAxis(parameter: "k", domain: .logRange(5, 200, integer: true)),
+                    SearchAxis(parameter: "shrink", domain: .range(0, 100, integer: false))]
+        case "user-knn":
+            return [SearchAxis(parameter: "k", domain: .logRange(10, 200, integer: true)),
+                    SearchAxis(parameter: "shrink", domain: .range(0, 100, integer: false))]
+        case "implicit-als":
+            return [SearchAxis(parameter: "factors", domain: .values([.int(32), .int(64), .int(128)])),
+                    SearchAxis(parameter: "regularization", domain: .logRange(1, 400, integer: false)),
+                    SearchAxis(parameter: "alpha", domain: .logRange(0.25, 16, integer: false))]
+        case "bpr":
+            return [SearchAxis(parameter: "learning_rate", domain: .logRange(0.01, 0.2, integer: false)),
+                    SearchAxis(parameter: "reg_factors", domain: .logRange(0.0005, 0.05, integer: false))]
+        case "als":
+            return [SearchAxis(parameter: "factors", domain: .values([.int(20), .int(50), .int(100)])),
+                    SearchAxis(parameter: "regularization", domain: .logRange(0.02, 0.5, integer: false))]
+        case "biased-mf":
+            return [SearchAxis(parameter: "factors", domain: .values([.int(50), .int(100), .int(200)])),
+                    SearchAxis(parameter: "reg_factors", domain: .logRange(0.02, 0.2, integer: false)),
+                    SearchAxis(parameter: "learning_rate", domain: .logRange(0.003, 0.02, integer: false))]
+        case "random", "most-popular", "hybrid": return []
+        default: break
+        }
+        guard let strategy = StrategyRegistry.type(named: type) else { return [] }
+        let skipped: Set<String> = ["iterations", "epochs", "max_items", "init_std", "strata", "cg_steps", "seed", "candidates",
+                                    "min_support", "epsilon", "samples_per_epoch", "min_tag_items", "min_user_interactions",
+                                    "min_item_interactions"]
+        return strategy.parameterInfo.compactMap { info -> SearchAxis? in
+            guard !skipped.contains(info.name), let d = info.defaultValue?.doubleValue, d > 0 else { return nil }
+            switch info.type {
+            case .int(let r):
+                let lo = max(r.lowerBound, Int((d / 4).rounded())), hi = min(r.upperBound, Int((d * 4).rounded()))
+                return lo < hi ? SearchAxis(parameter: info.name, domain: .logRange(Double(max(1, lo)), Double(hi), integer: true)) : nil
+            case .double(let r):
+                let lo = max(r.lowerBound, d / 4), hi = min(r.upperBound, d * 4)
+                return lo < hi && lo > 0 ? SearchAxis(parameter: info.name, domain: .logRange(lo, hi, integer: false)) : nil
+            case .bool, .choice: return nil
+            }
+        }
+    }
+
     /// Parses a strategy entry's `search:` mapping and checks it against the strategy's parameter declarations:
     /// the parameter must be declared, lists are checked value by value by building the strategy, range bounds
     /// must lie in the declared range (integers for integer parameters), log bounds must be positive.
     static func parseSearch(_ node: ConfigNode, type: String, fixed: [String: ParamValue], file: String?,
                             validate: ExperimentConfig.StrategyValidator) throws -> [SearchAxis] {
         guard let strategyType = StrategyRegistry.type(named: type) else { return [] }
+        if case .scalar("auto", false) = node.value {
+            return autoSpace(for: type).filter { fixed[$0.parameter] == nil }
+        }
         let declared = Dictionary(strategyType.parameterInfo.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var axes: [SearchAxis] = []
         for (key, _, value) in try node.map().entriesAll() {
@@ -231,7 +282,7 @@ public struct TuningPlan: Sendable {
             }
             axes.append(SearchAxis(parameter: key, domain: domain))
         }
-        guard !axes.isEmpty else { throw node.error("search at least one parameter, or leave 'search' out to keep the defaults") }
+        guard !axes.isEmpty else { throw node.error("search at least one parameter, give 'auto', or leave 'search' out to keep the defaults") }
         return axes
     }
 }

@@ -3,7 +3,7 @@ import RecLabApp
 import RecLabCore
 
 // Benchmarks print figures; they never assert timings. Run `make bench` (release build).
-// Usage: reclab-bench [all|import|generate|strategies|eval|simulate] ...
+// Usage: reclab-bench [all|import|generate|strategies|eval|simulate|tune] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
 AppLogging.bootstrap()
@@ -20,6 +20,7 @@ let suites: [(String, () throws -> Void)] = [
     ("strategies", benchStrategies),
     ("eval", benchEval),
     ("simulate", benchSimulate),
+    ("tune", benchTune),
 ]
 
 var ran = false
