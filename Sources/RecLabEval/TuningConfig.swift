@@ -174,7 +174,10 @@ public struct TuningPlan: Sendable {
     /// implementation detail, clipped to its declared range. Strategies without such parameters get none.
     public static func autoSpace(for type: String) -> [SearchAxis] {
         switch type {
-        case "ease": return [SearchAxis(parameter: "lambda", domain: .logRange(50, 5000, integer: false))]
+        case "ease":
+            // Learning from the rating values (binarize: false) beats 0/1 on rated data such as ml-latest-small.
+            return [SearchAxis(parameter: "lambda", domain: .logRange(100, 5000, integer: false)),
+                    SearchAxis(parameter: "binarize", domain: .values([.bool(true), .bool(false)]))]
         case "item-knn":
             return [SearchAxis(parameter: "k", domain: .logRange(5, 200, integer: true)),
                     SearchAxis(parameter: "shrink", domain: .range(0, 100, integer: false))]
