@@ -18,7 +18,7 @@ extension ABConfig {
     /// Reads and validates an A/B config file; also returns its text (hashed into the provenance).
     public static func load(path: String) throws -> (config: ABConfig, text: String) {
         let text = try ConfigNode.readText(path: path)
-        return (try parse(text, file: path), text)
+        return (try parse(text, file: path, strategies: SimulationStrategies.catalogue), text)
     }
 }
 
@@ -26,6 +26,6 @@ extension OPEConfig {
     /// Reads and validates an OPE config file; also returns its text (hashed into the provenance).
     public static func load(path: String) throws -> (config: OPEConfig, text: String) {
         let text = try ConfigNode.readText(path: path)
-        return (try parse(text, file: path), text)
+        return (try parse(text, file: path, strategies: SimulationStrategies.catalogue), text)
     }
 }

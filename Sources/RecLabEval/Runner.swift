@@ -34,6 +34,7 @@ public enum ExperimentRunner {
                                      file: config.configPath, key: "relevance")
         }
         let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
+        try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         var metrics = config.metrics          // config order: the table and documents follow it
         var sampledNegatives = 0
         if case .leaveOneOut(let n) = config.split.method, n > 0 {
@@ -62,8 +63,9 @@ public enum ExperimentRunner {
         var firstFailure: RecLabError?
         var evaluatedTotal = 0
 
+        let seeds = context.seedTree(planSeed: config.seed)
         for r in 0..<config.repeats {
-            let splitSeed = r == 0 ? config.seed : derivedSeed(config.seed, "repeat-\(r)")
+            let splitSeed = r == 0 ? seeds.seed : seeds.child("repeat-\(r)").seed
             let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer,
                                                     readFile: context.readFile)
             for (f, fold) in folds.enumerated() {
@@ -72,7 +74,7 @@ public enum ExperimentRunner {
                 let label = folds.count > 1 || config.repeats > 1
                     ? "fold \(f + 1)/\(folds.count)" + (config.repeats > 1 ? ", repeat \(r + 1)/\(config.repeats)" : "") : "split"
                 let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance, sampledNegatives: sampledNegatives,
-                                      negativeSeed: derivedSeed(config.seed, "negatives-\(g)"))
+                                      negativeSeed: seeds.child("negatives-\(g)").seed)
                 var note = "\(label): \(fold.train.count) train / \(fold.test.count) test interactions"
                 if listK > 0 {
                     excludedTotal += ctx.excludedUsers
@@ -86,7 +88,7 @@ public enum ExperimentRunner {
                     log.info("[run] \(label): nothing to evaluate, strategies not fitted")
                     continue
                 }
-                let fitSeed = derivedSeed(config.seed, "fit-\(g)")
+                let fitSeed = seeds.child("fit-\(g)").seed
                 // With fold-in (strong generalisation) the exclusion set also holds the held-out users' fold-in rows,
                 // which are never fitted on: training sets are then built from the training rows alone.
                 var trainSets: [FeedbackKind: TrainingSet] = fold.foldIn.isEmpty ? [.implicit: ctx.exclusion] : [:]
@@ -99,7 +101,7 @@ public enum ExperimentRunner {
                     do {
                         model = try makeStrategy(spec)
                         log.info("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
-                        fitSeconds = try timed {
+                        fitSeconds = try context.clock.seconds {
                             try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false))
                             if !fold.foldIn.isEmpty {
                                 guard let foldIn = model as? any FoldInRecommender else {
@@ -123,7 +125,7 @@ public enum ExperimentRunner {
                         continue
                     }
                     var result = FoldStrategyResult()
-                    let evalSeconds = timed {
+                    let evalSeconds = context.clock.seconds {
                         if listK > 0 {
                             result.ranking = evaluateRanking(model: model, ctx: ctx, listK: listK, userSpecs: userSpecs,
                                                              catalogueKs: catalogueSpecs.map(\.k), label: "\(spec.name) \(label)")
@@ -243,11 +245,11 @@ public enum ExperimentRunner {
     /// test item, top-`k` lists, every metric in `metrics`): returns the users evaluated and the wall-clock
     /// seconds of ranking plus metrics (fold preparation excluded). For `reclab-bench`.
     public static func timeRankingEvaluation(model: any Recommender, dataset: Dataset, fold: Fold, relevance: RelevanceRule,
-                                             k: Int, metrics: [any Metric]) -> (users: Int, seconds: Double) {
+                                             k: Int, metrics: [any Metric], clock: RunClock = .system) -> (users: Int, seconds: Double) {
         let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance)
         let userSpecs = metrics.compactMap { $0 as? any ListMetric }
         let catalogueKs = metrics.compactMap { $0 as? any GlobalMetric }.map(\.k)
-        let seconds = timed {
+        let seconds = clock.seconds {
             _ = evaluateRanking(model: model, ctx: ctx, listK: k, userSpecs: userSpecs, catalogueKs: catalogueKs, label: "bench")
         }
         return (ctx.evalUsers.count, seconds)
@@ -275,6 +277,31 @@ public enum ExperimentRunner {
 
     /// Ranks for all evaluated users in parallel (one score buffer per chunk). Results are written by
     /// user position and exposure counts are summed, so they do not depend on the chunking.
+    /// Before any split or fit: every strategy whose memory is known up front must fit in `budget`, estimated on
+    /// the whole dataset (a training fold is never larger). The error names the strategy's config line, the
+    /// bytes needed and the strategy's alternatives.
+    static func checkMemory(_ config: ExperimentConfig, dataset: Dataset, budget: Int?,
+                            makeStrategy: (StrategySpec) throws -> any Recommender) throws {
+        guard let budget else { return }
+        var seen = [Bool](repeating: false, count: dataset.itemCount)
+        for i in dataset.items { seen[Int(i)] = true }
+        let titles = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        for spec in config.strategies {
+            guard let model = try? makeStrategy(spec),
+                  let need = model.estimatedFitBytes(users: dataset.userCount, items: titles,
+                                                     interactions: dataset.interactionCount), need > budget else { continue }
+            func gb(_ b: Int) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
+            var message = "strategy '\(spec.name)' (\(spec.type)) needs about \(gb(need)) for \(titles) titles with data, above this run's memory budget of \(gb(budget)) (RECLAB_MEMORY_LIMIT, else 80% of the machine's memory)"
+            if let advice = model.memoryAlternatives(budget: budget, items: titles) { message += "; \(advice)" }
+            throw RecLabError.config(message).located(file: config.configPath, line: spec.line)
+        }
+    }
+
+    /// Users scored together (`Recommender.scoreBlock`): large enough that a factor model's GEMM and EASE's
+    /// item-major product reuse what they read, small enough that the buffer (block × items floats per worker,
+    /// 22 MB for 87k titles) stays modest.
+    static let scoringBlock = 64
+
     static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [any ListMetric],
                                 catalogueKs: [Int], label: String, showProgress: Bool = true) -> RankingResult {
         let n = ctx.evalUsers.count
@@ -287,36 +314,55 @@ public enum ExperimentRunner {
         let progress: ProgressReporter? = showProgress ? ProgressReporter("eval \(label)", total: n) : nil
         let genres = ctx.dataset.itemGenres
         let masks = ListMetrics.genreMasks(genres, genreCount: ctx.dataset.genreNames.count)
+        // Users are scored in fixed blocks of `scoringBlock` (by position, so a block's users do not depend on the
+        // thread count): strategies with a matrix form share work across a block (`Recommender.scoreBlock`).
+        // BLAS runs single-threaded inside: the blocks already keep every core busy.
+        let block = Self.scoringBlock
+        let blockCount = (n + block - 1) / block
+        let exclusion = ctx.exclusion.byUser
+        BLASThreads.singleThreaded {
         values.withUnsafeMutableBufferPointer { outBuf in
             let out = outBuf
-            Parallel.forEachChunk(n, minChunk: 16) { range in
-                var buffer = [Float](repeating: 0, count: items)
+            Parallel.forEachChunk(blockCount, minChunk: 1) { blocks in
+                var buffer = [Float](repeating: 0, count: min(block, n) * items)
+                var blockUsers = [Int32](repeating: 0, count: block)
                 var localCat = [[Int]](repeating: [Int](repeating: 0, count: items), count: catalogueKs.count)
                 var localExp = [Int](repeating: 0, count: items)
+                var done = 0
                 buffer.withUnsafeMutableBufferPointer { buf in
-                    for p in range {
-                        let user = Int(ctx.evalUsers[p])
-                        let list = model.recommend(user: user, k: listK, train: ctx.exclusion, buffer: buf).map(\.item)
-                        var userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
-                                                popularity: ctx.popularity, genres: genres, genreMasks: masks)
-                        if ctx.sampledNegatives > 0 {
-                            // `recommend` left the user's scores in the buffer.
-                            let top = ctx.sampledRanking(p, scores: buf, k: listK, testItems: ctx.testItems(ofUser: ctx.evalUsers[p]))
-                            userList.sampled = (top, RankedHits(recommended: top, relevant: ctx.relevant(p)))
+                    for blockIndex in blocks {
+                        let lo = blockIndex * block, hi = min(n, lo + block), size = hi - lo
+                        for p in lo..<hi { blockUsers[p - lo] = ctx.evalUsers[p] }
+                        blockUsers.withUnsafeBufferPointer { users in
+                            model.scoreBlock(users: UnsafeBufferPointer(rebasing: users[0..<size]),
+                                             into: UnsafeMutableBufferPointer(rebasing: buf[0..<(size * items)]))
                         }
-                        for (m, metric) in userSpecs.enumerated() {
-                            out[m * n + p] = metric.value(userList) ?? .nan
+                        for p in lo..<hi {
+                            let user = Int(ctx.evalUsers[p])
+                            let row = UnsafeBufferPointer(rebasing: buf[((p - lo) * items)..<((p - lo + 1) * items)])
+                            let list = TopK.select(scores: row, k: listK, excluded: exclusion.columns[exclusion.range(ofRow: user)]).map(\.item)
+                            var userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
+                                                    popularity: ctx.popularity, genres: genres, genreMasks: masks)
+                            if ctx.sampledNegatives > 0 {
+                                let top = ctx.sampledRanking(p, scores: row, k: listK, testItems: ctx.testItems(ofUser: ctx.evalUsers[p]))
+                                userList.sampled = (top, RankedHits(recommended: top, relevant: ctx.relevant(p)))
+                            }
+                            for (m, metric) in userSpecs.enumerated() {
+                                out[m * n + p] = metric.value(userList) ?? .nan
+                            }
+                            for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
+                            for i in list { localExp[Int(i)] += 1 }
                         }
-                        for (c, k) in catalogueKs.enumerated() { for i in list.prefix(k) { localCat[c][Int(i)] += 1 } }
-                        for i in list { localExp[Int(i)] += 1 }
+                        done += size
                     }
                 }
                 lock.lock()
                 for c in 0..<catalogueKs.count { for i in 0..<items where localCat[c][i] != 0 { catalogueExposure[c][i] += localCat[c][i] } }
                 for i in 0..<items where localExp[i] != 0 { exposure[i] += localExp[i] }
                 lock.unlock()
-                progress?.advance(by: range.count)
+                progress?.advance(by: done)
             }
+        }
         }
         progress?.finish()
         return RankingResult(values: values, catalogueExposure: catalogueExposure, exposure: exposure)
@@ -354,16 +400,6 @@ public enum ExperimentRunner {
         return (va, vb)
     }
 
-    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 {
-        var rng = SeededRandom(seed: seed, stream: stream)
-        return rng.next()
-    }
-
-    static func timed(_ body: () throws -> Void) rethrows -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
 }
 
 /// What every strategy of a fold shares: training exclusions, item popularity, relevant test items.
@@ -439,7 +475,7 @@ struct FoldContext {
     /// and `sampledNegatives` items drawn uniformly without replacement among those the user has no
     /// interaction with (training or test), ranked by `scores` (higher first, ties to the lower index,
     /// non-finite last); the first `k`. The sample depends only on (seed, user), so every strategy sees the same.
-    func sampledRanking(_ p: Int, scores: UnsafeMutableBufferPointer<Float>, k: Int, testItems: Set<Int32>) -> [Int32] {
+    func sampledRanking(_ p: Int, scores: UnsafeBufferPointer<Float>, k: Int, testItems: Set<Int32>) -> [Int32] {
         let user = Int(evalUsers[p])
         let trainRange = exclusion.byUser.range(ofRow: user)
         let trainItems = exclusion.byUser.columns[trainRange]

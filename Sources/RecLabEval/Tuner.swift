@@ -109,14 +109,16 @@ public enum Tuner {
     static func validationFolds(_ config: ExperimentConfig, dataset: Dataset, relevance: RelevanceRule,
                                 context: RunContext) throws -> [ValidationFold] {
         var out: [ValidationFold] = []
+        // The same seed tree as the runner's, so the outer folds are the ones the test run uses.
+        let seeds = context.seedTree(planSeed: config.seed)
         for r in 0..<config.repeats {
-            let splitSeed = r == 0 ? config.seed : ExperimentRunner.derivedSeed(config.seed, "repeat-\(r)")
+            let splitSeed = r == 0 ? seeds.seed : seeds.child("repeat-\(r)").seed
             let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer, readFile: context.readFile)
             for fold in folds {
                 let g = out.count
                 let inner = try Splitter.validation(of: fold.train, outerTestCount: fold.test.count, in: dataset,
                                                     method: config.split.method,
-                                                    seed: ExperimentRunner.derivedSeed(config.seed, "validation-\(g)"))
+                                                    seed: seeds.child("validation-\(g)").seed)
                 let v = SplitFold(index: g, train: inner.train, test: inner.test)
                 out.append(ValidationFold(context: FoldContext(dataset: dataset, fold: v, relevance: relevance), fold: v))
             }
@@ -134,9 +136,9 @@ public enum Tuner {
     }
 
     /// The first trials of a strategy's search: the grid, or `trials` random draws (rung 0 of halving).
-    public static func initialTrials(_ spec: StrategySpec, plan: TuningPlan, seed: UInt64) -> [TuningTrial] {
+    public static func initialTrials(_ spec: StrategySpec, plan: TuningPlan, seeds: SeedTree) -> [TuningTrial] {
         let axes = spec.search.sorted { $0.parameter < $1.parameter }
-        func trialSeed(_ configuration: Int) -> UInt64 { ExperimentRunner.derivedSeed(seed, "tune-\(spec.name)-trial-\(configuration)") }
+        func trialSeed(_ configuration: Int) -> UInt64 { seeds.descendant(["tune-\(spec.name)", "trial-\(configuration)"]).seed }
         guard !axes.isEmpty else { return [TuningTrial(strategy: spec.name, id: 0, parameters: [:], seed: trialSeed(0))] }
         if plan.method == .grid {
             var points: [[String: ParamValue]] = [[:]]
@@ -161,8 +163,9 @@ public enum Tuner {
     static func tune(_ spec: StrategySpec, plan: TuningPlan, config: ExperimentConfig, dataset: Dataset,
                      validation: [ValidationFold], context: RunContext) throws -> (StrategyTuning, StrategySpec) {
         let log = context.log
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let clock = context.clock
+        let start = clock.monotonicNanoseconds()
+        func elapsed() -> Double { Double(clock.monotonicNanoseconds() &- start) / 1e9 }
         let feedback = spec.feedback ?? config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
         let trainSets = validation.map { TrainingSet(dataset: dataset, rows: $0.fold.train, feedback: feedback) }
         let lowerIsBetter = plan.metric.direction.lowerIsBetter
@@ -185,7 +188,7 @@ public enum Tuner {
                         for t in range {
                             // One fit per worker: the trial itself runs single-threaded.
                             out[t] = Parallel.$scopedThreads.withValue(1) {
-                                runTrial(chunk[t], spec: spec, plan: plan, validation: validation, trainSets: trainSets)
+                                runTrial(chunk[t], spec: spec, plan: plan, validation: validation, trainSets: trainSets, clock: clock)
                             }
                         }
                     }
@@ -200,7 +203,7 @@ public enum Tuner {
             return done
         }
 
-        var trials = initialTrials(spec, plan: plan, seed: config.seed)
+        var trials = initialTrials(spec, plan: plan, seeds: context.seedTree(planSeed: config.seed))
         let cap = iterationCap(spec, point: [:])
         let searchesIterations = cap.map { c in spec.search.contains { $0.parameter == c.parameter } } ?? true
         if plan.method == .halving, let cap, !searchesIterations, trials.count > 1 {
@@ -281,13 +284,13 @@ public enum Tuner {
         let validation = try validationFolds(config, dataset: dataset, relevance: relevance, context: context)
         let feedback = spec.feedback ?? config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
         let trainSets = validation.map { TrainingSet(dataset: dataset, rows: $0.fold.train, feedback: feedback) }
-        return context.bound { runTrial(trial, spec: spec, plan: plan, validation: validation, trainSets: trainSets) }
+        return context.bound { runTrial(trial, spec: spec, plan: plan, validation: validation, trainSets: trainSets, clock: context.clock) }
     }
 
     static func runTrial(_ trial: TuningTrial, spec: StrategySpec, plan: TuningPlan, validation: [ValidationFold],
-                         trainSets: [TrainingSet]) -> TrialOutcome {
-        let start = DispatchTime.now().uptimeNanoseconds
-        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+                         trainSets: [TrainingSet], clock: RunClock) -> TrialOutcome {
+        let start = clock.monotonicNanoseconds()
+        func seconds() -> Double { Double(clock.monotonicNanoseconds() &- start) / 1e9 }
         var parameters = spec.parameters
         for (k, v) in trial.parameters { parameters.values[k] = v }
         let cap = iterationCap(spec, point: trial.parameters)
@@ -295,7 +298,7 @@ public enum Tuner {
         var scores: [Double] = []
         var bestIterations: [Int] = []
         for (f, v) in validation.enumerated() {
-            let fitSeed = ExperimentRunner.derivedSeed(trial.seed, "fold-\(f)")
+            let fitSeed = SeedTree(root: trial.seed).child("fold-\(f)").seed
             do {
                 let model = try StrategyRegistry.make(type: spec.type, parameters: parameters)
                 if plan.metric is any RatingMetric && !model.predictsRatings {

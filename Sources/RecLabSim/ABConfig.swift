@@ -47,13 +47,15 @@ public struct SimulationSettings: Sendable {
     public var control: Int
     /// Keep every impression in `SimulationResult.log` (memory: about 30 bytes per impression).
     public var keepLog: Bool
+    /// The strategy types the arms were validated against, and the simulator builds from.
+    public var strategies: WorldStrategies
 
     public init(seed: UInt64, days: Int, preDays: Int = 0, retrainEvery: Int = 1, trainingScope: TrainingScope = .arm,
                 salt: String = "reclab", holdout: Double = 0, page: PageLayout = PageLayout(), arms: [ArmSpec],
-                control: Int = 0, keepLog: Bool = true) {
+                control: Int = 0, keepLog: Bool = true, strategies: WorldStrategies = .registryOnly) {
         self.seed = seed; self.days = days; self.preDays = preDays; self.retrainEvery = retrainEvery
         self.trainingScope = trainingScope; self.salt = salt; self.holdout = holdout; self.page = page; self.arms = arms
-        self.control = control; self.keepLog = keepLog
+        self.control = control; self.keepLog = keepLog; self.strategies = strategies
     }
 }
 
@@ -71,12 +73,12 @@ public struct AnalysisSettings: Sendable {
 
 /// Checks a strategy type and its parameters before any work (unknown types and bad parameters are errors
 /// naming the file and line).
-func validateStrategy(type: String, parameters: Parameters, node: ConfigNode) throws {
+func validateStrategy(type: String, parameters: Parameters, node: ConfigNode, strategies: WorldStrategies) throws {
     do {
-        guard WorldStrategies.typeNames.contains(type) else {
-            throw node.error("unknown strategy type '\(type)'; known types: \(WorldStrategies.typeNames.joined(separator: ", "))")
+        guard strategies.typeNames.contains(type) else {
+            throw node.error("unknown strategy type '\(type)'; known types: \(strategies.typeNames.joined(separator: ", "))")
         }
-        try WorldStrategies.validate(type: type, parameters: parameters)
+        try strategies.validate(type: type, parameters: parameters)
     } catch var e as RecLabError {
         // A parameter error names the bare parameter; give its full path (`arms[1].params.lambda`).
         if let key = e.key, parameters.values[key] != nil {
@@ -105,7 +107,8 @@ public struct ABConfig: Sendable {
     /// Range of `analysis.target_relative_mde`.
     public static let targetRelativeMDERange = 1e-6...100.0
 
-    public static func parse(_ text: String, file: String?) throws -> ABConfig {
+    /// `strategies`: the types arms may name (the application layer's `SimulationStrategies.catalogue`).
+    public static func parse(_ text: String, file: String?, strategies: WorldStrategies) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
         // name (the default output folder reports/ab/<name>), seed and dataset: the header every config kind shares.
         let header = try ConfigHeader.read(root, what: "the A/B test name", simulatesWorld: true)
@@ -202,7 +205,7 @@ public struct ABConfig: Sendable {
                 controlIndex = arms.count
             }
             try a.finish()
-            try validateStrategy(type: type, parameters: params, node: typeNode)
+            try validateStrategy(type: type, parameters: params, node: typeNode, strategies: strategies)
             arms.append(ArmSpec(name: armName, type: type, parameters: params, weight: weight, epsilon: epsilon))
         }
 
@@ -228,7 +231,8 @@ public struct ABConfig: Sendable {
         try root.finish()
 
         let settings = SimulationSettings(seed: seed, days: days, preDays: preDays, retrainEvery: retrain, trainingScope: scope,
-                                          salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0)
+                                          salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0,
+                                          strategies: strategies)
         return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
     }
 }

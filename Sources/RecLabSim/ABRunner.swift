@@ -40,9 +40,11 @@ public enum ABRunner {
                          context: RunContext, keepLog: Bool) throws -> ABRunOutput {
         var settings = config.simulation
         settings.keepLog = keepLog
+        settings.seed = context.seedTree(planSeed: settings.seed).seed
         try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
-        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings)
+        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings,
+                                    clock: context.clock)
         let reporter = context.showsProgress ? context.progress("simulate", total: config.simulation.preDays + config.simulation.days) : nil
         let result: SimulationResult
         do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
@@ -53,10 +55,10 @@ public enum ABRunner {
         let configHash = SHA256.hexDigest(configText)
         let card = DatasetCard(summarizing: world.dataset, synthetic: true)  // synthetic or semi-synthetic: either way simulated
         let provenance = Provenance(configPath: configPath, configHash: configHash, configText: configText,
-                                    seed: config.simulation.seed, reclabVersion: context.reclabVersion,
+                                    seed: settings.seed, reclabVersion: context.reclabVersion,
                                     gitCommit: context.gitCommit, createdAt: nil, dataset: card)
         let runId = ResultJSON.runId(kind: "ab", configHash: configHash, datasetHash: world.dataset.contentHash,
-                                       seed: config.simulation.seed)
+                                       seed: settings.seed)
         var doc = ABResults(runId: runId, name: config.name, provenance: provenance, days: config.simulation.days,
                             alpha: config.analysis.alpha, control: config.simulation.arms[config.simulation.control].name,
                             world: world.kind, arms: analysis.arms, comparisons: analysis.comparisons, srm: analysis.srm,

@@ -69,6 +69,8 @@ public struct OPEConfig: Sendable {
     public var candidates: Int
     public var logging: PolicySpec
     public var targets: [PolicySpec]
+    /// The strategy types the policies were validated against, and the session builds from.
+    public var strategies: WorldStrategies
 
     /// Range of `visits` and `true_visits`.
     public static let maxVisitsRange = 10...10_000_000
@@ -77,7 +79,8 @@ public struct OPEConfig: Sendable {
     /// Most candidates over all contexts of one log (`visits × candidates`, and `true_visits × candidates`).
     public static let maxContextCandidates = 100_000_000
 
-    public static func parse(_ text: String, file: String?) throws -> OPEConfig {
+    /// `strategies`: the types policies may name (the application layer's `SimulationStrategies.catalogue`).
+    public static func parse(_ text: String, file: String?, strategies: WorldStrategies) throws -> OPEConfig {
         let root = try ConfigNode.parse(text, file: file).map()
         // name (the default output folder reports/ope/<name>), seed and dataset: the header every config kind shares.
         let header = try ConfigHeader.read(root, what: "the OPE run name", simulatesWorld: true)
@@ -95,19 +98,19 @@ public struct OPEConfig: Sendable {
         for (key, v) in [("visits", visits), ("true_visits", trueVisits)] where v * candidates > maxContextCandidates {
             throw root.optional(key)!.error("\(key) × candidates = \(v) × \(candidates) is above the limit of \(maxContextCandidates) (memory); lower one of them")
         }
-        let logging = try readPolicy(try root.required("logging"), defaultName: "logging", file: file)
+        let logging = try readPolicy(try root.required("logging"), defaultName: "logging", file: file, strategies: strategies)
         if logging.rule == .greedy {
             throw (root.optional("logging") ?? root.node).error("the logging policy must explore (epsilon-greedy or softmax): a greedy log has zero propensity for other actions")
         }
         let targetsNode = try root.required("targets")
-        let targets = try targetsNode.list().map { try readPolicy($0, defaultName: nil, file: file) }
+        let targets = try targetsNode.list().map { try readPolicy($0, defaultName: nil, file: file, strategies: strategies) }
         guard !targets.isEmpty else { throw targetsNode.error("needs at least one target policy") }
         try root.finish()
         return OPEConfig(name: name, seed: seed, dataset: dataset, visits: visits, trueVisits: trueVisits,
-                         candidates: candidates, logging: logging, targets: targets)
+                         candidates: candidates, logging: logging, targets: targets, strategies: strategies)
     }
 
-    static func readPolicy(_ node: ConfigNode, defaultName: String?, file: String?) throws -> PolicySpec {
+    static func readPolicy(_ node: ConfigNode, defaultName: String?, file: String?, strategies: WorldStrategies) throws -> PolicySpec {
         let m = try node.map()
         let nameNode = m.optional("name")
         let name = try nameNode?.string() ?? defaultName
@@ -139,7 +142,7 @@ public struct OPEConfig: Sendable {
         default: throw policyNode!.error("unknown policy '\(policy)'; expected greedy, epsilon-greedy or softmax")
         }
         try m.finish()
-        try validateStrategy(type: type, parameters: params, node: typeNode)
+        try validateStrategy(type: type, parameters: params, node: typeNode, strategies: strategies)
         return PolicySpec(name: name, type: type, parameters: params, rule: rule)
     }
 }
@@ -171,6 +174,8 @@ public enum OPERunner {
     /// Threads and provenance come from `context`.
     public static func run(config: OPEConfig, configText: String, configPath: String?, world: LoadedWorld,
                            context: RunContext = RunContext()) throws -> OPEResults {
+        var config = config
+        config.seed = context.seedTree(planSeed: config.seed).seed
         let (session, logSize, estimates) = try context.bound {
             let session = try OPESession(config: config, world: world)
             let (logSize, estimates) = session.estimates(logSeed: config.seed)
@@ -304,7 +309,7 @@ public final class OPESession {
         let behaviour = world.behaviour
         let train = TrainingSet(dataset: world.dataset, feedback: .implicit)
         func make(_ spec: PolicySpec) throws -> any Recommender {
-            let r = try WorldStrategies.make(type: spec.type, parameters: spec.parameters, world: behaviour)
+            let r = try config.strategies.make(type: spec.type, parameters: spec.parameters, world: behaviour)
             try r.fit(train, context: FitContext(seed: config.seed &+ StableHash.fnv1a64(spec.name)))
             return r
         }

@@ -98,18 +98,20 @@ public final class ABSimulator {
     public let content: DatasetContent
     public let world: any UserBehaviour
     public let settings: SimulationSettings
-    /// Creates an unfitted strategy for an arm (the registry, plus `oracle` bound to the world).
+    /// Creates an unfitted strategy for an arm (by default from `settings.strategies`, world types bound to the world).
     public let makeStrategy: (ArmSpec) throws -> any Recommender
+    /// Times the fits (the run context's monotonic clock).
+    public let clock: RunClock
 
     public init(dataset: Dataset, content: DatasetContent, world: any UserBehaviour, settings: SimulationSettings,
-                makeStrategy: ((ArmSpec) throws -> any Recommender)? = nil) throws {
+                clock: RunClock = .system, makeStrategy: ((ArmSpec) throws -> any Recommender)? = nil) throws {
         guard world.userCount == dataset.userCount, world.itemCount == dataset.itemCount else {
             throw RecLabError.data("the world has \(world.userCount) users and \(world.itemCount) items but the dataset has \(dataset.userCount) and \(dataset.itemCount)")
         }
         guard dataset.userCount > 0, dataset.itemCount > 0 else { throw RecLabError.data("the dataset has no users or no movies") }
-        self.dataset = dataset; self.content = content; self.world = world; self.settings = settings
+        self.dataset = dataset; self.content = content; self.world = world; self.settings = settings; self.clock = clock
         self.makeStrategy = makeStrategy ?? { spec in
-            try WorldStrategies.make(type: spec.type, parameters: spec.parameters, world: world)
+            try settings.strategies.make(type: spec.type, parameters: spec.parameters, world: world)
         }
     }
 
@@ -185,9 +187,9 @@ public final class ABSimulator {
 
         var fitSeconds = 0.0
         func timed<T>(_ body: () throws -> T) rethrows -> T {
-            let started = DispatchTime.now().uptimeNanoseconds
-            defer { fitSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-            return try body()
+            let (value, seconds) = try clock.measure(body)
+            fitSeconds += seconds
+            return value
         }
         func fitModel(_ spec: ArmSpec, day: Int, train: TrainingSet) throws -> ArmModel {
             try timed {
@@ -281,6 +283,8 @@ public final class ABSimulator {
             let holdoutModel = isPre ? preModel! : models[control]
 
             // Simulate every user's day in parallel chunks; each chunk writes only its own users' state.
+            // BLAS single-threaded inside (strategies score with it; the chunks already use every core).
+            BLASThreads.begin()
             let lock = NSLock()
             var chunkOutputs: [(start: Int, visits: [VisitRecord])] = []
             watched.withUnsafeMutableBufferPointer { watchedBuf in
@@ -314,6 +318,7 @@ public final class ABSimulator {
                     }
                 }
             }
+            BLASThreads.end()
             chunkOutputs.sort { $0.start < $1.start }
 
             // Merge in user order: totals, logs, daily aggregates.

@@ -31,6 +31,9 @@ public enum Validation {
     public static func planted(config: ABConfig, world: LoadedWorld, seeds: Int, retrain: Bool,
                                progress: ProgressReporter? = nil) throws -> RateTable {
         var s = config.simulation
+        guard s.strategies.worldType(named: OracleRecommender.typeName) != nil else {
+            throw RecLabError.usage("the planted-effect validation needs the '\(OracleRecommender.typeName)' world strategy, which this run's catalogue does not register")
+        }
         let control = s.arms[s.control]
         s.arms = [control, ArmSpec(name: "oracle", type: OracleRecommender.typeName)]
         s.control = 0

@@ -178,5 +178,10 @@ public final class ALSRecommender: IterativeRecommender, @unchecked Sendable {
         model.score(user: user, into: scores)
     }
 
+    public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let model else { preconditionFailure("als: score before fit") }
+        model.scoreBlock(users: users, into: scores)
+    }
+
     public func predict(user: Int, item: Int) -> Float? { model?.predict(user: user, item: item) }
 }

@@ -166,4 +166,9 @@ public final class BPRRecommender: IterativeRecommender, @unchecked Sendable {
         guard let model else { preconditionFailure("bpr: score before fit") }
         model.score(user: user, into: scores)
     }
+
+    public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let model else { preconditionFailure("bpr: score before fit") }
+        model.scoreBlock(users: users, into: scores)
+    }
 }

@@ -131,5 +131,10 @@ public final class BiasedMFRecommender: IterativeRecommender, @unchecked Sendabl
         model.score(user: user, into: scores)
     }
 
+    public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let model else { preconditionFailure("biased-mf: score before fit") }
+        model.scoreBlock(users: users, into: scores)
+    }
+
     public func predict(user: Int, item: Int) -> Float? { model?.predict(user: user, item: item) }
 }

@@ -7,6 +7,7 @@ public struct EASEConfig: DeclaredParameters {
     public var lambda: Double
     public var binarize: Bool
     public var maxItems: Int
+    public var topItems: Int
 
     public static let parameterDeclarations: [ParameterDeclaration<Self>] = [
         .double("lambda", \.lambda, default: 400, range: 1e-9...1e12,
@@ -15,10 +16,12 @@ public struct EASEConfig: DeclaredParameters {
               help: "learn from 0/1 interactions (true, as in the paper) or from the rating/count values"),
         .int("max_items", \.maxItems, default: 25_000, range: EASERecommender.maxItemsRange,
              help: "refuse catalogues with more items with training data (memory: 4·n² bytes)"),
+        .int("top_items", \.topItems, default: 0, range: 0...EASERecommender.maxItemsRange.upperBound,
+             help: "0: model every title with training data; N: model only the N most-watched titles (memory 4·N² bytes), the others ranked after them by popularity"),
     ]
 
     public init(reading v: DeclaredValues<Self>) {
-        lambda = v[\.lambda]; binarize = v[\.binarize]; maxItems = v[\.maxItems]
+        lambda = v[\.lambda]; binarize = v[\.binarize]; maxItems = v[\.maxItems]; topItems = v[\.topItems]
     }
 }
 
@@ -32,6 +35,12 @@ public struct EASEConfig: DeclaredParameters {
 /// inverse, on OpenBLAS's threads). Memory: one dense n × n Float matrix (n = items with training data),
 /// which is why `max_items` guards against catalogues that cannot fit (ml-25m's 59k movies would need 14 GB).
 /// Ranking costs O(n_u · n) per user. Users without training items get the popularity ranking.
+///
+/// Catalogues too large for the dense matrix (ML-25M's 59k titles) can be restricted with `top_items: N`: the
+/// model covers the N titles with the most training interactions (ties to the lower index), which hold most of
+/// the interactions in long-tailed data; the other titles are ranked after every modelled title, by popularity
+/// (score = the user's lowest modelled score − 1 − (1 − count / max count)), and a user who has watched none of
+/// the modelled titles gets the popularity ranking. `estimatedFitBytes` lets a run check memory before any work.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
 public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
@@ -42,6 +51,8 @@ public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
     private var lambda: Float { Float(config.lambda) }
     private var binarize: Bool { config.binarize }
     private var maxItems: Int { config.maxItems }
+    /// Whether some titles with training data are left out of the model (`top_items`).
+    private var restricted = false
     private var train: TrainingSet?
     /// Dense item index of each compact column, and the compact index of each item (−1 = no training data).
     private var activeItems: [Int32] = []
@@ -60,12 +71,17 @@ public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         let byItem = train.byItem, byUser = train.byUser
         var active = [Int32](), compact = [Int32](repeating: -1, count: train.itemCount)
-        for i in 0..<train.itemCount where byItem.count(ofRow: i) > 0 {
-            compact[i] = Int32(active.count); active.append(Int32(i))
+        var withData = (0..<train.itemCount).filter { byItem.count(ofRow: $0) > 0 }
+        let isRestricted = config.topItems > 0 && withData.count > config.topItems
+        if isRestricted {
+            // The most-watched titles, then back in index order (the compact order must follow item order).
+            withData.sort { (byItem.count(ofRow: $0), $1) > (byItem.count(ofRow: $1), $0) }
+            withData = Array(withData.prefix(config.topItems)).sorted()
         }
+        for i in withData { compact[i] = Int32(active.count); active.append(Int32(i)) }
         let n = active.count
         guard n <= maxItems else {
-            throw RecLabError.config("ease needs a dense \(n) × \(n) matrix (\(4 * n * n / 1_000_000) MB) for the \(n) items with training data, above max_items = \(maxItems); raise max_items or use item-knn",
+            throw RecLabError.config("ease needs a dense \(n) × \(n) matrix (\(4 * n * n / 1_000_000) MB) for the \(n) items with training data, above max_items = \(maxItems); set top_items to model only the most-watched titles, raise max_items, or use item-knn",
                                      key: "max_items")
         }
         // Three steps of very different length; the reporter shows which one is running on long fits.
@@ -84,8 +100,15 @@ public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
                         let rowBase = a * n
                         for k in byItem.range(ofRow: i) {
                             let u = Int(byItem.columns[k]), x = itemVals[k]
-                            for m in byUser.range(ofRow: u) {
-                                gp[rowBase + Int(cp[Int(byUser.columns[m])])] += x * userVals[m]
+                            if isRestricted {
+                                for m in byUser.range(ofRow: u) {
+                                    let c = Int(cp[Int(byUser.columns[m])])
+                                    if c >= 0 { gp[rowBase + c] += x * userVals[m] }
+                                }
+                            } else {
+                                for m in byUser.range(ofRow: u) {
+                                    gp[rowBase + Int(cp[Int(byUser.columns[m])])] += x * userVals[m]
+                                }
                             }
                         }
                         gp[rowBase + a] += lambda
@@ -133,6 +156,7 @@ public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
         activeItems = active
         compactIndex = compact
         popularity = itemInteractionCounts(train)
+        restricted = isRestricted
         self.train = train
     }
 
@@ -140,6 +164,38 @@ public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
     public func foldIn(_ history: TrainingSet) throws {
         guard train != nil else { requireFitted(false, Self.typeName); return }
         train = history
+    }
+
+    /// Memory the fit needs for a training set of `items` titles (the dense n × n Float matrix, factorised and
+    /// inverted in place), for checking before any work.
+    public func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int? {
+        let n = config.topItems > 0 ? min(items, config.topItems) : items
+        return 4 * n * n
+    }
+
+    public func memoryAlternatives(budget: Int, items: Int) -> String? {
+        let fits = Int((Double(budget) / 4).squareRoot())
+        return "set top_items to model only the most-watched titles (at most \(fits) fit in this budget: 4·N² bytes), or use item-knn or implicit-als, whose memory grows with the interactions"
+    }
+
+    /// Writes a user's scores from the compact (modelled) scores: unmodelled titles ranked after every modelled
+    /// one by popularity (see the type's comment).
+    private func expand(_ compactScores: UnsafeBufferPointer<Float>, into scores: UnsafeMutableBufferPointer<Float>) {
+        if restricted {
+            var lowest = Float.infinity
+            for v in compactScores { lowest = min(lowest, v) }
+            let top = max(popularity.max() ?? 1, 1)
+            for j in 0..<scores.count { scores[j] = lowest - 1 - (1 - popularity[j] / top) }
+        } else {
+            for j in 0..<scores.count { scores[j] = 0 }
+        }
+        for a in 0..<compactScores.count { scores[Int(activeItems[a])] = compactScores[a] }
+    }
+
+    /// Whether `user` has a training item the model covers.
+    private func hasModelledItem(_ user: Int, _ train: TrainingSet) -> Bool {
+        let r = train.byUser.range(ofRow: user)
+        return restricted ? r.contains { compactIndex[Int(train.byUser.columns[$0])] >= 0 } : !r.isEmpty
     }
 
     /// B_ij between two items (0 when either has no training data), for inspection and tests.
@@ -152,19 +208,51 @@ public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         guard let train else { requireFitted(false, Self.typeName); return }
         let r = train.byUser.range(ofRow: user)
-        if r.isEmpty { copyScores(popularity, into: scores); return }
+        if !hasModelledItem(user, train) { copyScores(popularity, into: scores); return }
         let n = activeItems.count
         var compactScores = [Float](repeating: 0, count: n)
         weights.withUnsafeBufferPointer { w in
             compactScores.withUnsafeMutableBufferPointer { s in
                 for k in r {
                     let a = Int(compactIndex[Int(train.byUser.columns[k])])
+                    guard a >= 0 else { continue }
                     let x = binarize ? 1 : train.byUser.values[k]
                     cblas_saxpy(Int32(n), x, w.baseAddress! + a * n, 1, s.baseAddress, 1)
                 }
             }
         }
-        for j in 0..<scores.count { scores[j] = 0 }
-        for a in 0..<n { scores[Int(activeItems[a])] = compactScores[a] }
+        compactScores.withUnsafeBufferPointer { expand($0, into: scores) }
+    }
+
+    /// Scores of a block of users: the sparse-times-dense product `X_block · B`, computed item by item so each
+    /// row of B is read once for the whole block rather than once per user who has the item (popular titles
+    /// are in most histories). A dense GEMM would multiply the zeros of X too (n² instead of n_u · n work per
+    /// user). Each user's row sums the same B rows in the same order (items ascending) as `score(user:)`, so
+    /// the scores are bit-identical. Memory: block × n floats. Call with BLAS single-threaded from parallel
+    /// workers (`BLASThreads.singleThreaded`).
+    public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let train else { requireFitted(false, Self.typeName); return }
+        let b = users.count, items = train.itemCount, n = activeItems.count
+        precondition(scores.count == b * items, "score buffer must hold users × items floats")
+        var entries: [(item: Int32, row: Int32, x: Float)] = []
+        for (r, user) in users.enumerated() {
+            for k in train.byUser.range(ofRow: Int(user)) where compactIndex[Int(train.byUser.columns[k])] >= 0 {
+                entries.append((compactIndex[Int(train.byUser.columns[k])], Int32(r), binarize ? 1 : train.byUser.values[k]))
+            }
+        }
+        entries.sort { ($0.item, $0.row) < ($1.item, $1.row) }
+        var compactScores = [Float](repeating: 0, count: b * n)
+        weights.withUnsafeBufferPointer { w in
+            compactScores.withUnsafeMutableBufferPointer { s in
+                for e in entries {
+                    cblas_saxpy(Int32(n), e.x, w.baseAddress! + Int(e.item) * n, 1, s.baseAddress! + Int(e.row) * n, 1)
+                }
+            }
+        }
+        for (r, user) in users.enumerated() {
+            let row = UnsafeMutableBufferPointer(rebasing: scores[(r * items)..<((r + 1) * items)])
+            if !hasModelledItem(Int(user), train) { copyScores(popularity, into: row); continue }
+            compactScores.withUnsafeBufferPointer { expand(UnsafeBufferPointer(rebasing: $0[(r * n)..<((r + 1) * n)]), into: row) }
+        }
     }
 }

@@ -88,6 +88,35 @@ struct FactorModel: Sendable {
         }
     }
 
+    /// Scores of a block of users (row-major `users.count × itemCount`): biases first, then one BLAS `sgemm`
+    /// adding `P_block · Qᵀ`, which reads the item factors once for the whole block (per-user `sgemv` reads them
+    /// once per user: on 87k titles × 64 factors that is 22 MB of memory traffic per user). Call it with BLAS
+    /// single-threaded (`BLASThreads.singleThreaded`) from parallel workers. O(users · items · factors).
+    func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        let b = users.count
+        precondition(scores.count == b * itemCount, "score buffer must hold users × items floats")
+        guard b > 0, itemCount > 0 else { return }
+        itemBias.withUnsafeBufferPointer { c in
+            for (r, u) in users.enumerated() {
+                let base = globalMean + userBias[Int(u)], row = scores.baseAddress! + r * itemCount
+                for i in 0..<itemCount { row[i] = base + c[i] }
+            }
+        }
+        guard factors > 0 else { return }
+        var block = [Float](repeating: 0, count: b * factors)
+        userFactors.withUnsafeBufferPointer { uf in
+            for (r, u) in users.enumerated() {
+                for f in 0..<factors { block[r * factors + f] = uf[Int(u) * factors + f] }
+            }
+        }
+        block.withUnsafeBufferPointer { p in
+            itemFactors.withUnsafeBufferPointer { q in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(b), Int32(itemCount), Int32(factors), 1,
+                            p.baseAddress!, Int32(factors), q.baseAddress!, Int32(factors), 1, scores.baseAddress!, Int32(itemCount))
+            }
+        }
+    }
+
     /// `mu + b_u + c_i + p_u . q_i` (clipped to the training rating range when known). O(factors).
     func rawScore(user: Int, item: Int) -> Float {
         var s = globalMean + userBias[user] + itemBias[item]

@@ -50,6 +50,21 @@ public protocol Recommender: AnyObject, Sendable {
     /// Writes one score per item (higher is better) for `user` into `scores` (count == item count).
     func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>)
 
+    /// Scores for a block of users: row r of `scores` (row-major, `users.count × itemCount`) holds user
+    /// `users[r]`'s scores, as `score(user:)` gives them up to the rounding of a different summation order.
+    /// Strategies with a matrix form override it to share work across the block (factor models: one GEMM,
+    /// reading the item factors once per block instead of once per user; EASE: each row of B read once per
+    /// block); the default calls `score` per user. Memory: the caller's buffer, bounded by the block.
+    func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>)
+
+    /// Bytes the fit will need on a training set of this size, when the strategy's memory is dominated by
+    /// something computable up front (EASE's dense n × n matrix); nil when it is not. Runs check it against
+    /// their memory budget before any work.
+    func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int?
+
+    /// What a user can do when `estimatedFitBytes` is above `budget` bytes (a sentence for the error), or nil.
+    func memoryAlternatives(budget: Int, items: Int) -> String?
+
     /// True when `predict` returns rating predictions.
     var predictsRatings: Bool { get }
 
@@ -66,6 +81,16 @@ extension Recommender {
     public static var parameterInfo: [ParameterInfo] { Config.parameterInfo }
     public var predictsRatings: Bool { false }
     public func predict(user: Int, item: Int) -> Float? { nil }
+    public func estimatedFitBytes(users: Int, items: Int, interactions: Int) -> Int? { nil }
+    public func memoryAlternatives(budget: Int, items: Int) -> String? { nil }
+
+    public func scoreBlock(users: UnsafeBufferPointer<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {
+        guard !users.isEmpty else { return }
+        let items = scores.count / users.count
+        for (r, user) in users.enumerated() {
+            score(user: Int(user), into: UnsafeMutableBufferPointer(rebasing: scores[(r * items)..<((r + 1) * items)]))
+        }
+    }
     public var typeName: String { Self.typeName }
 }
 

@@ -47,6 +47,19 @@ final class AppLayerTests: XCTestCase {
         }
     }
 
+    func testMemoryBudgetFromTheEnvironmentOrEightyPercentOfMemory() throws {
+        XCTAssertEqual(try AppContext.memoryBudget([:], physicalMemory: 10_000_000_000), 8_000_000_000)
+        XCTAssertEqual(try AppContext.memoryBudget(["RECLAB_MEMORY_LIMIT": "12G"]), 12 << 30)
+        XCTAssertEqual(try AppContext.memoryBudget(["RECLAB_MEMORY_LIMIT": " 800m "]), 800 << 20)
+        XCTAssertEqual(try AppContext.memoryBudget(["RECLAB_MEMORY_LIMIT": "5000000"]), 5_000_000)
+        for bad in ["abc", "12GB", "-5G", "0", "999", "1.5G", "99999999999999999999T", "１２G", "9223372036854775807T"] {
+            XCTAssertThrowsError(try AppContext.memoryBudget(["RECLAB_MEMORY_LIMIT": bad]), bad) { e in
+                XCTAssertTrue("\(e)".contains("RECLAB_MEMORY_LIMIT"), "\(e)")
+                XCTAssertEqual((e as? RecLabError)?.kind, .usage)
+            }
+        }
+    }
+
     func testKeyFileIsReadOnlyWhenARunNeedsTheKey() throws {
         let c = try AppContext.make(quiet: true, environment: ["RECLAB_PSEUDONYM_KEY_FILE": "/nonexistent/key"], provenance: false)
         XCTAssertThrowsError(try c.pseudonymizer())

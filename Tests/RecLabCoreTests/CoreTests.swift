@@ -195,3 +195,45 @@ final class ParametersTests: XCTestCase {
         }
     }
 }
+
+final class RunContextTests: XCTestCase {
+    /// A child's seed is one draw of the parent's named stream: the rule offline runs used before the tree
+    /// existed, so the seeds of existing configs are unchanged.
+    func testSeedTreeChildIsTheNamedStreamsFirstDraw() {
+        let tree = SeedTree(root: 42)
+        var rng = SeededRandom(seed: 42, stream: "fit-3")
+        XCTAssertEqual(tree.child("fit-3").seed, rng.next())
+        XCTAssertEqual(tree.descendant(["unit-4", "fit-0"]), tree.child("unit-4").child("fit-0"))
+        XCTAssertEqual(tree.descendant([]), tree)
+    }
+
+    /// Children depend on their name and parent only: asking in another order, or asking for others in
+    /// between, gives the same seeds; different names and different parents give different seeds.
+    func testSeedTreeIsIndependentOfOrder() {
+        let tree = SeedTree(root: 7)
+        let forward = (0..<50).map { tree.child("unit-\($0)").seed }
+        let backward = (0..<50).reversed().map { tree.child("unit-\($0)").seed }.reversed()
+        XCTAssertEqual(forward, Array(backward))
+        XCTAssertEqual(Set(forward).count, 50)
+        XCTAssertNotEqual(SeedTree(root: 8).child("unit-0"), tree.child("unit-0"))
+    }
+
+    /// Durations come from the clock's monotonic source, so a test can make them exact.
+    func testClockMeasuresWithItsMonotonicSource() {
+        let ticks = Ticks()
+        let clock = RunClock(now: { Date(timeIntervalSince1970: 0) }, monotonicNanoseconds: { ticks.next(step: 250_000_000) })
+        let (value, seconds) = clock.measure { 6 * 7 }
+        XCTAssertEqual(value, 42)
+        XCTAssertEqual(seconds, 0.25)
+        XCTAssertEqual(clock.seconds {}, 0.25)
+        // The system source never goes backwards.
+        let a = RunClock.systemMonotonicNanoseconds(), b = RunClock.systemMonotonicNanoseconds()
+        XCTAssertLessThanOrEqual(a, b)
+    }
+
+    func testContextRootsTheSeedTreeAtThePlanSeedUnlessSet() {
+        XCTAssertEqual(RunContext().seedTree(planSeed: 5), SeedTree(root: 5))
+        XCTAssertEqual(RunContext(seeds: SeedTree(root: 9)).seedTree(planSeed: 5), SeedTree(root: 9))
+    }
+}
+

@@ -232,6 +232,64 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(fold0, one)
     }
 
+    /// Fit and evaluation seconds are read from the run context's clock (two readings per timing), not from
+    /// a clock of the engine's own: with a source that advances 0.5 s per reading both are exactly 0.5 s.
+    func testTimingsComeFromTheContextClock() throws {
+        let ticks = Ticks()
+        let clock = RunClock(now: { Date(timeIntervalSince1970: 0) }, monotonicNanoseconds: { ticks.next(step: 500_000_000) })
+        let out = try ExperimentRunner.run(try config(metrics: ["hit@3"]), dataset: tinyDataset(),
+                                           context: RunContext(threads: 1, clock: clock)) { spec in
+            FixedOrderRecommender(lowFirst: spec.name == "low", constant: nil)
+        }
+        XCTAssertEqual(out.document.strategies.map(\.fitSeconds), [0.5, 0.5])
+        XCTAssertEqual(out.document.strategies.map(\.evalSeconds), [0.5, 0.5])
+    }
+
+    /// A strategy whose memory is known up front is checked against the run's budget before any split or fit,
+    /// with the figure and the alternatives in the error, at the strategy's config line.
+    func testMemoryBudgetIsCheckedBeforeAnyWork() throws {
+        var c = try config(metrics: ["hit@3"], strategies: ["low", "big"])
+        c.strategies[1] = StrategySpec(name: "big", type: "ease", line: 9)
+        final class Fits: @unchecked Sendable { var count = 0 }  // single-threaded use in this test
+        let fits = Fits()
+        let make: (StrategySpec) throws -> any Recommender = { spec in
+            if spec.type == "ease" { return try StrategyRegistry.make(type: "ease", parameters: spec.parameters) }
+            return CountingRecommender { fits.count += 1 }
+        }
+        XCTAssertThrowsError(try ExperimentRunner.run(c, dataset: tinyDataset(), context: RunContext(memoryBudget: 60), makeStrategy: make)) { e in
+            let m = "\(e)"
+            XCTAssertTrue(m.contains("strategy 'big' (ease) needs about"), m)
+            XCTAssertTrue(m.contains("5 titles with data"), m)
+            XCTAssertTrue(m.contains("top_items"), m)
+            XCTAssertEqual((e as? RecLabError)?.line, 9)
+        }
+        XCTAssertEqual(fits.count, 0, "nothing may be fitted before the memory check")
+        // 5 titles need 100 bytes: a budget of 100 runs.
+        _ = try ExperimentRunner.run(c, dataset: tinyDataset(), context: RunContext(memoryBudget: 100), makeStrategy: make)
+        XCTAssertGreaterThan(fits.count, 0)
+    }
+
+    /// A context seed tree re-roots the run: seed 11 from the context equals seed 11 in the plan, split and
+    /// every repeat's derived seed included, and differs from the plan's own seed 7.
+    func testContextSeedTreeReRootsTheRun() throws {
+        var c = try config(metrics: ["hit@3"])
+        c.split = SplitSpec(method: .holdout(testFraction: 0.4))
+        c.relevance = .implicit
+        c.repeats = 3
+        let reRooted = try ExperimentRunner.run(c, dataset: tinyDataset(), context: RunContext(seeds: SeedTree(root: 11))) { spec in
+            FixedOrderRecommender(lowFirst: spec.name == "low", constant: nil)
+        }
+        var c11 = c
+        c11.seed = 11
+        let planned = try ExperimentRunner.run(c11, dataset: tinyDataset()) { spec in
+            FixedOrderRecommender(lowFirst: spec.name == "low", constant: nil)
+        }
+        XCTAssertEqual(reRooted.document.results.map(\.mean), planned.document.results.map(\.mean))
+        let own = try run(c)
+        XCTAssertNotEqual(own.document.results.filter { $0.fold != nil }.map(\.mean),
+                          planned.document.results.filter { $0.fold != nil }.map(\.mean))
+    }
+
     /// The top-N protocol on real data against an independent implementation: most-popular on
     /// ml-latest-small, per-user temporal 20% split, relevant = rating >= 4. The reference values come from
     /// Tests/Oracles/most_popular_oracle.py (plain Python over the CSV files).
@@ -283,4 +341,18 @@ struct MeanSquaredErrorMetric: RatingMetric {
     func loss(_ error: Double) -> Double { error * error }
     func value(meanLoss: Double) -> Double { meanLoss }
     func bound(meanLoss: Double) -> Double { meanLoss }
+}
+
+
+/// Counts its fits (scores like `FixedOrderRecommender`'s low-first order).
+final class CountingRecommender: Recommender, @unchecked Sendable {  // safe: `onFit` only touches test-owned state
+    static let typeName = "counting"
+    static let summary = "test strategy"
+    let onFit: () -> Void
+    init(parameters: Parameters) throws { onFit = {} }
+    init(onFit: @escaping () -> Void) { self.onFit = onFit }
+    func fit(_ train: TrainingSet, context: FitContext) throws { onFit() }
+    func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
+        for i in 0..<scores.count { scores[i] = -Float(i) }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RecLabApp
 import RecLabConfig
 import RecLabCore
 import RecLabEval
@@ -19,8 +20,8 @@ final class ConfigFuzzTests: XCTestCase {
         }
         check("node") { _ = try ConfigNode.parse(text, file: "fuzz.yaml") }
         check("experiment") { _ = try ExperimentConfig.parse(text: text, path: "fuzz.yaml") }
-        check("ab") { _ = try ABConfig.parse(text, file: "fuzz.yaml") }
-        check("ope") { _ = try OPEConfig.parse(text, file: "fuzz.yaml") }
+        check("ab") { _ = try ABConfig.parse(text, file: "fuzz.yaml", strategies: SimulationStrategies.catalogue) }
+        check("ope") { _ = try OPEConfig.parse(text, file: "fuzz.yaml", strategies: SimulationStrategies.catalogue) }
         check("synthetic") {
             let c = try SyntheticConfig.parse(node: try ConfigNode.parse(text, file: "fuzz.yaml"))
             try c.validate()
@@ -50,8 +51,8 @@ final class ConfigFuzzTests: XCTestCase {
             func attempt(_ body: () throws -> Void) -> Bool {
                 do { try body(); return true } catch { messages.append("\(error)"); return false }
             }
-            let parsed = attempt { _ = try ExperimentConfig.parse(text: text, path: name) } || attempt { _ = try ABConfig.parse(text, file: name) }
-                || attempt { _ = try OPEConfig.parse(text, file: name) }
+            let parsed = attempt { _ = try ExperimentConfig.parse(text: text, path: name) } || attempt { _ = try ABConfig.parse(text, file: name, strategies: SimulationStrategies.catalogue) }
+                || attempt { _ = try OPEConfig.parse(text, file: name, strategies: SimulationStrategies.catalogue) }
                 || attempt { _ = try SyntheticConfig.parse(node: ConfigNode.parse(text, file: name)) }
             // Configs over data made by CI or downloaded (demo's store, MovieLens folders) stop at "not found" here.
             XCTAssertTrue(parsed || messages.contains { $0.contains("not found") }, "\(name) no longer parses: \(messages)")

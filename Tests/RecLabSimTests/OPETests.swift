@@ -1,4 +1,5 @@
 import Foundation
+import RecLabApp
 import RecLabCore
 import RecLabSim
 import RecLabTestSupport
@@ -17,7 +18,7 @@ final class OPETests: XCTestCase {
             targets:
               - {name: oracle, strategy: oracle}
               - {name: popular-soft, strategy: most-popular, policy: softmax, temperature: 0.5}
-            """, file: nil)
+            """, file: nil, strategies: SimulationStrategies.catalogue)
     }
 
     func testEstimatorsCoverTheTrueValueAndDMIsBiased() throws {
@@ -58,7 +59,7 @@ final class OPETests: XCTestCase {
             dataset: {synthetic: {users: 50, movies: 20, days: 5}}
             logging: {strategy: most-popular}
             targets: [{name: t, strategy: random}]
-            """, file: "ope.yaml")) { e in
+            """, file: "ope.yaml", strategies: SimulationStrategies.catalogue)) { e in
             XCTAssertTrue("\(e)".contains("must explore"), "\(e)")
         }
     }

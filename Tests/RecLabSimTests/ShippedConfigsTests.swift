@@ -1,4 +1,5 @@
 import Foundation
+import RecLabApp
 import RecLabEval
 import RecLabSim
 import RecLabTestSupport
@@ -38,11 +39,11 @@ final class ShippedConfigsTests: XCTestCase {
             }
             do {
                 if stem.hasPrefix("ab-") {
-                    let ab = try ABConfig.parse(text, file: path)
+                    let ab = try ABConfig.parse(text, file: path, strategies: SimulationStrategies.catalogue)
                     XCTAssertEqual(ab.name, stem, path)
                     XCTAssertGreaterThanOrEqual(ab.simulation.arms.count, 2, path)
                 } else if stem.hasPrefix("ope-") {
-                    let ope = try OPEConfig.parse(text, file: path)
+                    let ope = try OPEConfig.parse(text, file: path, strategies: SimulationStrategies.catalogue)
                     XCTAssertEqual(ope.name, stem, path)
                     XCTAssertFalse(ope.targets.isEmpty, path)
                 } else {

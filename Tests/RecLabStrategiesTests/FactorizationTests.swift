@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import RecLabCore
 @testable import RecLabStrategies
@@ -245,6 +246,52 @@ final class FactorizationTests: XCTestCase {
         XCTAssertLessThan(maxDiff(exact.model!.userFactors, cg.model!.userFactors), 1e-3)
         XCTAssertLessThan(maxDiff(exact.model!.itemFactors, cg.model!.itemFactors), 1e-3)
         XCTAssertGreaterThan(maxDiff(exact.model!.itemFactors, oneStep.model!.itemFactors), 1e-3)
+    }
+
+    /// The CG half-step reads each row's fixed-side vectors from a gathered copy; the result must be the same
+    /// bits as the textbook loop reading them in place (same operations, same order).
+    func testImplicitALSGatheredHalfStepEqualsInPlaceReference() throws {
+        let p = Self.planted(users: 120, items: 35)
+        let train = TrainingSet(dataset: p.dataset, rows: p.trainRows, feedback: .implicit)
+        let rec = try make("implicit-als", ["factors": .int(5), "cg_steps": .int(3), "regularization": .double(2)]) as! ImplicitALSRecommender
+        let k = 5
+        var rng = SeededRandom(seed: 99)
+        let fixed = (0..<(train.itemCount * k)).map { _ in Float(rng.nextGaussian()) * 0.3 }
+        let start = (0..<(train.userCount * k)).map { _ in Float(rng.nextGaussian()) * 0.3 }
+        let m = train.byUser.mapValues(rec.confidenceExcess)
+        var solved = start
+        rec.halfStep(m, fixed: fixed, solved: &solved)
+
+        // Reference: Y^T Y as the strategy computes it, then per row CG with vectors read in place.
+        var yty = [Float](repeating: 0, count: k * k)
+        fixed.withUnsafeBufferPointer { y in
+            yty.withUnsafeMutableBufferPointer { DenseLinearAlgebra.gram(y.baseAddress!, rows: train.itemCount, n: k, into: $0.baseAddress!) }
+        }
+        var expected = start
+        let lambda = rec.regularization
+        fixed.withUnsafeBufferPointer { yb in
+        yty.withUnsafeBufferPointer { gb in
+        expected.withUnsafeMutableBufferPointer { xb in
+            let Y = yb.baseAddress!, G = gb.baseAddress!
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: k), work = UnsafeMutablePointer<Float>.allocate(capacity: 3 * k)
+            defer { b.deallocate(); work.deallocate() }
+            for u in 0..<m.rowCount {
+                let r = m.range(ofRow: u), x = xb.baseAddress! + u * k
+                guard !r.isEmpty else { x.update(repeating: 0, count: k); continue }
+                b.update(repeating: 0, count: k)
+                for j in r { DenseLinearAlgebra.axpy(1 + m.values[j], Y + Int(m.columns[j]) * k, b, k) }
+                DenseLinearAlgebra.conjugateGradient(steps: 3, n: k, b: UnsafePointer(b), x: x, work: work) { v, out in
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(k), Int32(k), 1, G, Int32(k), v, 1, 0, out, 1)
+                    for f in 0..<k { out[f] += lambda * v[f] }
+                    for j in r {
+                        let y = Y + Int(m.columns[j]) * k
+                        DenseLinearAlgebra.axpy(m.values[j] * DenseLinearAlgebra.dot(y, v, k), y, out, k)
+                    }
+                }
+            }
+        }}}
+        XCTAssertEqual(solved.map(\.bitPattern), expected.map(\.bitPattern))
+        XCTAssertNotEqual(solved, start)
     }
 
     // MARK: determinism
