@@ -57,6 +57,22 @@ struct FactorModel: Sendable {
         for k in itemFactors.indices { itemFactors[k] = Float(rng.nextGaussian()) * std }
     }
 
+    /// Spark MLlib ALS's initialisation: every user row, then every item row, is a vector of standard
+    /// Gaussian draws divided by its Euclidean length (a uniformly random direction of length 1).
+    mutating func randomiseUnitRows(rng: inout SeededRandom) {
+        func fill(_ m: inout [Float], rows: Int) {
+            let k = factors
+            for r in 0..<rows {
+                var norm: Double = 0
+                for f in 0..<k { let g = rng.nextGaussian(); m[r * k + f] = Float(g); norm += g * g }
+                let scale = norm > 0 ? Float(1 / norm.squareRoot()) : 0
+                for f in 0..<k { m[r * k + f] *= scale }
+            }
+        }
+        fill(&userFactors, rows: userCount)
+        fill(&itemFactors, rows: itemCount)
+    }
+
     /// Zeroes the factors of users and items without training rows, so they fall back to the biases.
     mutating func clearUnseen(_ train: TrainingSet) {
         for u in 0..<userCount where train.byUser.count(ofRow: u) == 0 {

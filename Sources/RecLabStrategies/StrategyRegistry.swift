@@ -13,6 +13,9 @@ public enum StrategyRegistry {
         ImplicitALSRecommender.self,
         BPRRecommender.self,
         EASERecommender.self,
+        RP3BetaRecommender.self,
+        SLIMRecommender.self,
+        SVDPlusPlusRecommender.self,
         ContentRecommender.self,
         HybridRecommender.self,
     ]

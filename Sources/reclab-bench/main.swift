@@ -3,7 +3,7 @@ import RecLabApp
 import RecLabCore
 
 // Benchmarks print figures; they never assert timings. Run `make bench` (release build).
-// Usage: reclab-bench [all|import|generate|strategies|eval|simulate|tune] ...
+// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|tune] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
 AppLogging.bootstrap()
@@ -18,6 +18,7 @@ let suites: [(String, () throws -> Void)] = [
     ("import", benchImport),
     ("generate", benchGenerate),
     ("strategies", benchStrategies),
+    ("baselines", benchBaselines),
     ("eval", benchEval),
     ("simulate", benchSimulate),
     ("tune", benchTune),
