@@ -65,6 +65,10 @@ public enum Tuner {
     static func runBound(_ config: ExperimentConfig, plan: TuningPlan, dataset: Dataset, context: RunContext) throws -> ExperimentOutput {
         let log = context.log
         guard dataset.interactionCount > 0 else { throw RecLabError.data("the dataset '\(dataset.name)' has no interactions") }
+        // Memory is checked before any trial, as the test run would check it before any fit.
+        try ExperimentRunner.checkMemory(config, dataset: dataset, budget: context.memoryBudget) {
+            try StrategyRegistry.make(type: $0.type, parameters: $0.parameters)
+        }
         let relevance = ExperimentRunner.relevanceRule(config, dataset: dataset)
         let validation = try validationFolds(config, dataset: dataset, relevance: relevance, context: context)
         let sizes = validation.map { "\($0.fold.train.count) train / \($0.fold.test.count) validation" }.joined(separator: "; ")
