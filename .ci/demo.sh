@@ -64,6 +64,17 @@ chart() {  # chart DIR NAME CAPTION: embed DIR/charts/NAME.png when it was drawn
     chart ab lift-forest "Relative lift against control"
     chart ab daily-ctr "CTR per day and arm"
     chart ab daily-watch-minutes-per-user "Watch time per day and arm"
+    echo "### Long term and the truth"
+    echo
+    echo "The world has user dynamics (satisfaction, churn, fatigue, novelty) and the test ran with \`truth: true\`:"
+    echo "every estimate beside the true effect of shipping the arm ([details](ab/report.md#the-truth-beside-the-estimate))."
+    echo
+    if grep -q "Decision flip" "$OUT/ab/report.md"; then grep "Decision flip" "$OUT/ab/report.md"; echo; fi
+    chart ab truth-vs-ab-ease "A/B estimates and true effects of ease"
+    chart ab truth-vs-ab-item-knn "A/B estimates and true effects of item-knn"
+    chart ab longterm-retention "Retention per arm"
+    chart ab lift-over-time-cumulative-watch-minutes "Lift in cumulative watch minutes over time, A/B and truth"
+    chart ab ope-vs-ab-vs-truth "OPE, A/B and truth"
     echo "## The dataset"
     echo
     chart offline dataset-long-tail "Long tail"

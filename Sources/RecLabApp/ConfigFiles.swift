@@ -29,3 +29,18 @@ extension OPEConfig {
         return (try parse(text, file: path, strategies: SimulationStrategies.catalogue), text)
     }
 }
+
+extension InterleavingConfig {
+    /// Reads and validates a `kind: interleaving` config file; also returns its text (hashed into the provenance).
+    public static func load(path: String) throws -> (config: InterleavingConfig, text: String) {
+        let text = try ConfigNode.readText(path: path)
+        return (try parse(text, file: path, strategies: SimulationStrategies.catalogue), text)
+    }
+}
+
+extension SimulationKind {
+    /// The kind of a `reclab simulate` config file (its `kind:` key, default `ab`).
+    public static func of(path: String) throws -> SimulationKind {
+        try of(try ConfigNode.readText(path: path), file: path)
+    }
+}

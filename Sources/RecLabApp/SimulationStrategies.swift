@@ -4,5 +4,5 @@ import RecLabSim
 /// world, registered here once. Configs are validated against this catalogue and keep it, so the simulator and
 /// the OPE session build exactly what the config could name; engines hold no list of their own.
 public enum SimulationStrategies {
-    public static let catalogue = WorldStrategies(worldTypes: [OracleRecommender.worldType])
+    public static let catalogue = WorldStrategies(worldTypes: [OracleRecommender.worldType, ClickOracleRecommender.worldType])
 }

@@ -26,208 +26,113 @@ public enum ExperimentRunner {
 
     static func runBound(_ config: ExperimentConfig, dataset: Dataset, context: RunContext,
                          makeStrategy: (StrategySpec) throws -> any Recommender) throws -> ExperimentOutput {
-        let log = context.log
-        guard dataset.interactionCount > 0 else { throw RecLabError.data("the dataset '\(dataset.name)' has no interactions") }
-        let relevance = relevanceRule(config, dataset: dataset)
-        if case .threshold = relevance, dataset.ratingCount == 0 {
-            throw RecLabError.config("relevance is a rating threshold but the dataset has no ratings; use 'relevance: implicit'",
-                                     file: config.configPath, key: "relevance")
-        }
-        let defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
+        let layout = try OfflineLayout(config: config, dataset: dataset)
         try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
-        var metrics = config.metrics          // config order: the table and documents follow it
-        var sampledNegatives = 0
-        if case .leaveOneOut(let n) = config.split.method, n > 0 {
-            // Leave-one-out also reports the sampled (biased) variant of each hit metric, beside the full ranking.
-            sampledNegatives = n
-            metrics += config.metrics.compactMap { ($0 as? any ListMetric).flatMap(SampledMetric<NDCGMetric>.variant(of:)) }
-        }
-        let userSpecs = metrics.compactMap { $0 as? any ListMetric }
-        let catalogueSpecs = metrics.compactMap { $0 as? any GlobalMetric }
-        let ratingSpecs = metrics.compactMap { $0 as? any RatingMetric }
-        let listK = (userSpecs.map(\.k) + catalogueSpecs.map(\.k)).max() ?? 0
-        let strategies = config.strategies
-        let S = strategies.count
-
-        var acc = (0..<S).map { _ in StrategyAccumulator(userCount: dataset.userCount, itemCount: dataset.itemCount,
-                                                         userMetrics: userSpecs.count, catalogueMetrics: catalogueSpecs.count,
-                                                         ratingMetrics: ratingSpecs.count) }
-        var foldRows: [MetricResult] = []
-        var excludedTotal = 0
-        var foldCount = 0
-        var notPredicting = Set<String>()
-        // A strategy that cannot be fitted in some fold is dropped from the results (its means would cover
-        // only some folds) and listed with its error; the other strategies still finish.
-        var failures: [StrategyFailure] = []
-        var failed = [Bool](repeating: false, count: S)
-        var firstFailure: RecLabError?
-        var evaluatedTotal = 0
-
+        var merger = OfflineMerger(config: config, dataset: dataset, layout: layout)
         let seeds = context.seedTree(planSeed: config.seed)
         for r in 0..<config.repeats {
-            let splitSeed = r == 0 ? seeds.seed : seeds.child("repeat-\(r)").seed
-            let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer,
-                                                    readFile: context.readFile)
+            let folds = try foldsOfRepeat(r, config: config, dataset: dataset, context: context)
             for (f, fold) in folds.enumerated() {
-                let g = foldCount
-                foldCount += 1
-                let label = folds.count > 1 || config.repeats > 1
-                    ? "fold \(f + 1)/\(folds.count)" + (config.repeats > 1 ? ", repeat \(r + 1)/\(config.repeats)" : "") : "split"
-                let ctx = FoldContext(dataset: dataset, fold: fold, relevance: relevance, sampledNegatives: sampledNegatives,
+                // The same per-(fold, strategy) computation a sharded run does unit by unit (`runUnit`).
+                let g = merger.foldCount
+                let label = foldLabel(fold: f, folds: folds.count, repeat: r, repeats: config.repeats)
+                let ctx = FoldContext(dataset: dataset, fold: fold, relevance: layout.relevance, sampledNegatives: layout.sampledNegatives,
                                       negativeSeed: seeds.child("negatives-\(g)").seed)
-                var note = "\(label): \(fold.train.count) train / \(fold.test.count) test interactions"
-                if listK > 0 {
-                    excludedTotal += ctx.excludedUsers
-                    note += ", \(ctx.evalUsers.count) users ranked, \(ctx.excludedUsers) without a relevant test item excluded"
-                }
-                log.info("[run] \(note)")
-                evaluatedTotal += ctx.evalUsers.count
-                // Nothing in this fold can be measured (no user with a relevant test item, no test rating
-                // for rating metrics): fitting would only produce undefined values.
-                if (listK == 0 || ctx.evalUsers.isEmpty) && (ratingSpecs.isEmpty || ctx.ratingRows.isEmpty) {
-                    log.info("[run] \(label): nothing to evaluate, strategies not fitted")
-                    continue
-                }
-                let fitSeed = seeds.child("fit-\(g)").seed
+                let summary = FoldSummary(ctx, index: g, fold: fold, layout: layout)
+                logFold(summary, label: label, layout: layout, context: context)
+                merger.beginFold(summary)
+                guard summary.evaluable else { continue }
+                let fitSeed = Self.fitSeed(fold: g, config: config, context: context)
                 // With fold-in (strong generalisation) the exclusion set also holds the held-out users' fold-in rows,
                 // which are never fitted on: training sets are then built from the training rows alone.
                 var trainSets: [FeedbackKind: TrainingSet] = fold.foldIn.isEmpty ? [.implicit: ctx.exclusion] : [:]
-                var histories: [FeedbackKind: TrainingSet] = [:]
-                for (s, spec) in strategies.enumerated() where !failed[s] {
-                    let kind = spec.feedback ?? defaultFeedback
-                    if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: dataset, rows: fold.train, feedback: kind) }
-                    let model: any Recommender
-                    let fitSeconds: Double
-                    do {
-                        model = try makeStrategy(spec)
-                        log.info("[run] \(spec.name) \(label): fitting (\(trainSets[kind]!.byUser.nonZeroCount) \(kind.rawValue) training entries)")
-                        fitSeconds = try context.clock.seconds {
-                            try model.fit(trainSets[kind]!, context: FitContext(seed: fitSeed, showProgress: false))
-                            if !fold.foldIn.isEmpty {
-                                guard let foldIn = model as? any FoldInRecommender else {
-                                    throw RecLabError.config("\(spec.type) cannot fold in held-out users, which the \(config.split.methodName) split needs; use ease, item-knn, implicit-als or most-popular")
-                                }
-                                if histories[kind] == nil {
-                                    histories[kind] = TrainingSet(dataset: dataset, rows: (fold.train + fold.foldIn).sorted(), feedback: kind)
-                                }
-                                try foldIn.foldIn(histories[kind]!)
-                            }
-                        }
-                    } catch {
-                        var e = error as? RecLabError ?? RecLabError.data("\(error)")
-                        // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
-                        e.message = "strategy '\(spec.name)' (\(spec.type)) cannot be fitted \(label): \(e.message)"
-                        e = e.located(file: config.configPath, line: spec.line)
-                        log.info("[run] \(spec.name) \(label): FAILED: \(e)")
-                        failed[s] = true
-                        firstFailure = firstFailure ?? e
-                        failures.append(StrategyFailure(strategy: spec.name, type: spec.type, fold: g, error: e.description))
-                        continue
+                for s in config.strategies.indices where !merger.hasFailed(s) {
+                    let outcome = evaluateStrategy(s, config: config, layout: layout, ctx: ctx, fitSeed: fitSeed, label: label,
+                                                   trainSets: &trainSets, context: context, makeStrategy: makeStrategy)
+                    merger.add(outcome, strategy: s)
+                }
+            }
+        }
+        return try merger.finish(context: context)
+    }
+
+    /// The folds of repeat `r`: the first repeat splits with the config's seed, later ones with a seed derived
+    /// from it and the repeat number.
+    static func foldsOfRepeat(_ r: Int, config: ExperimentConfig, dataset: Dataset, context: RunContext) throws -> [Fold] {
+        let seeds = context.seedTree(planSeed: config.seed)
+        let splitSeed = r == 0 ? seeds.seed : seeds.child("repeat-\(r)").seed
+        return try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer, readFile: context.readFile)
+    }
+
+    /// The fitting seed of global fold `g` (shared by the strategies of the fold), from the run's seed tree.
+    static func fitSeed(fold g: Int, config: ExperimentConfig, context: RunContext) -> UInt64 {
+        context.seedTree(planSeed: config.seed).child("fit-\(g)").seed
+    }
+
+    static func foldLabel(fold f: Int, folds: Int, repeat r: Int, repeats: Int) -> String {
+        folds > 1 || repeats > 1 ? "fold \(f + 1)/\(folds)" + (repeats > 1 ? ", repeat \(r + 1)/\(repeats)" : "") : "split"
+    }
+
+    static func logFold(_ summary: FoldSummary, label: String, layout: OfflineLayout, context: RunContext) {
+        let log = context.log
+        var note = "\(label): \(summary.trainCount) train / \(summary.testCount) test interactions"
+        if layout.listK > 0 {
+            note += ", \(summary.evalUsers.count) users ranked, \(summary.excludedUsers) without a relevant test item excluded"
+        }
+        log.info("[run] \(note)")
+        if !summary.evaluable { log.info("[run] \(label): nothing to evaluate, strategies not fitted") }
+    }
+
+    /// One strategy fitted on one fold's training rows and evaluated on its test rows. `trainSets` caches the
+    /// training views of the fold by feedback kind (shared by the strategies of a fold; rebuilt identically by
+    /// a unit that runs alone).
+    static func evaluateStrategy(_ s: Int, config: ExperimentConfig, layout: OfflineLayout, ctx: FoldContext, fitSeed: UInt64,
+                                 label: String, trainSets: inout [FeedbackKind: TrainingSet], context: RunContext,
+                                 makeStrategy: (StrategySpec) throws -> any Recommender) -> StrategyFoldOutcome {
+        let log = context.log
+        let spec = config.strategies[s]
+        let kind = spec.feedback ?? layout.defaultFeedback
+        if trainSets[kind] == nil { trainSets[kind] = TrainingSet(dataset: ctx.dataset, rows: ctx.trainRows, feedback: kind) }
+        let train = trainSets[kind]!
+        let model: any Recommender
+        let fitSeconds: Double
+        do {
+            model = try makeStrategy(spec)
+            log.info("[run] \(spec.name) \(label): fitting (\(train.byUser.nonZeroCount) \(kind.rawValue) training entries)")
+            fitSeconds = try context.clock.seconds {
+                try model.fit(train, context: FitContext(seed: fitSeed, showProgress: false))
+                if !ctx.foldInRows.isEmpty {
+                    guard let foldIn = model as? any FoldInRecommender else {
+                        throw RecLabError.config("\(spec.type) cannot fold in held-out users, which the \(config.split.methodName) split needs; use a strategy that folds in (ease, item-knn, implicit-als, most-popular, ...)")
                     }
-                    var result = FoldStrategyResult()
-                    let evalSeconds = context.clock.seconds {
-                        if listK > 0 {
-                            result.ranking = evaluateRanking(model: model, ctx: ctx, listK: listK, userSpecs: userSpecs,
-                                                             catalogueKs: catalogueSpecs.map(\.k), label: "\(spec.name) \(label)")
-                        }
-                        if !ratingSpecs.isEmpty {
-                            if model.predictsRatings {
-                                result.rating = evaluateRatings(model: model, ctx: ctx, fallback: trainSets[kind]!.globalMean,
-                                                                metrics: ratingSpecs)
-                            } else {
-                                notPredicting.insert(spec.name)
-                            }
-                        }
-                    }
-                    log.info("\(String(format: "[run] %@ %@: fit %.2fs, evaluate %.2fs", spec.name, label, fitSeconds, evalSeconds))")
-                    acc[s].fitSeconds += fitSeconds
-                    acc[s].evalSeconds += evalSeconds
-                    foldRows += acc[s].add(result, fold: g, strategy: spec.name, userSpecs: userSpecs,
-                                           catalogueSpecs: catalogueSpecs, ratingSpecs: ratingSpecs, ctx: ctx)
+                    try foldIn.foldIn(TrainingSet(dataset: ctx.dataset, rows: (ctx.trainRows + ctx.foldInRows).sorted(), feedback: kind))
+                }
+            }
+        } catch {
+            var e = error as? RecLabError ?? RecLabError.data("\(error)")
+            // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
+            e.message = "strategy '\(spec.name)' (\(spec.type)) cannot be fitted \(label): \(e.message)"
+            e = e.located(file: config.configPath, line: spec.line)
+            log.info("[run] \(spec.name) \(label): FAILED: \(e)")
+            return .failed(e)
+        }
+        var result = FoldStrategyResult()
+        var predictsRatings = true
+        let evalSeconds = context.clock.seconds {
+            if layout.listK > 0 {
+                result.ranking = evaluateRanking(model: model, ctx: ctx, listK: layout.listK, userSpecs: layout.userSpecs,
+                                                 catalogueKs: layout.catalogueSpecs.map(\.k), label: "\(spec.name) \(label)")
+            }
+            if !layout.ratingSpecs.isEmpty {
+                if model.predictsRatings {
+                    result.rating = evaluateRatings(model: model, ctx: ctx, fallback: train.globalMean, metrics: layout.ratingSpecs)
+                } else {
+                    predictsRatings = false
                 }
             }
         }
-        for name in notPredicting.sorted() { log.info("[run] note: \(name) does not predict ratings; rmse/mae are not reported for it") }
-        // Every strategy failed: there is nothing to record, so the run fails as a whole.
-        if let firstFailure, failed.allSatisfy({ $0 }) { throw firstFailure }
-        let finished = strategies.indices.filter { !failed[$0] }
-
-        // Overall rows (fold nil), per-user values and fold rows in a stable order.
-        var results: [MetricResult] = []
-        var userValues: [UserMetricValues] = []
-        var perUser: [String: [String: (users: [Int32], values: [Double])]] = [:]
-        for s in finished {
-            let spec = strategies[s]
-            for metric in metrics {
-                guard let (summary, users, values) = acc[s].overall(metric, userSpecs: userSpecs, catalogueSpecs: catalogueSpecs,
-                                                                   ratingSpecs: ratingSpecs) else { continue }
-                results.append(MetricResult(strategy: spec.name, metric: metric.name, base: metric.baseName, k: metric.cutoff, fold: nil,
-                                            mean: summary.mean, ciLow: summary.ciLow, ciHigh: summary.ciHigh, nUsers: summary.n,
-                                            lowerIsBetter: metric.direction.lowerIsBetter))
-                if let users, let values {
-                    userValues.append(UserMetricValues(subject: spec.name, metric: metric.name, fold: nil, users: users, values: values))
-                    perUser[metric.name, default: [:]][spec.name] = (users, values)
-                }
-            }
-        }
-        // Every metric undefined: an empty table is not a result.
-        if !results.contains(where: { $0.mean.isFinite }) {
-            if listK > 0 && evaluatedTotal == 0 {
-                let at = relevance.threshold.map { "at relevance threshold \(String(format: "%g", $0))" } ?? "(every test interaction is relevant)"
-                throw RecLabError(.data, "every metric is undefined: no user has a relevant item in the test part \(at); " +
-                                  "\(excludedTotal) user-fold pairs had test interactions but none relevant. Lower 'relevance' or check the split",
-                                  file: config.configPath, key: "relevance")
-            }
-            throw RecLabError.data("every metric is undefined for every strategy: no user, list or test rating it could be computed for " +
-                                   "(for example diversity of one-item lists, or rating metrics without test ratings or without a strategy that predicts them)", file: config.configPath)
-        }
-        let finishedNames = Set(finished.map { strategies[$0].name })
-        if foldCount > 1 { results += foldRows.filter { finishedNames.contains($0.strategy) } }
-
-        // Paired comparisons: every pair of strategies on every metric with per-user values, Holm over all.
-        var comparisons: [PairedComparison] = []
-        for metric in metrics {
-            guard let byStrategy = perUser[metric.name] else { continue }
-            for i in finished {
-                for j in finished where j > i {
-                    guard let a = byStrategy[strategies[i].name], let b = byStrategy[strategies[j].name] else { continue }
-                    let (va, vb) = matched(a, b)
-                    guard va.count >= 2 else { continue }
-                    let p = EvalStats.paired(va, vb)
-                    comparisons.append(PairedComparison(metric: metric.name, a: strategies[i].name, b: strategies[j].name,
-                                                        difference: p.difference, ciLow: p.ciLow, ciHigh: p.ciHigh, tP: p.tP,
-                                                        wilcoxonP: p.wilcoxonP, pAdjusted: 1, significant: false, nUsers: p.n))
-                }
-            }
-        }
-        let adjusted = EvalStats.holm(comparisons.map(\.wilcoxonP))
-        for i in comparisons.indices {
-            comparisons[i].pAdjusted = adjusted[i]
-            comparisons[i].significant = adjusted[i] < 0.05
-        }
-
-        var exposure: [String: [Int]] = [:]
-        if listK > 0 { for s in finished { exposure[strategies[s].name] = acc[s].exposure } }
-        let runs = finished.map { s -> StrategyRun in
-            let spec = strategies[s]
-            return StrategyRun(name: spec.name, type: spec.type, parameters: spec.parameterStrings,
-                        fitSeconds: acc[s].fitSeconds / Double(max(foldCount, 1)), evalSeconds: acc[s].evalSeconds / Double(max(foldCount, 1)))
-        }
-        let card = datasetCard(dataset, synthetic: { if case .synthetic = config.dataset { return true }; return false }())
-        let provenance = Provenance(configPath: config.configPath, configHash: config.configHash, configText: config.configText,
-                                    seed: config.seed, reclabVersion: context.reclabVersion, gitCommit: context.gitCommit,
-                                    createdAt: context.createdAt, dataset: card)
-        let runId = ResultJSON.runId(kind: "offline", configHash: config.configHash, datasetHash: dataset.contentHash, seed: config.seed)
-        var splitParams = config.split.parameters
-        if config.repeats > 1 { splitParams["repeats"] = "\(config.repeats)" }
-        let document = OfflineResults(runId: runId, name: config.name, provenance: provenance,
-                                      split: SplitDescription(method: config.split.methodName, parameters: splitParams, folds: foldCount),
-                                      relevanceThreshold: relevance.threshold, strategies: runs, results: results,
-                                      comparisons: comparisons, exposureK: listK > 0 ? listK : nil, exposure: exposure,
-                                      excludedUsers: excludedTotal, failures: failures.isEmpty ? nil : failures)
-        let rows = results.map { RunMetricRow(subject: $0.strategy, metric: $0.metric, fold: $0.fold,
-                                              summary: MetricSummary(mean: $0.mean, ciLow: $0.ciLow, ciHigh: $0.ciHigh, n: $0.nUsers)) }
-        return ExperimentOutput(document: document, metricRows: rows, userValues: userValues)
+        log.info("\(String(format: "[run] %@ %@: fit %.2fs, evaluate %.2fs", spec.name, label, fitSeconds, evalSeconds))")
+        return .finished(result, predictsRatings: predictsRatings, fitSeconds: fitSeconds, evalSeconds: evalSeconds)
     }
 
     /// The config's relevance rule, else a threshold of 4.0 for fully rated data and implicit otherwise.
@@ -407,6 +312,10 @@ struct FoldContext {
     let dataset: Dataset
     /// All training rows as an implicit view: its rows are the items each user is never recommended.
     let exclusion: TrainingSet
+    /// The fold's training rows (strategies with explicit feedback build their own view from them).
+    let trainRows: [Int32]
+    /// Strong generalisation: the held-out users' fold-in rows (their history for scoring, never fitted on).
+    let foldInRows: [Int32]
     let popularity: ItemPopularity
     /// Users with at least one relevant test item, ascending.
     let evalUsers: [Int32]
@@ -429,6 +338,8 @@ struct FoldContext {
         self.sampledNegatives = sampledNegatives; self.negativeSeed = negativeSeed
         exclusion = TrainingSet(dataset: dataset, rows: fold.foldIn.isEmpty ? fold.train : (fold.train + fold.foldIn).sorted(),
                                 feedback: .implicit)
+        trainRows = fold.train
+        foldInRows = fold.foldIn
         popularity = ItemPopularity(train: exclusion)
         let test = fold.test.sorted()
         var users: [Int32] = [], start: [Int] = [0], items: [Int32] = []
@@ -530,7 +441,7 @@ struct StrategyAccumulator {
 
     /// Adds one fold's results and returns that fold's metric rows.
     mutating func add(_ r: ExperimentRunner.FoldStrategyResult, fold: Int, strategy: String, userSpecs: [any ListMetric],
-                      catalogueSpecs: [any GlobalMetric], ratingSpecs: [any RatingMetric], ctx: FoldContext) -> [MetricResult] {
+                      catalogueSpecs: [any GlobalMetric], ratingSpecs: [any RatingMetric], ctx: FoldSummary) -> [MetricResult] {
         var rows: [MetricResult] = []
         func row(_ spec: any Metric, _ s: MetricSummary) {
             rows.append(MetricResult(strategy: strategy, metric: spec.name, base: spec.baseName, k: spec.cutoff, fold: fold,
@@ -561,12 +472,12 @@ struct StrategyAccumulator {
             for i in exposure.indices { exposure[i] += ranking.exposure[i] }
         }
         if let rating = r.rating, !ratingSpecs.isEmpty {
-            for (p, row) in ctx.ratingRows.enumerated() {
-                let u = Int(ctx.dataset.users[Int(row)])
+            for (p, user) in ctx.ratingUsers.enumerated() {
+                let u = Int(user)
                 for m in ratingSpecs.indices { userLoss[m][u] += rating.losses[m][p] }
                 userRatings[u] += 1
             }
-            ratingFoldCounts.append(ctx.ratingRows.count)
+            ratingFoldCounts.append(ctx.ratingUsers.count)
             for (m, spec) in ratingSpecs.enumerated() {
                 let loss = EvalStats.summary(rating.losses[m])
                 let value = spec.value(meanLoss: loss.mean)

@@ -198,6 +198,8 @@ enum ABReport {
             c.line()
         }
 
+        if let s = d.sequential { SequentialReport.build(s, into: &c) }
+
         let exposed = d.arms.filter { !$0.exposure.isEmpty }
         if !exposed.isEmpty {
             c.heading(2, "Exposure")
@@ -212,6 +214,7 @@ enum ABReport {
             }
             c.table(t)
         }
+        TruthReport.build(d, into: &c)
     }
 }
 

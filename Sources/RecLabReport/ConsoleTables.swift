@@ -167,6 +167,9 @@ public enum ConsoleTables {
             table = ab(d)
         case .ope(let d):
             table = ope(d)
+        case .interleaving(let d):
+            lines += d.teams.map { "strategy   \($0.name): \($0.strategy)\(parenthesised($0.parameters))" }
+            table = interleaving(d)
         }
         return (lines + ["", table]).joined(separator: "\n")
     }

@@ -73,6 +73,7 @@ public enum Report {
         case .offline(let d): OfflineReport.build(d, into: &content)
         case .ab(let d): ABReport.build(d, into: &content)
         case .ope(let d): OPEReport.build(d, into: &content)
+        case .interleaving(let d): InterleavingReport.build(d, into: &content)
         }
         if let previous {
             SprintReview.build(current: document, previous: previous, into: &content)

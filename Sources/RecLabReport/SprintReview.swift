@@ -32,6 +32,9 @@ extension ResultDocument {
                                          lowerIsBetter: MetricDirection.lowerIsBetter(m))
                 }
             }
+        case .interleaving(let d):
+            return d.pairs.map { TrackedMetric(subject: "\($0.a) vs \($0.b)", metric: "preference", value: $0.preference,
+                                               ciLow: $0.ciLow, ciHigh: $0.ciHigh, lowerIsBetter: false) }
         case .ope(let d):
             return d.targets.flatMap { t in
                 t.estimates.map { TrackedMetric(subject: t.policy + "/" + $0.estimator, metric: "value", value: $0.value,

@@ -6,12 +6,14 @@ public enum ResultDocument: Sendable {
     case offline(OfflineResults)
     case ab(ABResults)
     case ope(OPEResults)
+    case interleaving(InterleavingResults)
 
     public var kind: String {
         switch self {
         case .offline: return "offline"
         case .ab: return "ab"
         case .ope: return "ope"
+        case .interleaving: return "interleaving"
         }
     }
 
@@ -21,6 +23,7 @@ public enum ResultDocument: Sendable {
         case .offline: return "an offline run (metrics.json)"
         case .ab: return "an A/B run (ab.json)"
         case .ope: return "an OPE run (ope.json)"
+        case .interleaving: return "an interleaving run (interleaving.json)"
         }
     }
 
@@ -29,6 +32,7 @@ public enum ResultDocument: Sendable {
         case .offline(let d): return d.runId
         case .ab(let d): return d.runId
         case .ope(let d): return d.runId
+        case .interleaving(let d): return d.runId
         }
     }
 
@@ -37,6 +41,7 @@ public enum ResultDocument: Sendable {
         case .offline(let d): return d.name
         case .ab(let d): return d.name
         case .ope(let d): return d.name
+        case .interleaving(let d): return d.name
         }
     }
 
@@ -45,6 +50,7 @@ public enum ResultDocument: Sendable {
         case .offline(let d): return d.provenance
         case .ab(let d): return d.provenance
         case .ope(let d): return d.provenance
+        case .interleaving(let d): return d.provenance
         }
     }
 
@@ -59,7 +65,8 @@ public enum ResultDocument: Sendable {
             case "offline": document = .offline(try decoder.decode(OfflineResults.self, from: data))
             case "ab": document = .ab(try decoder.decode(ABResults.self, from: data))
             case "ope": document = .ope(try decoder.decode(OPEResults.self, from: data))
-            default: throw RecLabError.input("unknown result kind '\(kind)' (expected offline, ab or ope)", file: source)
+            case "interleaving": document = .interleaving(try decoder.decode(InterleavingResults.self, from: data))
+            default: throw RecLabError.input("unknown result kind '\(kind)' (expected offline, ab, ope or interleaving)", file: source)
             }
         } catch let error as DecodingError {
             throw RecLabError.input("malformed \(kind) result document: \(describe(error))", file: source)
@@ -77,7 +84,7 @@ public enum ResultDocument: Sendable {
         }
         var file = path
         if isDirectory.boolValue {
-            let candidates = ["metrics.json", "ab.json", "ope.json"]
+            let candidates = ["metrics.json", "ab.json", "ope.json", "interleaving.json"]
                 .map { (path as NSString).appendingPathComponent($0) }
                 .filter { FileManager.default.fileExists(atPath: $0) }
             guard let first = candidates.first else {

@@ -222,6 +222,13 @@ public struct ABResults: Codable, Sendable {
     public var daily: [DailyArmMetrics]
     /// Undefined (nan) comparisons or checks, in words. Nil, and absent from the JSON, when there are none.
     public var warnings: [String]?
+    /// Daily looks with a sequential test (`analysis.sequential`). Nil, and absent from the JSON, when not configured.
+    public var sequential: SequentialResults?
+    /// Long-term metrics over time (retention, days active, cumulative watch time), per-day lifts and decision
+    /// flips; present when the world has user dynamics or the config asks for `long_term` or `truth`.
+    public var longTerm: LongTermResults?
+    /// The counterfactual worlds (`truth: true`): every estimate beside the true effect of shipping each arm.
+    public var truth: TruthResults?
 
     public init(runId: String, name: String, provenance: Provenance, days: Int, alpha: Double, control: String, world: String,
                 arms: [ABArm], comparisons: [ABComparison], srm: SRMResult, power: [PowerResult], cuped: [CUPEDResult]?,

@@ -53,6 +53,18 @@ public enum ABAnalysis {
         ABMetric(name: "visits_per_user", kind: .perUser({ $0.visits })),
     ]
 
+    /// Added when long-term traces are kept (worlds with user dynamics, `long_term` or `truth` configs): the share
+    /// of users not churned by the end, days with at least one play per user, and the play rate of the page's first
+    /// tile (row 0, slot 0, always examined), the quantity OPE estimates.
+    public static let longTermMetrics: [ABMetric] = [
+        ABMetric(name: "retention", kind: .perUser({ $0.retained })),
+        ABMetric(name: "days_active_per_user", kind: .perUser({ $0.activeDays })),
+        ABMetric(name: "featured_ctr", kind: .ratio({ $0.featuredPlays }, { $0.featuredShows })),
+    ]
+
+    /// The metrics of a run: the static ones, plus the long-term ones when traces were kept.
+    public static func metrics(longTerm: Bool) -> [ABMetric] { longTerm ? metrics + longTermMetrics : metrics }
+
     /// Metrics CUPED applies to (the per-user ones).
     public static var cupedMetrics: [String] {
         metrics.compactMap { m in if case .perUser = m.kind { return m.name } else { return nil } }
@@ -118,6 +130,9 @@ public enum ABAnalysis {
         let users = analysedUsers(r)
         let c = settings.control
         let names = r.armNames
+        // Long-term runs add retention, days active and the featured slot's play rate (same tests as the others).
+        let staticMetrics = Self.metrics
+        let metrics = Self.metrics(longTerm: r.longTerm != nil)
         var estimates = [[Estimate]]()   // [arm][metric]
         var arms: [ABArm] = []
         var userValues: [(arm: String, metric: String, users: [Int32], values: [Double])] = []
@@ -172,7 +187,7 @@ public enum ABAnalysis {
         var cuped: [CUPEDResult]? = nil
         if analysis.cuped {
             var out: [CUPEDResult] = []
-            for m in metrics {
+            for m in staticMetrics {
                 guard case .perUser(let f) = m.kind else { continue }
                 guard users.allSatisfy({ $0.count >= 2 }) else { continue }
                 let cu = CUPED(outcomes: users.map { $0.map { f(r.experiment[$0]) } },

@@ -47,6 +47,15 @@ public struct SimulationSettings: Sendable {
     public var control: Int
     /// Keep every impression in `SimulationResult.log` (memory: about 30 bytes per impression).
     public var keepLog: Bool
+    /// Interleaving (`kind: interleaving`): the strategies team-drafted into one page for every user
+    /// (`arms` then holds a single arm); empty for an A/B test.
+    public var teams: [ArmSpec] = []
+    /// Keep per-user, per-day traces for long-term metrics (retention, days active, cumulative watch time).
+    public var longTerm = false
+    /// A truth world: every user is served this arm (and only it is fitted); nil = the A/B assignment.
+    public var everyoneOn: Int? = nil
+    /// Keep the control arm's featured-slot contexts with every arm's pick (OPE beside the A/B test).
+    public var featuredLog = false
     /// The strategy types the arms were validated against, and the simulator builds from.
     public var strategies: WorldStrategies
 
@@ -67,6 +76,10 @@ public struct AnalysisSettings: Sendable {
     public var targetRelativeMDE: Double = 0.05
     /// Apply CUPED with the pre-period as covariate (needs `pre_period_days` > 0).
     public var cuped: Bool = false
+    /// Daily looks with a sequential test (`none`: the fixed-horizon analysis only).
+    public var sequential: SequentialMethod = .none
+    /// The confidence sequence's N* (users where it is tightest); nil = the users assigned to the test.
+    public var sequentialTuning: Double? = nil
 
     public init() {}
 }
@@ -95,6 +108,12 @@ public struct ABConfig: Sendable {
     public var dataset: DatasetBlock
     public var simulation: SimulationSettings
     public var analysis: AnalysisSettings
+    /// `truth: true`: besides the experiment, one counterfactual world per arm (every user on that arm) for the
+    /// true effect of shipping it (`TruthWorlds`).
+    public var truth = false
+    /// `long_term: true`: long-term metrics and per-day lifts even in a world without user dynamics (on by
+    /// default when the world has dynamics, and with `truth`).
+    public var longTerm = false
 
     /// Reads and validates a config (strategies included); every error names the file, line and key.
     /// Range of `days`, `pre_period_days` (from 0) and `retrain_every` (from 0): ten years of simulated days.
@@ -110,6 +129,7 @@ public struct ABConfig: Sendable {
     /// `strategies`: the types arms may name (the application layer's `SimulationStrategies.catalogue`).
     public static func parse(_ text: String, file: String?, strategies: WorldStrategies) throws -> ABConfig {
         let root = try ConfigNode.parse(text, file: file).map()
+        try SimulationKind.expect(.ab, in: root)
         // name (the default output folder reports/ab/<name>), seed and dataset: the header every config kind shares.
         let header = try ConfigHeader.read(root, what: "the A/B test name", simulatesWorld: true)
         let (name, seed, dataset) = (header.name, header.seed, header.dataset)
@@ -137,41 +157,11 @@ public struct ABConfig: Sendable {
             scope = s
         }
         let salt = try root.string("salt") ?? name
+        let truth = try root.bool("truth") ?? false
+        let longTerm = try root.bool("long_term") ?? false
         let holdout = try unitDouble(root, "holdout", 0)
 
-        var page = PageLayout()
-        if let pn = root.optional("page") {
-            let p = try pn.map()
-            if let rn = p.optional("rows") {
-                let list = try rn.list()
-                guard !list.isEmpty else { throw rn.error("needs at least one row") }
-                guard list.count <= maxPageRows else { throw rn.error("at most \(maxPageRows) rows, got \(list.count)") }
-                page.rows = try list.map { node in
-                    let s = try node.string()
-                    guard let kind = RowKind(rawValue: s) else {
-                        throw node.error("unknown row kind '\(s)'; expected one of: \(RowKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    return kind
-                }
-            }
-            if let n = p.optional("slots") {
-                page.slots = try n.int()
-                guard (1...100).contains(page.slots) else { throw n.error("must be in 1...100") }
-            }
-            for (key, path) in [("eta_row", \PageLayout.etaRow), ("eta_slot", \PageLayout.etaSlot)] {
-                if let n = p.optional(key) {
-                    let v = try n.double()
-                    guard v >= 0 && v <= 10 else { throw n.error("must be in 0...10") }
-                    page[keyPath: path] = v
-                }
-            }
-            if let n = p.optional("max_plays_per_visit") {
-                page.maxPlaysPerVisit = try n.int()
-                guard (1...100).contains(page.maxPlaysPerVisit) else { throw n.error("must be in 1...100") }
-            }
-            try p.finish()
-        }
-
+        let page = try parsePage(root)
         let armsNode = try root.required("arms")
         let armList = try armsNode.list()
         guard armList.count >= 2 else { throw armsNode.error("an A/B test needs at least two arms") }
@@ -226,6 +216,7 @@ public struct ABConfig: Sendable {
             if analysis.cuped && preDays == 0 {
                 throw (a.optional("cuped") ?? an).error("CUPED needs a pre-period: set pre_period_days > 0")
             }
+            (analysis.sequential, analysis.sequentialTuning) = try SequentialMethod.parse(a)
             try a.finish()
         }
         try root.finish()
@@ -233,6 +224,8 @@ public struct ABConfig: Sendable {
         let settings = SimulationSettings(seed: seed, days: days, preDays: preDays, retrainEvery: retrain, trainingScope: scope,
                                           salt: salt, holdout: holdout, page: page, arms: arms, control: controlIndex ?? 0,
                                           strategies: strategies)
-        return ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
+        var config = ABConfig(name: name, dataset: dataset, simulation: settings, analysis: analysis)
+        config.truth = truth; config.longTerm = longTerm
+        return config
     }
 }

@@ -40,6 +40,9 @@ public enum ABRunner {
                          context: RunContext, keepLog: Bool) throws -> ABRunOutput {
         var settings = config.simulation
         settings.keepLog = keepLog
+        // Long-term traces: worlds with user dynamics, and configs asking for them or for the truth.
+        settings.longTerm = config.longTerm || config.truth || world.behaviour.dynamics.isOn
+        settings.featuredLog = config.truth
         settings.seed = context.seedTree(planSeed: settings.seed).seed
         try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
@@ -65,6 +68,23 @@ public enum ABRunner {
                             power: analysis.power, cuped: analysis.cuped, daily: analysis.daily)
         let warnings = ABAnalysis.undefinedWarnings(doc)
         doc.warnings = warnings.isEmpty ? nil : warnings
+        doc.longTerm = LongTermAnalysis.analyse(result, settings: settings, alpha: config.analysis.alpha,
+                                                assumptions: world.behaviour.dynamics.assumptions)
+        if config.truth {
+            var truthSettings = settings
+            truthSettings.keepLog = false
+            let worlds: [SimulationResult]
+            do {
+                worlds = try TruthWorlds.simulate(settings: truthSettings, world: world, clock: context.clock) { a in
+                    context.showsProgress ? context.progress("truth world '\(settings.arms[a].name)'", total: settings.preDays + settings.days) : nil
+                }
+            } catch let e as RecLabError { throw e.located(file: configPath) }
+            let out = TruthWorlds.analyse(ab: result, comparisons: analysis.comparisons, longTerm: doc.longTerm, worlds: worlds,
+                                          settings: settings, alpha: config.analysis.alpha, seed: settings.seed)
+            doc.truth = out.truth
+            doc.longTerm = out.longTerm
+        }
+        doc.sequential = SequentialAnalysis.analyse(result, settings: config.simulation, analysis: config.analysis)
         let json = try ResultJSON.encoder().encode(doc)
         let values = analysis.userValues.map {
             UserMetricValues(subject: $0.arm, metric: $0.metric, fold: nil, users: $0.users, values: $0.values)

@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabStrategies
+import RecLabSynthetic
 
 /// Per-user totals over a period (the unit of analysis is the user).
 public struct UserTotals: Sendable, Equatable {
@@ -13,12 +14,20 @@ public struct UserTotals: Sendable, Equatable {
     /// Sum of the self-information of impressed titles.
     public var novelty: Double = 0
     public var ratings: Double = 0
+    /// Visits whose first tile (row 0, slot 0: always examined) was shown, and plays of it (OPE's featured slot).
+    public var featuredShows: Double = 0
+    public var featuredPlays: Double = 0
+    /// Days with at least one play.
+    public var activeDays: Double = 0
+    /// 1 when the user has not churned by the end of the period (set once at the end, not summed).
+    public var retained: Double = 0
 
     public init() {}
 
     mutating func add(_ o: UserTotals) {
         visits += o.visits; impressions += o.impressions; plays += o.plays; watchMinutes += o.watchMinutes
         completion += o.completion; novelty += o.novelty; ratings += o.ratings
+        featuredShows += o.featuredShows; featuredPlays += o.featuredPlays; activeDays += o.activeDays
     }
 }
 
@@ -56,6 +65,14 @@ public struct SimulationResult: Sendable {
     public let totalVisits: Int
     /// Wall-clock seconds spent (re)fitting strategies and their row sources (for benchmarks; never in ab.json).
     public var fitSeconds: Double = 0
+    /// Interleaving runs only (`SimulationSettings.teams`): each experiment visit's plays credited to the teams.
+    public var teamVisits: [TeamVisitCredit] = []
+    /// Interleaving runs only: impressions each team contributed over the experiment.
+    public var teamImpressions: [Int] = []
+    /// Per-user, per-day traces for long-term metrics (kept when `SimulationSettings.longTerm`).
+    public var longTerm: LongTermTrace? = nil
+    /// The control arm's featured-slot contexts with every other arm's choice (kept when `SimulationSettings.featuredLog`).
+    public var featured: [FeaturedContext] = []
 
     /// The same per-user outcomes under another assignment. Valid only when outcomes do not depend on the
     /// arm, i.e. an A/A test without retraining (each user's page and behaviour are then identical in every
@@ -82,6 +99,8 @@ public struct DailyArmAggregate: Sendable {
     public var userCompletion: [Double] = []
     public var userNovelty: [Double] = []
     public var exposure: [Int]
+    /// The visiting users, in the order of the per-user arrays (sequential analyses rebuild running totals).
+    public var users: [Int32] = []
 }
 
 /// The A/B simulation: users hashed into arms visit over simulated days, see a home page filled by their
@@ -119,6 +138,8 @@ public final class ABSimulator {
     /// A value: the day loop updates its row sources between days; a day's parallel user loop only reads it.
     struct ArmModel: Sendable {
         let recommender: any Recommender
+        /// Interleaving: every team's fitted strategy (team-drafted into the personalised rows); empty otherwise.
+        var teams: [any Recommender] = []
         /// Top co-watched titles per item (cosine over binary co-occurrence in the arm's training data).
         var neighbours: [[Int32]] = []
         /// Titles by recent plays, best first.
@@ -140,7 +161,9 @@ public final class ABSimulator {
                                      key: "days")
         }
         let assignmentRule = HashAssignment(salt: s.salt, weights: s.arms.map(\.weight), holdout: s.holdout)
-        let assignment = dataset.userKeys.map { assignmentRule.arm(for: $0) ?? -1 }
+        // A truth world (`everyoneOn`) serves every user the one arm.
+        let assignment = s.everyoneOn.map { a in [Int](repeating: a, count: nUsers) } ?? dataset.userKeys.map { assignmentRule.arm(for: $0) ?? -1 }
+        let activeArms = s.everyoneOn.map { [$0] } ?? Array(0..<nArms)
 
         // User state: watched titles (sorted), latest play, genre counts.
         var watched = [[Int32]](repeating: [], count: nUsers)
@@ -172,6 +195,21 @@ public final class ABSimulator {
             return ca > cb || (ca == cb && a < b)
         }
 
+        // User dynamics (UserDynamics): satisfaction, churn day, fatigue and genre exposure per user.
+        let dyn = world.dynamics
+        let dynState = DynamicsState(users: nUsers, genres: nGenres, dynamics: dyn)
+        defer { dynState.free() }
+        if dyn.isOn {
+            for u in 0..<nUsers {
+                dynState.satisfaction[u] = world.initialSatisfaction(user: u)
+                dynState.churnDay[u] = world.churnedAtStart(user: u) ? -1 : Int32.max
+                for g in 0..<nGenres { dynState.exposure[u * nGenres + g] = Float(genreCounts[u * nGenres + g]) }
+            }
+        }
+        var trace = s.longTerm ? LongTermTrace(users: nUsers, days: s.days) : nil
+        var featured: [FeaturedContext] = []
+        let featuredOn = s.featuredLog && s.page.rows.first == .topPicks
+
         let baseTime = (dataset.timestamps.max() ?? 0) + 86_400
         var sharedLog: [InteractionRecord] = []          // pre-period (and every arm when scope is shared)
         var armLog = [[InteractionRecord]](repeating: [], count: nArms)
@@ -184,6 +222,8 @@ public final class ABSimulator {
         var exposure = [[Int]](repeating: [Int](repeating: 0, count: nItems), count: nArms)
         var log = ImpressionLog()
         var totalVisits = 0
+        var teamVisits: [TeamVisitCredit] = []
+        var teamImpressions = [Int](repeating: 0, count: s.teams.count)
 
         var fitSeconds = 0.0
         func timed<T>(_ body: () throws -> T) rethrows -> T {
@@ -193,15 +233,21 @@ public final class ABSimulator {
         }
         func fitModel(_ spec: ArmSpec, day: Int, train: TrainingSet) throws -> ArmModel {
             try timed {
-                let rec = try makeStrategy(spec)
-                do {
-                    try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
-                } catch var e as RecLabError {
-                    // The data of that day made it fail: say which arm, so the config entry can be found.
-                    e.message = "arm '\(spec.name)' (strategy \(spec.type)) cannot be fitted on simulated day \(day): \(e.message)"
-                    throw e
+                func fitted(_ spec: ArmSpec) throws -> any Recommender {
+                    let rec = try makeStrategy(spec)
+                    do {
+                        try rec.fit(train, context: FitContext(seed: s.seed &+ UInt64(day) &* 1_000_003 &+ StableHash.fnv1a64(spec.name)))
+                    } catch var e as RecLabError {
+                        // The data of that day made it fail: say which arm, so the config entry can be found.
+                        e.message = "arm '\(spec.name)' (strategy \(spec.type)) cannot be fitted on simulated day \(day): \(e.message)"
+                        throw e
+                    }
+                    return rec
                 }
-                var model = ArmModel(recommender: rec)
+                // Interleaving: the teams are the strategies; the first one also scores the non-drafted rows.
+                let teams = try s.teams.map(fitted)
+                var model = ArmModel(recommender: try teams.first ?? fitted(spec))
+                model.teams = teams
                 if s.page.rows.contains(.becauseYouWatched) {
                     model.neighbours = Self.coWatched(train: train, keep: s.page.slots * 2)
                 }
@@ -269,8 +315,11 @@ public final class ABSimulator {
                 // learned from the experiment's logs reaches the page, so arms running one strategy stay identical.
                 if refit {
                     let trains = trainingSets()
-                    models = try (0..<nArms).map { a in try fitModel(s.arms[a], day: day, train: trains[a]) }
-                    for a in 0..<nArms {
+                    // Only the arms that serve someone are fitted (a truth world has one); the others alias it.
+                    var fitted = [ArmModel?](repeating: nil, count: nArms)
+                    for a in activeArms { fitted[a] = try fitModel(s.arms[a], day: day, train: trains[a]) }
+                    models = (0..<nArms).map { fitted[$0] ?? fitted[activeArms[0]]! }
+                    for a in activeArms {
                         let plays = s.trainingScope == .arm ? prePlays + armPlays[a] : prePlays + armPlays.flatMap { $0 }
                         models[a].trending = trending(plays, today: day)
                     }
@@ -286,34 +335,53 @@ public final class ABSimulator {
             // BLAS single-threaded inside (strategies score with it; the chunks already use every core).
             BLASThreads.begin()
             let lock = NSLock()
-            var chunkOutputs: [(start: Int, visits: [VisitRecord])] = []
+            var chunkOutputs: [(start: Int, visits: [VisitRecord], featured: [FeaturedContext])] = []
             watched.withUnsafeMutableBufferPointer { watchedBuf in
                 lastPlayed.withUnsafeMutableBufferPointer { lastBuf in
                     genreCounts.withUnsafeMutableBufferPointer { genreBuf in
                         Parallel.forEachChunk(nUsers, minChunk: 32) { range in
                             var scores = [Float](repeating: 0, count: nItems)
+                            var teamScores = [[Float]](repeating: [Float](repeating: 0, count: nItems), count: s.teams.count)
                             var shownStamp = [Int32](repeating: -1, count: nItems)
                             var out: [VisitRecord] = []
+                            var featuredOut: [FeaturedContext] = []
                             for u in range {
+                                // A churned user never comes back (churnDay: the day of their last visit).
+                                if dyn.hasSatisfaction && Int(dynState.churnDay[u]) < day { continue }
                                 var rng = SeededRandom(seed: s.seed, stream: UInt64(u) &* 1_000_033 &+ UInt64(day))
-                                guard rng.nextDouble() < world.visitProbability(user: u, day: day) else { continue }
+                                var visitP = world.visitProbability(user: u, day: day)
+                                if dyn.hasSatisfaction { visitP = dyn.visitProbability(base: visitP, satisfaction: dynState.satisfaction[u]) }
+                                guard rng.nextDouble() < visitP else { continue }
                                 let a = assignment[u]
                                 let model = a >= 0 ? servingModels[a] : holdoutModel
                                 let epsilon = (!isPre && a >= 0) ? s.arms[a].epsilon : 0
                                 var ctx = VisitContext(user: u, day: day, nItems: nItems, nGenres: nGenres, page: s.page,
                                                        epsilon: epsilon, genreItems: genreItems, itemGenres: itemGenres,
                                                        unavailable: unavailable)
+                                // OPE: before the control user's visit changes their history, every other arm's greedy choice.
+                                var context: FeaturedContext? = nil
+                                if featuredOn && !isPre && a == control {
+                                    context = scores.withUnsafeMutableBufferPointer { sb in
+                                        Self.featuredChoices(user: u, day: day, models: servingModels, control: control, epsilon: epsilon,
+                                                             watched: watchedBuf[u], unavailable: unavailable, scores: sb)
+                                    }
+                                }
                                 let visit = scores.withUnsafeMutableBufferPointer { sb in
                                     shownStamp.withUnsafeMutableBufferPointer { st in
                                         ctx.simulate(model: model, world: world, scores: sb, shownStamp: st,
                                                      watched: &watchedBuf[u], lastPlayed: &lastBuf[u],
                                                      genreCounts: UnsafeMutableBufferPointer(rebasing: genreBuf[(u * nGenres)..<((u + 1) * nGenres)]),
-                                                     rng: &rng)
+                                                     teamScores: &teamScores, dynamics: dyn.isOn ? dynState : nil, rng: &rng)
                                     }
+                                }
+                                if dyn.isOn { dynState.afterVisit(visit, user: u, day: day, seed: s.seed, itemGenres: itemGenres) }
+                                if var c = context, let first = visit.items.first {
+                                    c.logged = first; c.loggedPropensity = visit.propensities[0]; c.played = visit.playedMinutes[0] >= 0
+                                    featuredOut.append(c)
                                 }
                                 out.append(visit)
                             }
-                            lock.lock(); chunkOutputs.append((range.lowerBound, out)); lock.unlock()
+                            lock.lock(); chunkOutputs.append((range.lowerBound, out, featuredOut)); lock.unlock()
                         }
                     }
                 }
@@ -325,6 +393,7 @@ public final class ABSimulator {
             var dayAgg = (0..<nArms).map { DailyArmAggregate(day: expDay, arm: $0, exposure: [Int](repeating: 0, count: nItems)) }
             var sequence: Int64 = 0
             for chunk in chunkOutputs {
+                featured.append(contentsOf: chunk.featured)
                 for v in chunk.visits {
                     totalVisits += 1
                     let a = assignment[v.user]
@@ -332,10 +401,20 @@ public final class ABSimulator {
                     var t = UserTotals()
                     t.visits = 1
                     t.impressions = Double(v.items.count)
+                    if !v.items.isEmpty && v.rows[0] == 0 && v.slots[0] == 0 {
+                        t.featuredShows = 1; t.featuredPlays = v.playedMinutes[0] >= 0 ? 1 : 0
+                    }
+                    if !v.plays.isEmpty { t.activeDays = 1 }
+                    if !isPre && a >= 0 && trace != nil {
+                        trace!.minutes[v.user * s.days + expDay] += Float(v.plays.reduce(0) { $0 + $1.minutes })
+                        if !v.plays.isEmpty { trace!.active[v.user * s.days + expDay] = 1 }
+                    }
                     for (k, item) in v.items.enumerated() {
                         t.novelty += novelty[Int(item)]
                         if s.keepLog {
-                            log.day.append(Int32(day)); log.user.append(Int32(v.user)); log.arm.append(loggedArm)
+                            // Interleaving logs the team that contributed the title (-1: a row no team drafts).
+                            log.day.append(Int32(day)); log.user.append(Int32(v.user))
+                            log.arm.append(v.teams.isEmpty || isPre ? loggedArm : v.teams[k])
                             log.item.append(item); log.row.append(v.rows[k]); log.slot.append(v.slots[k])
                             log.propensity.append(v.propensities[k]); log.played.append(v.playedMinutes[k] >= 0)
                             log.watchMinutes.append(max(0, v.playedMinutes[k]))
@@ -355,6 +434,15 @@ public final class ABSimulator {
                             armLog[a].append(record); armPlays[a].append((day, p.item))
                         }
                     }
+                    if !isPre && !v.teams.isEmpty {
+                        var credit = TeamVisitCredit(day: Int32(expDay), user: Int32(v.user), teams: s.teams.count)
+                        for k in v.items.indices where v.teams[k] >= 0 {
+                            let team = Int(v.teams[k])
+                            teamImpressions[team] += 1
+                            if v.playedMinutes[k] >= 0 { credit.plays[team] += 1; credit.minutes[team] += v.playedMinutes[k] }
+                        }
+                        teamVisits.append(credit)
+                    }
                     if isPre {
                         pre[v.user].add(t)
                     } else if a >= 0 {
@@ -363,7 +451,7 @@ public final class ABSimulator {
                         d.visits += 1; d.impressions += v.items.count; d.plays += v.plays.count
                         d.userImpressions.append(t.impressions); d.userPlays.append(t.plays)
                         d.userMinutes.append(t.watchMinutes); d.userCompletion.append(t.completion)
-                        d.userNovelty.append(t.novelty)
+                        d.userNovelty.append(t.novelty); d.users.append(Int32(v.user))
                         for item in v.items { d.exposure[Int(item)] += 1; exposure[a][Int(item)] += 1 }
                         dayAgg[a] = d
                     }
@@ -373,8 +461,51 @@ public final class ABSimulator {
             progress?.advance()
         }
         progress?.finish()
-        return SimulationResult(armNames: s.arms.map(\.name), assignment: assignment, experiment: experiment, pre: pre,
-                                daily: daily, exposure: exposure, log: log, totalVisits: totalVisits, fitSeconds: fitSeconds)
+        // Retention: still active after the last simulated day.
+        let lastDay = Int32(totalDays - 1)
+        // Holdout users keep empty experiment totals (they are not analysed).
+        for u in 0..<nUsers where assignment[u] >= 0 { experiment[u].retained = (dyn.hasSatisfaction && dynState.churnDay[u] <= lastDay) ? 0 : 1 }
+        if var tr = trace {
+            // The experiment day each user churned on (Int32.max: never; -1: before the experiment).
+            for u in 0..<nUsers {
+                let d = dyn.hasSatisfaction ? dynState.churnDay[u] : Int32.max
+                tr.churnDay[u] = d == Int32.max ? .max : max(-1, d - Int32(s.preDays))
+            }
+            trace = tr
+        }
+        var result = SimulationResult(armNames: s.arms.map(\.name), assignment: assignment, experiment: experiment, pre: pre,
+                                      daily: daily, exposure: exposure, log: log, totalVisits: totalVisits, fitSeconds: fitSeconds)
+        result.longTerm = trace
+        result.featured = featured
+        result.teamVisits = teamVisits; result.teamImpressions = teamImpressions
+        return result
+    }
+
+    /// Each arm's greedy first pick for `user` (their unseen, released titles) and the probability the control's
+    /// epsilon-greedy featured slot gives it: the contexts OPE estimates the other arms from.
+    static func featuredChoices(user: Int, day: Int, models: [ArmModel], control: Int, epsilon: Double, watched: [Int32],
+                                unavailable: [Int32], scores: UnsafeMutableBufferPointer<Float>) -> FeaturedContext {
+        var picks = [Int32](repeating: -1, count: models.count)
+        var eligible = 0
+        for (a, model) in models.enumerated() {
+            model.recommender.score(user: user, into: scores)
+            for i in watched { scores[Int(i)] = -.infinity }
+            for i in unavailable { scores[Int(i)] = -.infinity }
+            var best = -1
+            var count = 0
+            for i in scores.indices where scores[i].isFinite {
+                count += 1
+                if best < 0 || scores[i] > scores[best] { best = i }
+            }
+            picks[a] = Int32(best)
+            if a == control { eligible = count }
+        }
+        let share = eligible > 0 ? epsilon / Double(eligible) : 0
+        let mu = picks.map { p -> Float in
+            guard p >= 0 else { return 0 }
+            return Float(p == picks[control] ? (1 - epsilon) + share : share)
+        }
+        return FeaturedContext(user: Int32(user), day: Int32(day), picks: picks, pickPropensity: mu)
     }
 
     /// For each item, the `keep` items most co-watched with it by cosine similarity of binary user vectors
@@ -420,6 +551,8 @@ struct VisitRecord {
     var propensities: [Float] = []
     /// Minutes watched per impression, -1 when not played.
     var playedMinutes: [Float] = []
+    /// Interleaving: the team that contributed each impression (-1 for rows no team drafts); empty otherwise.
+    var teams: [Int8] = []
     var plays: [(item: Int32, minutes: Double, completion: Double, rating: Double?)] = []
 }
 
@@ -434,13 +567,25 @@ struct VisitContext {
 
     mutating func simulate(model: ABSimulator.ArmModel, world: any UserBehaviour, scores: UnsafeMutableBufferPointer<Float>,
                            shownStamp: UnsafeMutableBufferPointer<Int32>, watched: inout [Int32], lastPlayed: inout Int32,
-                           genreCounts: UnsafeMutableBufferPointer<Int32>, rng: inout SeededRandom) -> VisitRecord {
+                           genreCounts: UnsafeMutableBufferPointer<Int32>, teamScores: inout [[Float]], dynamics: DynamicsState? = nil,
+                           rng: inout SeededRandom) -> VisitRecord {
         var visit = VisitRecord(user: user)
         let stamp = Int32(truncatingIfNeeded: day &* 1_000_003 &+ user)
         model.recommender.score(user: user, into: scores)
         for i in watched { scores[Int(i)] = -.infinity }
         for i in unavailable { scores[Int(i)] = -.infinity }
         for i in 0..<nItems where !scores[i].isFinite && scores[i] != -.infinity { scores[i] = -.infinity }
+        let interleaved = !model.teams.isEmpty
+        if interleaved {
+            // Each team scores the user; titles the page may not show are masked the same way for all.
+            for t in model.teams.indices {
+                teamScores[t].withUnsafeMutableBufferPointer { ts in
+                    model.teams[t].score(user: user, into: ts)
+                    for i in 0..<nItems where scores[i] == -.infinity || !ts[i].isFinite { ts[i] = -.infinity }
+                }
+            }
+        }
+        var rowTeams: [Int8] = []
         @inline(__always) func available(_ i: Int32) -> Bool { scores[Int(i)] != -.infinity && shownStamp[Int(i)] != stamp }
 
         // Favourite genres, most watched first.
@@ -450,7 +595,16 @@ struct VisitContext {
         var rowIndex = 0
         for kind in page.rows {
             var tiles: [(Int32, Float)] = []
+            rowTeams.removeAll(keepingCapacity: true)
             switch kind {
+            case .topPicks where interleaved:
+                let rankings = teamScores.map { ts in
+                    ts.withUnsafeBufferPointer { TopK.select(scores: $0, k: page.slots * 2 + 8) }
+                        .map(\.item).filter { shownStamp[Int($0)] != stamp }
+                }
+                for pick in TeamDraft.merge(rankings: rankings, length: page.slots, rng: &rng) {
+                    tiles.append((pick.item, 1)); rowTeams.append(Int8(pick.team))
+                }
             case .topPicks:
                 let candidates = TopK.select(scores: UnsafeBufferPointer(scores), k: page.slots * 2 + 8)
                     .map(\.item).filter { shownStamp[Int($0)] != stamp }
@@ -484,6 +638,15 @@ struct VisitContext {
                 let g = favourites[genreRowsSoFar]
                 genreRowsSoFar += 1
                 var best = genreItems[g].filter { available($0) }
+                if interleaved {
+                    let rankings = teamScores.map { ts in
+                        best.sorted { ts[Int($0)] > ts[Int($1)] || (ts[Int($0)] == ts[Int($1)] && $0 < $1) }
+                    }
+                    for pick in TeamDraft.merge(rankings: rankings, length: page.slots, rng: &rng) {
+                        tiles.append((pick.item, 1)); rowTeams.append(Int8(pick.team))
+                    }
+                    break
+                }
                 best.sort { scores[Int($0)] > scores[Int($1)] || (scores[Int($0)] == scores[Int($1)] && $0 < $1) }
                 tiles = best.prefix(page.slots).map { ($0, 1) }
             }
@@ -492,6 +655,7 @@ struct VisitContext {
                 shownStamp[Int(tile.0)] = stamp
                 visit.items.append(tile.0); visit.rows.append(UInt8(rowIndex)); visit.slots.append(UInt8(slot))
                 visit.propensities.append(tile.1); visit.playedMinutes.append(-1)
+                if interleaved { visit.teams.append(rowTeams.isEmpty ? -1 : rowTeams[slot]) }
             }
             rowIndex += 1
         }
@@ -503,7 +667,9 @@ struct VisitContext {
             let u1 = rng.nextDouble(), u2 = rng.nextDouble()
             guard u1 < examine else { continue }
             let item = visit.items[k]
-            guard u2 < world.playProbability(user: user, item: Int(item), day: day) else { continue }
+            var playP = world.playProbability(user: user, item: Int(item), day: day)
+            if let dynamics { playP = dynamics.adjustedPlayProbability(playP, user: user, item: item, day: day, itemGenres: itemGenres) }
+            guard u2 < playP else { continue }
             let w = world.sampleWatch(user: user, item: Int(item), rng: &rng)
             let rating = world.sampleRating(user: user, item: Int(item), completion: w.completion, rng: &rng)
             visit.plays.append((item, w.minutes, w.completion, rating))

@@ -1,5 +1,6 @@
 import RecLabCore
 import RecLabStrategies
+import RecLabSynthetic
 
 /// What the simulator needs from a world: how often users come, how likely they are to play a title
 /// they look at, how long they watch, whether they rate. Indices are the dataset's dense user and item
@@ -22,10 +23,19 @@ public protocol UserBehaviour: Sendable {
     func sampleRating(user: Int, item: Int, completion: Double, rng: inout SeededRandom) -> Double?
     /// False for titles not yet released on `day` (never shown).
     func isAvailable(item: Int, day: Int) -> Bool
+    /// How users change with what they see (`UserDynamics`; `.off` = static users).
+    var dynamics: UserDynamics { get }
+    /// Satisfaction of `user` when the simulation starts (where the world's history left it).
+    func initialSatisfaction(user: Int) -> Double
+    /// True when `user` churned before the simulation starts (they never visit).
+    func churnedAtStart(user: Int) -> Bool
 }
 
 extension UserBehaviour {
     public func isAvailable(item: Int, day: Int) -> Bool { true }
+    public var dynamics: UserDynamics { .off }
+    public func initialSatisfaction(user: Int) -> Double { 0 }
+    public func churnedAtStart(user: Int) -> Bool { false }
 }
 
 /// Ranks by the world's true affinity: the best any learned strategy could do. Used for planted-effect

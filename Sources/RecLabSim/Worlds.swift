@@ -28,6 +28,9 @@ public struct GroundTruthBehaviour: UserBehaviour {
         truth.sampleRating(user: user, item: item, rng: &rng).map(Double.init)
     }
     public func isAvailable(item: Int, day: Int) -> Bool { truth.isReleased(item: item, day: firstDay + day) }
+    public var dynamics: UserDynamics { truth.dynamics }
+    public func initialSatisfaction(user: Int) -> Double { truth.initialSatisfaction(user: user) }
+    public func churnedAtStart(user: Int) -> Bool { truth.hasChurned(user: user) }
 }
 
 /// The world a loaded dataset is simulated in (the data is resolved by the application layer).

@@ -263,9 +263,14 @@ public enum SyntheticGenerator {
         let G = UnsafeBuffer([Float](repeating: 0, count: userCount * g))
         let V = UnsafeBuffer([Float](repeating: 0, count: userCount))
         let R = UnsafeBuffer([Float](repeating: 0, count: userCount))
+        // User dynamics (UserDynamics): each user's satisfaction and churn at the end of the history.
+        let dyn = c.dynamics
+        let SAT = UnsafeBuffer([Float](repeating: 0, count: dyn.isOn ? userCount : 0))
+        let CHURN = UnsafeBuffer([Int32](repeating: 0, count: dyn.isOn ? userCount : 0))
         let BYREL = UnsafeBuffer(byRelease)
         defer {
-            for x in [DUR, P, UB, G, V, R] { x.free() }
+            for x in [DUR, P, UB, G, V, R, SAT] { x.free() }
+            CHURN.free()
             ITEM.free()
             REL.free(); BYREL.free(); recentLoByDay.free(); recentHiByDay.free(); genreOffsets.free(); genreItemsFlat.free()
             popularityAlias.free(); genreItemAlias.free()
@@ -297,6 +302,10 @@ public enum SyntheticGenerator {
             seen.initialize(repeating: 0)
             defer { seen.deallocate() }
             var played: [Int32] = []
+            // Dynamics state of the current user (reset per user).
+            var fatigue = FatigueState()
+            var exposure = [Float](repeating: 0, count: g)
+            var completions: [Double] = []
             var genreWeights = [Double](repeating: 0, count: g)
             for u in range {
                 var rng = SeededRandom(seed: seed, stream: UInt64(order[u] + 1))
@@ -320,12 +329,24 @@ public enum SyntheticGenerator {
                 let genreTotal = acc
                 let logStay = Foundation.log(1 - min(userVisit, 0.999_999))
                 let userP = P.buffer.baseAddress! + u * k, userG = G.buffer.baseAddress! + u * g, userBias = UB.buffer[u]
+                var satisfaction = 0.0, churned = false
+                if dyn.isOn {
+                    fatigue.entries.removeAll(keepingCapacity: true)
+                    for j in 0..<g { exposure[j] = 0 }
+                }
 
                 var day = -1
                 while true {
-                    // Days between visits are geometric with the user's visit probability.
                     day += 1
-                    if userVisit < 1 { day += Int(Foundation.log(1 - rng.nextDouble()) / logStay) }
+                    if dyn.hasSatisfaction {
+                        // Visit probability moves with satisfaction: one draw per day (no geometric skip).
+                        if churned { break }
+                        let p = dyn.visitProbability(base: userVisit, satisfaction: satisfaction)
+                        while day < c.days && rng.nextDouble() >= p { day += 1 }
+                    } else if userVisit < 1 {
+                        // Days between visits are geometric with the user's visit probability.
+                        day += Int(Foundation.log(1 - rng.nextDouble()) / logStay)
+                    }
                     if day >= c.days { break }
                     let dayStart = start + Int64(day) * dayLength
                     var t = dayStart + Int64(hourAlias.sample(&rng)) * 3_600 + Int64(rng.nextInt(3_600))
@@ -385,14 +406,27 @@ public enum SyntheticGenerator {
                             : Float(Double(dayStart - REL.buffer[item]) / Double(dayLength))
                         affinity[j] = a
                         playP[j] = GroundTruth.playProbability(b, affinity: a, popularityLift: rec[slotLift], ageDays: age)
+                        if dyn.hasFatigue || dyn.hasNovelty {
+                            // Fatigue from earlier unplayed looks, novelty of the title's genres (before this visit).
+                            var shift = -dyn.fatigueStrength * fatigue.count(Int32(item), day: day, dynamics: dyn)
+                            if dyn.hasNovelty && genreCount > 0 {
+                                shift += dyn.noveltyBoost(exposures: (0..<genreCount).map { exposure[Int(rec[slotGenres + $0])] })
+                            }
+                            playP[j] = Float(UserDynamics.shifted(Double(playP[j]), by: shift))
+                        }
                     }
                     // Phase 3: play, watch and rate in order.
+                    completions.removeAll(keepingCapacity: true)
+                    var looked = looks
                     for j in 0..<looks {
                         let item = candidates[j]
                         if seen[item >> 6] & (1 << UInt64(item & 63)) != 0 { continue }
                         guard released[j] else { continue }
                         let a = affinity[j], p = playP[j]
-                        guard rng.nextFloat() < p else { continue }
+                        guard rng.nextFloat() < p else {
+                            if dyn.hasFatigue { fatigue.raise(Int32(item), day: day, dynamics: dyn) }
+                            continue
+                        }
                         seen[item >> 6] |= 1 << UInt64(item & 63)
                         played.append(Int32(item))
                         let completion = GroundTruth.sampleCompletion(finish: GroundTruth.finishProbability(b, affinity: a), rng: &rng)
@@ -404,9 +438,23 @@ public enum SyntheticGenerator {
                         // The next title starts after this one plus a short pause.
                         t += Int64(seconds) + 30 + Int64(rng.nextInt(300))
                         plays += 1
-                        if plays >= c.maxPlays { break }
+                        if dyn.isOn { completions.append(Double(completion)) }
+                        if plays >= c.maxPlays { looked = j + 1; break }
+                    }
+                    if dyn.isOn {
+                        if dyn.hasNovelty {
+                            for j in 0..<looked {
+                                let rec = ITEM.base + candidates[j] * stride
+                                for x in 0..<Int(rec[slotGenreCount]) { exposure[Int(rec[slotGenres + x])] += 1 }
+                            }
+                        }
+                        if dyn.hasSatisfaction {
+                            satisfaction = dyn.satisfaction(after: satisfaction, outcome: UserDynamics.visitOutcome(completions: completions))
+                            if dyn.churnHazard > 0 && rng.nextDouble() < dyn.churnProbability(satisfaction: satisfaction) { churned = true }
+                        }
                     }
                 }
+                if dyn.isOn { SAT.buffer[u] = Float(satisfaction); CHURN.buffer[u] = churned ? 1 : 0 }
                 for i in played { seen[Int(i) >> 6] = 0 }
                 played.removeAll(keepingCapacity: true)
             }
@@ -419,13 +467,14 @@ public enum SyntheticGenerator {
         pieces = []
         let interactions = concatenate(&ordered)
 
-        let truth = GroundTruth(
+        var truth = GroundTruth(
             origin: .synthetic, seed: seed, behaviour: b, startTimestamp: start, dayLength: dayLength, dayCount: c.days,
             factorCount: k, userPseudonyms: pseudonyms, movieIds: (0..<n).map { Int64($0 + 1) }, genreNames: cat.genreNames,
             userFactors: Array(P.buffer), userBias: Array(UB.buffer), userGenreAffinity: Array(G.buffer),
             visitProbabilities: Array(V.buffer), rateProbabilities: Array(R.buffer), itemFactors: cat.itemFactors,
             itemBias: cat.itemBias, itemPopularity: cat.popularity, itemRelease: cat.release,
             itemDurationSeconds: cat.duration, itemGenreStart: cat.genreStart, itemGenreList: cat.genreList)
+        if dyn.isOn { truth.dynamics = dyn; truth.finalSatisfaction = Array(SAT.buffer); truth.churned = Array(CHURN.buffer) }
         return (World(catalogue: cat, truth: truth), interactions)
     }
 }

@@ -107,6 +107,18 @@ public struct GroundTruth: Codable, Sendable {
     public let itemGenreStart: [Int32]
     public let itemGenreList: [Int32]
 
+    /// User dynamics (off for static worlds; see `UserDynamics`).
+    public var dynamics = UserDynamics.off
+    /// Each user's satisfaction at the end of the logged history (empty: everyone at 0).
+    public var finalSatisfaction: [Float] = []
+    /// 1 for users who churned during the logged history (empty: nobody).
+    public var churned: [Int32] = []
+
+    /// Satisfaction at the start of a simulation that continues the history.
+    public func initialSatisfaction(user: Int) -> Double { finalSatisfaction.isEmpty ? 0 : Double(finalSatisfaction[user]) }
+    /// True when the user churned during the history (they never visit again).
+    public func hasChurned(user: Int) -> Bool { !churned.isEmpty && churned[user] != 0 }
+
     public var userCount: Int { userPseudonyms.count }
     public var itemCount: Int { movieIds.count }
     public var genreCount: Int { genreNames.count }
@@ -300,6 +312,12 @@ public struct GroundTruth: Codable, Sendable {
         w.floats(userFactors); w.floats(userBias); w.floats(userGenreAffinity); w.floats(visitProbabilities)
         w.floats(rateProbabilities); w.floats(itemFactors); w.floats(itemBias); w.floats(itemPopularity)
         w.int64s(itemRelease); w.floats(itemDurationSeconds); w.int32s(itemGenreStart); w.int32s(itemGenreList)
+        // Optional trailing section, only for worlds with dynamics: static worlds keep their bytes (and the
+        // dataset's content hash).
+        if dynamics.isOn {
+            w.bytes(Array("DYN1".utf8))
+            w.floats(dynamics.values.map(Float.init)); w.floats(finalSatisfaction); w.int32s(churned)
+        }
         return w.data
     }
 
@@ -324,6 +342,15 @@ public struct GroundTruth: Codable, Sendable {
         let itf = try r.floats(), ib = try r.floats(), ip = try r.floats(), rel = try r.int64s(), dur = try r.floats()
         let gs = try r.int32s(), gl = try r.int32s()
         let u = pseudonyms.count, n = movieIds.count
+        var dynamics = UserDynamics.off, satisfaction: [Float] = [], churned: [Int32] = []
+        if !r.isAtEnd {
+            guard try r.bytes(4) == Array("DYN1".utf8) else { throw RecLabError.data("the ground-truth artifact is damaged (unknown trailing section)") }
+            dynamics = try UserDynamics(values: try r.floats().map(Double.init))
+            satisfaction = try r.floats(); churned = try r.int32s()
+            guard satisfaction.isEmpty || satisfaction.count == u, churned.isEmpty || churned.count == u else {
+                throw RecLabError.data("the ground-truth artifact is damaged (user state sizes disagree)")
+            }
+        }
         guard r.isAtEnd, dayLength > 0, k >= 0, uf.count == u * k, ub.count == u, ug.count == u * genres.count,
               vp.count == u, rp.count == u, itf.count == n * k, ib.count == n, ip.count == n, rel.count == n,
               dur.count == n, gs.count == n + 1, Int(gs.last ?? -1) == gl.count,
@@ -335,6 +362,7 @@ public struct GroundTruth: Codable, Sendable {
                   userFactors: uf, userBias: ub, userGenreAffinity: ug, visitProbabilities: vp, rateProbabilities: rp,
                   itemFactors: itf, itemBias: ib, itemPopularity: ip, itemRelease: rel, itemDurationSeconds: dur,
                   itemGenreStart: gs, itemGenreList: gl)
+        self.dynamics = dynamics; self.finalSatisfaction = satisfaction; self.churned = churned
     }
 
     /// The dataset's stored ground truth, or nil when it has none (imported data: use `fit`).

@@ -79,6 +79,10 @@ public struct SyntheticConfig: Sendable, Equatable {
     public var ratingSlope = 0.8
     public var ratingNoise = 0.6
 
+    /// How users change with what they see (satisfaction, churn, fatigue, novelty); off unless the config has
+    /// a `dynamics:` block, so worlds without one generate exactly as before.
+    public var dynamics = UserDynamics.off
+
     public init() {}
 
     /// Unix seconds of `startDate`, 00:00 UTC.
@@ -201,6 +205,7 @@ public struct SyntheticConfig: Sendable, Equatable {
             try readDouble(s, "noise", into: &c.ratingNoise, range: 0...10)
             try s.finish()
         }
+        if let t = m.optional("dynamics") { c.dynamics = try UserDynamics.parse(node: t) }
         try m.finish()
         return c
     }
@@ -276,6 +281,8 @@ public struct SyntheticConfig: Sendable, Equatable {
                                 Double(maxPlays), newReleaseShare, genreShare, playBias, playAffinityWeight,
                                 playPopularityWeight, noveltyWeight, noveltyDays, completionBias, completionSlope,
                                 rateProbability, ratingMean, ratingSlope, ratingNoise]
-        return summary + " params=" + values.map { String($0) }.joined(separator: ",")
+        // Dynamics join the fingerprint only when switched on, so static worlds keep theirs.
+        let dynamicsPart = dynamics.isOn ? " dynamics=" + dynamics.values.map { String($0) }.joined(separator: ",") : ""
+        return summary + " params=" + values.map { String($0) }.joined(separator: ",") + dynamicsPart
     }
 }

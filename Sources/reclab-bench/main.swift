@@ -3,7 +3,7 @@ import RecLabApp
 import RecLabCore
 
 // Benchmarks print figures; they never assert timings. Run `make bench` (release build).
-// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|tune] ...
+// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|longterm|tune] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
 AppLogging.bootstrap()
@@ -21,6 +21,7 @@ let suites: [(String, () throws -> Void)] = [
     ("baselines", benchBaselines),
     ("eval", benchEval),
     ("simulate", benchSimulate),
+    ("longterm", benchLongTerm),
     ("tune", benchTune),
 ]
 

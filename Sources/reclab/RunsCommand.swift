@@ -82,7 +82,7 @@ struct RunsCommand: ParsableCommand {
                     }
                 }
                 guard let doc = found else { throw RecLabError.usage("no run '\(id)' in the results store(s)") }
-                guard ["offline", "ab", "ope"].contains(doc.kind) else {
+                guard ["offline", "ab", "ope", "interleaving"].contains(doc.kind) else {
                     // A kind this version does not know: the stored document as it is.
                     print(String(decoding: doc.data, as: UTF8.self))
                     return

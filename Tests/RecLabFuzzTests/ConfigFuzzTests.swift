@@ -8,7 +8,7 @@ import RecLabSynthetic
 import RecLabTestSupport
 import XCTest
 
-/// Fuzzes the YAML reader and the four config parsers with random bytes and with mutations of the
+/// Fuzzes the YAML reader and the config parsers with random bytes and with mutations of the
 /// shipped configs. Every input must parse or throw a `RecLabError`; a trap (overflow, bad index, forced
 /// unwrap) ends the test process, which fails the run.
 final class ConfigFuzzTests: XCTestCase {
@@ -22,6 +22,8 @@ final class ConfigFuzzTests: XCTestCase {
         check("experiment") { _ = try ExperimentConfig.parse(text: text, path: "fuzz.yaml") }
         check("ab") { _ = try ABConfig.parse(text, file: "fuzz.yaml", strategies: SimulationStrategies.catalogue) }
         check("ope") { _ = try OPEConfig.parse(text, file: "fuzz.yaml", strategies: SimulationStrategies.catalogue) }
+        check("interleaving") { _ = try InterleavingConfig.parse(text, file: "fuzz.yaml", strategies: SimulationStrategies.catalogue) }
+        check("kind") { _ = try SimulationKind.of(text, file: "fuzz.yaml") }
         check("synthetic") {
             let c = try SyntheticConfig.parse(node: try ConfigNode.parse(text, file: "fuzz.yaml"))
             try c.validate()
@@ -53,6 +55,7 @@ final class ConfigFuzzTests: XCTestCase {
             }
             let parsed = attempt { _ = try ExperimentConfig.parse(text: text, path: name) } || attempt { _ = try ABConfig.parse(text, file: name, strategies: SimulationStrategies.catalogue) }
                 || attempt { _ = try OPEConfig.parse(text, file: name, strategies: SimulationStrategies.catalogue) }
+                || attempt { _ = try InterleavingConfig.parse(text, file: name, strategies: SimulationStrategies.catalogue) }
                 || attempt { _ = try SyntheticConfig.parse(node: ConfigNode.parse(text, file: name)) }
             // Configs over data made by CI or downloaded (demo's store, MovieLens folders) stop at "not found" here.
             XCTAssertTrue(parsed || messages.contains { $0.contains("not found") }, "\(name) no longer parses: \(messages)")

@@ -7,7 +7,7 @@ import XCTest
 
 /// Every config shipped in `experiments/` reads and validates (strategies, metrics, split, dataset), so a
 /// renamed parameter or strategy cannot leave a broken example behind. By convention `ab-*.yaml` are A/B
-/// simulations, `ope-*.yaml` off-policy evaluations and the rest offline experiments.
+/// simulations (`kind: interleaving` configs are interleaving simulations), `ope-*.yaml` off-policy evaluations and the rest offline experiments.
 final class ShippedConfigsTests: XCTestCase {
     func testEveryShippedExperimentConfigLoads() throws {
         let root = TestSupport.packageRoot
@@ -38,7 +38,11 @@ final class ShippedConfigsTests: XCTestCase {
                 text = text.replacingOccurrences(of: "store: \(fields[1])", with: "store: \(standIn.path)")
             }
             do {
-                if stem.hasPrefix("ab-") {
+                if try SimulationKind.of(text, file: path) == .interleaving {
+                    let il = try InterleavingConfig.parse(text, file: path, strategies: SimulationStrategies.catalogue)
+                    XCTAssertEqual(il.name, stem, path)
+                    XCTAssertGreaterThanOrEqual(il.teams.count, 2, path)
+                } else if stem.hasPrefix("ab-") {
                     let ab = try ABConfig.parse(text, file: path, strategies: SimulationStrategies.catalogue)
                     XCTAssertEqual(ab.name, stem, path)
                     XCTAssertGreaterThanOrEqual(ab.simulation.arms.count, 2, path)

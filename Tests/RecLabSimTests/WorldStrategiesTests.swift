@@ -17,7 +17,7 @@ final class WorldStrategiesTests: XCTestCase {
         """
 
     func testTheApplicationCatalogueRegistersTheOracleOnce() {
-        XCTAssertEqual(SimulationStrategies.catalogue.worldTypes.map(\.name), ["oracle"])
+        XCTAssertEqual(SimulationStrategies.catalogue.worldTypes.map(\.name), ["oracle", "oracle-click"])
         XCTAssertEqual(SimulationStrategies.catalogue.typeNames.filter { $0 == "oracle" }.count, 1)
         XCTAssertFalse(StrategyRegistry.typeNames.contains("oracle"), "the oracle needs a world: it is not a registry strategy")
     }

@@ -1,0 +1,169 @@
+import Foundation
+import RecLabTestSupport
+import XCTest
+
+/// `reclab plan`, `run-unit` and `gather` as a user runs them: units in shuffled order, from every index
+/// source, give the metrics.json and metrics.csv of `reclab run`; hostile indices, plans and folders are refused.
+final class ShardedRunCLITests: XCTestCase {
+    static let root = TestSupport.packageRoot
+
+    /// k-fold x repeats on the tiny world: 3 strategies x 2 folds x 2 repeats = 12 units.
+    static let configText = """
+        name: sharded-tiny
+        seed: 5
+        dataset:
+          synthetic: datasets/tiny.yaml
+        split: {method: kfold, k: 2}
+        repeats: 2
+        relevance: implicit
+        strategies:
+          - {name: most-popular, type: most-popular}
+          - {name: item-knn, type: item-knn, params: {k: [10, 20]}}
+        metrics: [ndcg@10, recall@10, coverage@10, novelty@10]
+        """
+
+    /// Lines of a document that name the build or the clock (as GoldenOutputsCLITests drops them).
+    static func stable(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { line in !GoldenOutputsCLITests.volatileKeys.contains { line.contains($0) } }
+            .joined(separator: "\n")
+    }
+
+    func reclab(_ arguments: [String], environment: [String: String] = [:]) throws -> TestSupport.CommandResult {
+        try TestSupport.runReclab(arguments + ["--quiet"], environment: environment, currentDirectory: Self.root)
+    }
+
+    /// reclab run-unit with `input` on standard input.
+    func runUnits(_ plan: URL, stdin input: String) throws -> TestSupport.CommandResult {
+        try TestSupport.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "printf '\(input)' | exec \"$0\" run-unit \"$1\" --stdin --quiet",
+                                                               TestSupport.reclabBinary.path, plan.path], currentDirectory: Self.root)
+    }
+
+    func testShuffledUnitsGiveTheMetricsOfASingleMachineRun() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let config = dir.appendingPathComponent("sharded.yaml"), plan = dir.appendingPathComponent("plan")
+        try Self.configText.write(to: config, atomically: true, encoding: .utf8)
+
+        let planned = try reclab(["plan", config.path, "--out", plan.path])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("12 units"), planned.stdout)
+
+        // Shuffled, from every source: --unit, SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and two stdin batches.
+        XCTAssertEqual(try reclab(["run-unit", plan.path, "--unit", "7"]).status, 0)
+        XCTAssertEqual(try reclab(["run-unit", plan.path], environment: ["SLURM_ARRAY_TASK_ID": "11"]).status, 0)
+        XCTAssertEqual(try reclab(["run-unit", plan.path], environment: ["JOB_COMPLETION_INDEX": "0"]).status, 0)
+        let first = try runUnits(plan, stdin: "10\\n3\\n\\n5\\n1\\n")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout.split(separator: "\n").count, 4, "one line a unit: \(first.stdout)")
+        let unit3 = try Data(contentsOf: plan.appendingPathComponent("units/unit-0000003.json"))
+
+        // Not all units yet: every missing one is listed by id, nothing is written, exit 1.
+        let out = dir.appendingPathComponent("gathered")
+        let early = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(early.status, 1)
+        for i in [2, 4, 6, 8, 9] { XCTAssertTrue(early.stderr.contains("unit \(i) offline/"), "unit \(i) not listed: \(early.stderr)") }
+        XCTAssertTrue(early.stderr.contains("5 of 12 units"), early.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing written")
+
+        let rest = try runUnits(plan, stdin: "9\\n2\\n8\\n4\\n6\\n3\\n")
+        XCTAssertEqual(rest.status, 0, rest.stderr)
+        // Unit 3 ran twice: the same bytes.
+        XCTAssertEqual(try Data(contentsOf: plan.appendingPathComponent("units/unit-0000003.json")), unit3)
+        XCTAssertEqual(try reclab(["run-unit", plan.path, "--missing"]).stdout, "every unit has a partial result\n")
+
+        let gathered = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(gathered.status, 0, gathered.stderr)
+        let single = dir.appendingPathComponent("single")
+        let run = try reclab(["run", config.path, "--out", single.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+
+        let a = try String(contentsOf: out.appendingPathComponent("metrics.json"), encoding: .utf8)
+        let b = try String(contentsOf: single.appendingPathComponent("metrics.json"), encoding: .utf8)
+        XCTAssertTrue(a.contains("\"fold\" : 3"), "fold rows of the 4 folds are there")
+        XCTAssertEqual(Self.stable(a), Self.stable(b))
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("metrics.csv")), try Data(contentsOf: single.appendingPathComponent("metrics.csv")))
+        // The run is recorded in the results store under the same id as the single-machine run.
+        let listed = try TestSupport.runReclab(["runs", "list", "--results", out.appendingPathComponent("results.sqlite").path])
+        let runId = try XCTUnwrap(a.split(separator: "\n").first { $0.contains("\"run_id\"") })
+        XCTAssertTrue(listed.stdout.contains(String(runId.split(separator: "\"")[3])), listed.stdout + listed.stderr)
+
+        // A config edited after planning is refused by run-unit and gather.
+        try (Self.configText + "\n# edited\n").write(to: config, atomically: true, encoding: .utf8)
+        let stale = try reclab(["run-unit", plan.path, "--unit", "0"])
+        XCTAssertEqual(stale.status, 1)
+        XCTAssertTrue(stale.stderr.contains("changed since it was planned"), stale.stderr)
+    }
+
+    /// `reclab validate` checks planned one unit a seed, run in shuffled order, gather into the report
+    /// `validate` prints (byte for byte).
+    func testValidateSeedsGatherTheValidateReport() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        for (check, seeds) in [("aa", 3), ("srm", 5)] {
+            let plan = dir.appendingPathComponent("plan-\(check)")
+            let planned = try reclab(["plan", "experiments/ab-tiny.yaml", "--validate", check, "--seeds", "\(seeds)", "--out", plan.path])
+            XCTAssertEqual(planned.status, 0, planned.stderr)
+            let order = (0..<seeds).reversed().map(String.init).joined(separator: "\\n")
+            let ran = try runUnits(plan, stdin: order + "\\n")
+            XCTAssertEqual(ran.status, 0, ran.stderr)
+            XCTAssertEqual(ran.stdout.split(separator: "\n").first, "unit \(seeds - 1) validate/\(check)/seed-\(seeds): finished")
+            let gathered = try reclab(["gather", plan.path])
+            XCTAssertEqual(gathered.status, 0, gathered.stderr)
+            let direct = try reclab(["validate", check, "experiments/ab-tiny.yaml", "--seeds", "\(seeds)"])
+            XCTAssertEqual(direct.status, 0, direct.stderr)
+            XCTAssertTrue(direct.stdout.contains("\(seeds)"), direct.stdout)
+            XCTAssertEqual(gathered.stdout, direct.stdout, check)
+        }
+        // A plan of one check is not a plan of another: the options are checked.
+        let manifest = dir.appendingPathComponent("plan-aa/plan.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"seeds\" : \"3\"", with: "\"seeds\" : \"-3\"").write(to: manifest, atomically: true, encoding: .utf8)
+        let bad = try reclab(["gather", dir.appendingPathComponent("plan-aa").path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("'seeds'"), bad.stderr)
+    }
+
+    func testHostileIndicesPlansAndFoldersAreRefusedBeforeAnyWork() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let plan = dir.appendingPathComponent("plan")
+        XCTAssertEqual(try reclab(["plan", "experiments/tiny.yaml", "--out", plan.path]).status, 0)
+        let before = TestSupport.tree(dir)
+
+        for bad in ["-1", "5", "1e3", "0x1", "+1", "１", "99999999", " ", "2; touch /tmp/x"] {
+            let r = try reclab(["run-unit", plan.path, "--unit", bad])
+            XCTAssertNotEqual(r.status, 0, "--unit '\(bad)' was accepted")
+            XCTAssertTrue(r.stderr.contains("unit"), r.stderr)
+        }
+        XCTAssertNotEqual(try reclab(["run-unit", plan.path], environment: ["SLURM_ARRAY_TASK_ID": "abc"]).status, 0)
+        // A bad line anywhere on standard input: no unit runs, the line is named.
+        let r = try runUnits(plan, stdin: "0\\n1\\nnope\\n")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("line 3"), r.stderr)
+        let none = try reclab(["run-unit", plan.path])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("--unit I or --stdin"), none.stderr)
+        XCTAssertEqual(TestSupport.tree(dir), before, "nothing was written")
+
+        // Manifests: another version, a hostile name, edited units, not JSON.
+        let manifest = plan.appendingPathComponent("plan.json")
+        let original = try String(contentsOf: manifest, encoding: .utf8)
+        for (edit, expected) in [(original.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 9"), "version 9"),
+                                 (original.replacingOccurrences(of: "\"name\" : \"tiny\"", with: "\"name\" : \"..\\/x\""), "plan name"),
+                                 (original.replacingOccurrences(of: "\"strategy\" : 1", with: "\"strategy\" : 7"), "not those planning gives"),
+                                 ("{\"units\": [", "not a RecLab plan")] {
+            try edit.write(to: manifest, atomically: true, encoding: .utf8)
+            let r = try reclab(["run-unit", plan.path, "--unit", "0"])
+            XCTAssertEqual(r.status, 1, edit)
+            XCTAssertTrue(r.stderr.contains(expected), "\(expected): \(r.stderr)")
+        }
+        try original.write(to: manifest, atomically: true, encoding: .utf8)
+
+        // units/ a link out of the plan folder: refused, nothing written there.
+        let outside = dir.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: plan.appendingPathComponent("units"), withDestinationURL: outside)
+        let escaped = try reclab(["run-unit", plan.path, "--unit", "1"])
+        XCTAssertEqual(escaped.status, 1)
+        XCTAssertTrue(escaped.stderr.contains("outside the output folder"), escaped.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outside.path), [])
+    }
+}
