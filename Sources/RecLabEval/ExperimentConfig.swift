@@ -27,9 +27,13 @@ public struct StrategySpec: Sendable {
     public var feedback: FeedbackKind?
     /// Line of the strategy's entry, for errors found later.
     public var line: Int
+    /// The parameters tuning searches (`search:`); empty = the strategy runs with `parameters` only.
+    public var search: [SearchAxis]
 
-    public init(name: String, type: String, parameters: Parameters = Parameters(), feedback: FeedbackKind? = nil, line: Int = 0) {
+    public init(name: String, type: String, parameters: Parameters = Parameters(), feedback: FeedbackKind? = nil, line: Int = 0,
+                search: [SearchAxis] = []) {
         self.name = name; self.type = type; self.parameters = parameters; self.feedback = feedback; self.line = line
+        self.search = search
     }
 
     /// Parameter values as text, for result documents.
@@ -56,6 +60,8 @@ public struct ExperimentConfig {
     /// Unique by name, in config order.
     public var metrics: [any Metric]
     public var repeats: Int
+    /// The `tune:` block: when set, parameters are selected on validation data before the test run.
+    public var tuning: TuningPlan?
 
     public var configPath: String?
     public var configText: String
@@ -71,10 +77,10 @@ public struct ExperimentConfig {
 
     public init(name: String, seed: UInt64, dataset: DatasetSource, syntheticNode: ConfigNode? = nil, split: SplitSpec,
                 relevance: RelevanceRule?, feedback: FeedbackKind?, strategies: [StrategySpec], metrics: [any Metric],
-                repeats: Int = 1, configPath: String? = nil, configText: String = "", configHash: String? = nil) {
+                repeats: Int = 1, tuning: TuningPlan? = nil, configPath: String? = nil, configText: String = "", configHash: String? = nil) {
         self.name = name; self.seed = seed; self.dataset = dataset; self.syntheticNode = syntheticNode; self.split = split
         self.relevance = relevance; self.feedback = feedback; self.strategies = strategies; self.metrics = metrics
-        self.repeats = repeats; self.configPath = configPath; self.configText = configText
+        self.repeats = repeats; self.tuning = tuning; self.configPath = configPath; self.configText = configText
         self.configHash = configHash ?? SHA256.hexDigest(configText)
     }
 
@@ -88,7 +94,13 @@ public struct ExperimentConfig {
         let split = try SplitSpec.parse(try map.required("split"))
         let relevance = try map.optional("relevance").map(parseRelevance)
         let feedback = try map.optional("feedback").map(parseFeedback)
-        let strategies = try parseStrategies(try map.required("strategies"), validate: validate)
+        let tuning = try map.optional("tune").map(TuningPlan.parse)
+        if tuning != nil, case .strongGeneralization = split.method {
+            throw map.optional("tune")!.error("tuning is not available with the strong-generalization split yet (validation would need held-out users with fold-in inside the training part); tune with user-temporal or holdout")
+        }
+        let needsFoldIn: Bool = { if case .strongGeneralization = split.method { return true }; return false }()
+        let strategies = try parseStrategies(try map.required("strategies"), validate: validate, tuning: tuning != nil,
+                                             needsFoldIn: needsFoldIn)
         let metrics = try parseMetrics(try map.required("metrics"))
         var repeats = 1
         if let r = map.optional("repeats") {
@@ -101,7 +113,7 @@ public struct ExperimentConfig {
         try map.finish()
         return ExperimentConfig(name: name, seed: seed, dataset: dataset, syntheticNode: synthNode, split: split,
                                 relevance: relevance, feedback: feedback, strategies: strategies, metrics: metrics,
-                                repeats: repeats, configPath: path, configText: text,
+                                repeats: repeats, tuning: tuning, configPath: path, configText: text,
                                 configHash: SHA256.hexDigest(text))
     }
 
@@ -150,7 +162,8 @@ public struct ExperimentConfig {
 
     /// Strategies with grid expansion: a parameter given as a list means one strategy per value (the
     /// cartesian product over all list-valued parameters, first parameter varying slowest).
-    static func parseStrategies(_ node: ConfigNode, validate: StrategyValidator) throws -> [StrategySpec] {
+    static func parseStrategies(_ node: ConfigNode, validate: StrategyValidator, tuning: Bool = false,
+                                needsFoldIn: Bool = false) throws -> [StrategySpec] {
         let list = try node.list()
         guard !list.isEmpty else { throw node.error("list at least one strategy") }
         var out: [StrategySpec] = []
@@ -161,6 +174,11 @@ public struct ExperimentConfig {
             let type = try typeNode.string()
             guard StrategyRegistry.type(named: type) != nil else {
                 throw typeNode.error("unknown strategy type '\(type)'; known types: \(StrategyRegistry.typeNames.joined(separator: ", "))")
+            }
+            // Strong generalisation gives held-out users to the fitted model: only strategies that fold in take it.
+            if needsFoldIn, !(StrategyRegistry.type(named: type) is any FoldInRecommender.Type) {
+                let able = StrategyRegistry.types.filter { $0 is any FoldInRecommender.Type }.map { $0.typeName }
+                throw typeNode.error("\(type) cannot fold in held-out users, which the strong-generalization split needs; strategies that can: \(able.joined(separator: ", "))")
             }
             let nameNode = m.optional("name")
             let baseName = try nameNode?.string() ?? type
@@ -182,6 +200,14 @@ public struct ExperimentConfig {
                         fixed[key] = try value.paramValue()
                     }
                 }
+            }
+            var search: [SearchAxis] = []
+            if let searchNode = m.optional("search") {
+                guard tuning else { throw searchNode.error("'search' needs a 'tune:' block (metric, method, budget) at the top of the config") }
+                guard grid.isEmpty else {
+                    throw searchNode.error("a tuned strategy takes its candidate values from 'search'; give params single values")
+                }
+                search = try TuningPlan.parseSearch(searchNode, type: type, fixed: fixed, file: entry.file, validate: validate)
             }
             try m.finish()
             // Checked before expanding: a few list-valued parameters multiply to any number of points.
@@ -209,7 +235,7 @@ public struct ExperimentConfig {
                     if let key = e.key, lines[key] != nil { e.key = "\(entry.path).params.\(key)" }
                     throw e.located(file: entry.file, line: e.key == nil ? typeNode.line : nil)
                 }
-                out.append(StrategySpec(name: name, type: type, parameters: params, feedback: feedback, line: entry.line))
+                out.append(StrategySpec(name: name, type: type, parameters: params, feedback: feedback, line: entry.line, search: search))
             }
         }
         return out

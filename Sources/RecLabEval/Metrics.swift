@@ -49,8 +49,43 @@ public struct UserList {
     public let genres: [[Int32]]
     public let genreMasks: [UInt64]?
 
+    /// Leave-one-out with sampled negatives only: the ranking of the user's relevant test items among the sampled
+    /// negatives (best first, up to the list cutoff) and its hits; nil for full-ranking protocols.
+    public var sampled: (items: [Int32], hits: RankedHits)?
+
     public init(items: [Int32], hits: RankedHits, popularity: ItemPopularity, genres: [[Int32]], genreMasks: [UInt64]?) {
         self.items = items; self.hits = hits; self.popularity = popularity; self.genres = genres; self.genreMasks = genreMasks
+    }
+}
+
+/// A hit metric computed on the sampled candidate list of leave-one-out (the test items plus N sampled items
+/// the user never interacted with) instead of the full catalogue: `sampled-ndcg@10` beside `ndcg@10`.
+/// Biased by construction (Krichene and Rendle, "On Sampled Metrics for Item Recommendation", KDD 2020): it
+/// is shown beside the full-ranking value so the difference is visible, never instead of it. The runner adds
+/// these rows for the leave-one-out split; configs do not name them.
+public struct SampledMetric<Base: ListMetric>: ListMetric {
+    public static var baseName: String { "sampled-" + Base.baseName }
+    public static var direction: BetterDirection { Base.direction }
+    public let k: Int
+    public init(k: Int) { self.k = k }
+
+    public func value(_ list: UserList) -> Double? {
+        guard let sampled = list.sampled else { return nil }
+        return Base(k: k).value(UserList(items: sampled.items, hits: sampled.hits, popularity: list.popularity,
+                                         genres: list.genres, genreMasks: list.genreMasks))
+    }
+
+    /// The sampled variant of a hit metric (precision, recall, ndcg, map, mrr, hit); nil for the others.
+    public static func variant(of metric: any ListMetric) -> (any ListMetric)? {
+        switch metric {
+        case is PrecisionMetric: return SampledMetric<PrecisionMetric>(k: metric.k)
+        case is RecallMetric: return SampledMetric<RecallMetric>(k: metric.k)
+        case is NDCGMetric: return SampledMetric<NDCGMetric>(k: metric.k)
+        case is MAPMetric: return SampledMetric<MAPMetric>(k: metric.k)
+        case is MRRMetric: return SampledMetric<MRRMetric>(k: metric.k)
+        case is HitRateMetric: return SampledMetric<HitRateMetric>(k: metric.k)
+        default: return nil
+        }
     }
 }
 

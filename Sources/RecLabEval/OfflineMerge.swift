@@ -14,6 +14,8 @@ struct OfflineLayout {
     let catalogueSpecs: [any GlobalMetric]
     let ratingSpecs: [any RatingMetric]
     let listK: Int
+    /// Leave-one-out's sampled negatives per user (0: full ranking only).
+    let sampledNegatives: Int
 
     init(config: ExperimentConfig, dataset: Dataset) throws {
         guard dataset.interactionCount > 0 else { throw RecLabError.data("the dataset '\(dataset.name)' has no interactions") }
@@ -23,7 +25,15 @@ struct OfflineLayout {
                                      file: config.configPath, key: "relevance")
         }
         defaultFeedback = config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
-        metrics = config.metrics
+        var metrics = config.metrics
+        if case .leaveOneOut(let n) = config.split.method, n > 0 {
+            // Leave-one-out also reports the sampled (biased) variant of each hit metric, beside the full ranking.
+            sampledNegatives = n
+            metrics += config.metrics.compactMap { ($0 as? any ListMetric).flatMap(SampledMetric<NDCGMetric>.variant(of:)) }
+        } else {
+            sampledNegatives = 0
+        }
+        self.metrics = metrics
         userSpecs = metrics.compactMap { $0 as? any ListMetric }
         catalogueSpecs = metrics.compactMap { $0 as? any GlobalMetric }
         ratingSpecs = metrics.compactMap { $0 as? any RatingMetric }

@@ -11,7 +11,29 @@ public enum ResultFiles {
         let json = try ResultJSON.encoder().encode(d)
         return RecordedRun(id: d.runId, kind: "offline", name: d.name, provenance: d.provenance, document: json,
                            metrics: output.metricRows, userValues: output.userValues,
-                           files: [("metrics.json", json), ("metrics.csv", Data(csvText(d).utf8))])
+                           files: [("metrics.json", json), ("metrics.csv", Data(csvText(d).utf8))]
+                               + (d.tuning.map { [("trials.csv", Data(trialsCSV($0).utf8))] } ?? []))
+    }
+
+    /// One row per trial of a tuned run: strategy, trial, rung, parameters (`name=value;...`), score, fold
+    /// scores, iteration cap, best iterations, seconds, selected (1 for the selected trial), error.
+    public static func trialsCSV(_ t: TuningRecord) -> String {
+        var lines = ["strategy,trial,rung,parameters,\(t.metric),fold_scores,max_iterations,best_iterations,seconds,selected,error"]
+        for s in t.strategies {
+            for trial in s.trials {
+                let params = trial.parameters.keys.sorted().map { "\($0)=\(trial.parameters[$0]!)" }.joined(separator: ";")
+                var cells: [String] = [field(s.strategy), String(trial.id), trial.rung.map(String.init) ?? "", field(params)]
+                cells.append(number(trial.score))
+                cells.append(trial.foldScores.map(number).joined(separator: ";"))
+                cells.append(trial.maxIterations.map(String.init) ?? "")
+                cells.append(trial.bestIterations?.map(String.init).joined(separator: ";") ?? "")
+                cells.append(String(format: "%.3f", trial.seconds))
+                cells.append(s.selectedTrial == trial.id ? "1" : "0")
+                cells.append(field(trial.error ?? ""))
+                lines.append(cells.joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// One row per strategy x metric x fold (`all` = over all folds): strategy, metric, fold, mean,

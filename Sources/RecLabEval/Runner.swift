@@ -29,19 +29,23 @@ public enum ExperimentRunner {
         let layout = try OfflineLayout(config: config, dataset: dataset)
         try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         var merger = OfflineMerger(config: config, dataset: dataset, layout: layout)
+        let seeds = context.seedTree(planSeed: config.seed)
         for r in 0..<config.repeats {
             let folds = try foldsOfRepeat(r, config: config, dataset: dataset, context: context)
             for (f, fold) in folds.enumerated() {
                 // The same per-(fold, strategy) computation a sharded run does unit by unit (`runUnit`).
                 let g = merger.foldCount
                 let label = foldLabel(fold: f, folds: folds.count, repeat: r, repeats: config.repeats)
-                let ctx = FoldContext(dataset: dataset, fold: fold, relevance: layout.relevance)
+                let ctx = FoldContext(dataset: dataset, fold: fold, relevance: layout.relevance, sampledNegatives: layout.sampledNegatives,
+                                      negativeSeed: seeds.child("negatives-\(g)").seed)
                 let summary = FoldSummary(ctx, index: g, fold: fold, layout: layout)
                 logFold(summary, label: label, layout: layout, context: context)
                 merger.beginFold(summary)
                 guard summary.evaluable else { continue }
                 let fitSeed = Self.fitSeed(fold: g, config: config, context: context)
-                var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
+                // With fold-in (strong generalisation) the exclusion set also holds the held-out users' fold-in rows,
+                // which are never fitted on: training sets are then built from the training rows alone.
+                var trainSets: [FeedbackKind: TrainingSet] = fold.foldIn.isEmpty ? [.implicit: ctx.exclusion] : [:]
                 for s in config.strategies.indices where !merger.hasFailed(s) {
                     let outcome = evaluateStrategy(s, config: config, layout: layout, ctx: ctx, fitSeed: fitSeed, label: label,
                                                    trainSets: &trainSets, context: context, makeStrategy: makeStrategy)
@@ -95,7 +99,15 @@ public enum ExperimentRunner {
         do {
             model = try makeStrategy(spec)
             log.info("[run] \(spec.name) \(label): fitting (\(train.byUser.nonZeroCount) \(kind.rawValue) training entries)")
-            fitSeconds = try context.clock.seconds { try model.fit(train, context: FitContext(seed: fitSeed, showProgress: false)) }
+            fitSeconds = try context.clock.seconds {
+                try model.fit(train, context: FitContext(seed: fitSeed, showProgress: false))
+                if !ctx.foldInRows.isEmpty {
+                    guard let foldIn = model as? any FoldInRecommender else {
+                        throw RecLabError.config("\(spec.type) cannot fold in held-out users, which the \(config.split.methodName) split needs; use a strategy that folds in (ease, item-knn, implicit-als, most-popular, ...)")
+                    }
+                    try foldIn.foldIn(TrainingSet(dataset: ctx.dataset, rows: (ctx.trainRows + ctx.foldInRows).sorted(), feedback: kind))
+                }
+            }
         } catch {
             var e = error as? RecLabError ?? RecLabError.data("\(error)")
             // Point at the strategy's entry in the config: the data, not the YAML, made it fail.
@@ -121,6 +133,11 @@ public enum ExperimentRunner {
         }
         log.info("\(String(format: "[run] %@ %@: fit %.2fs, evaluate %.2fs", spec.name, label, fitSeconds, evalSeconds))")
         return .finished(result, predictsRatings: predictsRatings, fitSeconds: fitSeconds, evalSeconds: evalSeconds)
+    }
+
+    /// The config's relevance rule, else a threshold of 4.0 for fully rated data and implicit otherwise.
+    static func relevanceRule(_ config: ExperimentConfig, dataset: Dataset) -> RelevanceRule {
+        config.relevance ?? (dataset.isFullyRated ? .threshold(ExperimentConfig.defaultThreshold) : .implicit)
     }
 
     /// The dataset card of a result document.
@@ -191,7 +208,7 @@ public enum ExperimentRunner {
     static let scoringBlock = 64
 
     static func evaluateRanking(model: any Recommender, ctx: FoldContext, listK: Int, userSpecs: [any ListMetric],
-                                catalogueKs: [Int], label: String) -> RankingResult {
+                                catalogueKs: [Int], label: String, showProgress: Bool = true) -> RankingResult {
         let n = ctx.evalUsers.count
         let items = ctx.dataset.itemCount
         let M = userSpecs.count
@@ -199,7 +216,7 @@ public enum ExperimentRunner {
         var catalogueExposure = [[Int]](repeating: [Int](repeating: 0, count: items), count: catalogueKs.count)
         var exposure = [Int](repeating: 0, count: items)
         let lock = NSLock()
-        let progress = ProgressReporter("eval \(label)", total: n)
+        let progress: ProgressReporter? = showProgress ? ProgressReporter("eval \(label)", total: n) : nil
         let genres = ctx.dataset.itemGenres
         let masks = ListMetrics.genreMasks(genres, genreCount: ctx.dataset.genreNames.count)
         // Users are scored in fixed blocks of `scoringBlock` (by position, so a block's users do not depend on the
@@ -229,8 +246,12 @@ public enum ExperimentRunner {
                             let user = Int(ctx.evalUsers[p])
                             let row = UnsafeBufferPointer(rebasing: buf[((p - lo) * items)..<((p - lo + 1) * items)])
                             let list = TopK.select(scores: row, k: listK, excluded: exclusion.columns[exclusion.range(ofRow: user)]).map(\.item)
-                            let userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
+                            var userList = UserList(items: list, hits: RankedHits(recommended: list, relevant: ctx.relevant(p)),
                                                     popularity: ctx.popularity, genres: genres, genreMasks: masks)
+                            if ctx.sampledNegatives > 0 {
+                                let top = ctx.sampledRanking(p, scores: row, k: listK, testItems: ctx.testItems(ofUser: ctx.evalUsers[p]))
+                                userList.sampled = (top, RankedHits(recommended: top, relevant: ctx.relevant(p)))
+                            }
                             for (m, metric) in userSpecs.enumerated() {
                                 out[m * n + p] = metric.value(userList) ?? .nan
                             }
@@ -244,11 +265,11 @@ public enum ExperimentRunner {
                 for c in 0..<catalogueKs.count { for i in 0..<items where localCat[c][i] != 0 { catalogueExposure[c][i] += localCat[c][i] } }
                 for i in 0..<items where localExp[i] != 0 { exposure[i] += localExp[i] }
                 lock.unlock()
-                progress.advance(by: done)
+                progress?.advance(by: done)
             }
         }
         }
-        progress.finish()
+        progress?.finish()
         return RankingResult(values: values, catalogueExposure: catalogueExposure, exposure: exposure)
     }
 
@@ -293,6 +314,8 @@ struct FoldContext {
     let exclusion: TrainingSet
     /// The fold's training rows (strategies with explicit feedback build their own view from them).
     let trainRows: [Int32]
+    /// Strong generalisation: the held-out users' fold-in rows (their history for scoring, never fitted on).
+    let foldInRows: [Int32]
     let popularity: ItemPopularity
     /// Users with at least one relevant test item, ascending.
     let evalUsers: [Int32]
@@ -303,16 +326,26 @@ struct FoldContext {
     let excludedUsers: Int
     /// Test rows carrying a rating, ascending (hence grouped by user).
     let ratingRows: [Int32]
+    /// Each user's test items, kept only for sampled negatives.
+    let testItemsByUser: [Int32: [Int32]]
 
-    init(dataset: Dataset, fold: Fold, relevance: RelevanceRule) {
+    /// Leave-one-out with sampled negatives: how many, and the seed each user's sample derives from.
+    let sampledNegatives: Int
+    let negativeSeed: UInt64
+
+    init(dataset: Dataset, fold: Fold, relevance: RelevanceRule, sampledNegatives: Int = 0, negativeSeed: UInt64 = 0) {
         self.dataset = dataset
-        exclusion = TrainingSet(dataset: dataset, rows: fold.train, feedback: .implicit)
+        self.sampledNegatives = sampledNegatives; self.negativeSeed = negativeSeed
+        exclusion = TrainingSet(dataset: dataset, rows: fold.foldIn.isEmpty ? fold.train : (fold.train + fold.foldIn).sorted(),
+                                feedback: .implicit)
         trainRows = fold.train
+        foldInRows = fold.foldIn
         popularity = ItemPopularity(train: exclusion)
         let test = fold.test.sorted()
         var users: [Int32] = [], start: [Int] = [0], items: [Int32] = []
         var excluded = 0
         var ratingRows: [Int32] = []
+        var testItemsByUser: [Int32: [Int32]] = [:]
         var k = 0
         while k < test.count {
             let user = dataset.users[Int(test[k])]
@@ -323,6 +356,7 @@ struct FoldContext {
                 let r = Int(test[k])
                 let rating = dataset.ratings[r]
                 if !rating.isNaN { ratingRows.append(test[k]) }
+                if sampledNegatives > 0 { testItemsByUser[user, default: []].append(dataset.items[r]) }
                 let isRelevant: Bool
                 switch relevance {
                 case .implicit: isRelevant = true
@@ -343,9 +377,38 @@ struct FoldContext {
         evalUsers = users; relevantStart = start; relevantItems = items
         excludedUsers = excluded
         self.ratingRows = ratingRows
+        self.testItemsByUser = testItemsByUser
     }
 
     func relevant(_ p: Int) -> ArraySlice<Int32> { relevantItems[relevantStart[p]..<relevantStart[p + 1]] }
+
+    /// Leave-one-out's sampled ranking of evaluated user `p` (Krichene and Rendle 2020): the relevant test items
+    /// and `sampledNegatives` items drawn uniformly without replacement among those the user has no
+    /// interaction with (training or test), ranked by `scores` (higher first, ties to the lower index,
+    /// non-finite last); the first `k`. The sample depends only on (seed, user), so every strategy sees the same.
+    func sampledRanking(_ p: Int, scores: UnsafeBufferPointer<Float>, k: Int, testItems: Set<Int32>) -> [Int32] {
+        let user = Int(evalUsers[p])
+        let trainRange = exclusion.byUser.range(ofRow: user)
+        let trainItems = exclusion.byUser.columns[trainRange]
+        let items = dataset.itemCount
+        let available = items - trainItems.count - testItems.count
+        var rng = SeededRandom(seed: negativeSeed, stream: "negatives-\(user)")
+        var chosen = Set<Int32>()
+        var candidates = Array(relevant(p))
+        let wanted = min(sampledNegatives, max(0, available))
+        while chosen.count < wanted {
+            let item = Int32(rng.nextInt(items))
+            if RankedHits.contains(trainItems, item) || testItems.contains(item) || chosen.contains(item) { continue }
+            chosen.insert(item)
+            candidates.append(item)
+        }
+        func key(_ i: Int32) -> Float { let s = scores[Int(i)]; return s.isFinite ? s : -.infinity }
+        candidates.sort { key($0) > key($1) || (key($0) == key($1) && $0 < $1) }
+        return Array(candidates.prefix(k))
+    }
+
+    /// Every test item of evaluated user `p` (relevant or not): never drawn as a sampled negative.
+    func testItems(ofUser user: Int32) -> Set<Int32> { Set(testItemsByUser[user] ?? []) }
 }
 
 /// Everything collected for one strategy across folds.

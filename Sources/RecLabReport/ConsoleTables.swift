@@ -54,6 +54,30 @@ public enum ConsoleTables {
         return out.joined(separator: "\n")
     }
 
+    /// The search of a tuned run, one line per strategy: trials run, what ended the search, the best
+    /// validation score and the selected parameters.
+    public static func tuning(_ t: TuningRecord) -> String {
+        let header = ["strategy", "trials", "stopped by", "validation \(t.metric)", "seconds", "selected"]
+        var body: [[String]] = []
+        for s in t.strategies {
+            let best = s.trials.first { $0.id == s.selectedTrial }
+            let selected = s.selected.keys.sorted().map { "\($0)=\(s.selected[$0]!)" }.joined(separator: ", ")
+            body.append([s.strategy, String(s.trials.count), s.stoppedBy, best.map { String(format: "%.4f", $0.score) } ?? "-",
+                         String(format: "%.1f", s.seconds), selected.isEmpty ? "(defaults)" : selected])
+        }
+        var widths = header.map(\.count)
+        for row in body { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        var out = ["tuning: \(t.method) search on \(t.metric), validation = \(t.validation)",
+                   line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        out += body.map(line)
+        if t.secondsBudget != nil { out.append("note: a seconds budget makes the number of trials depend on machine speed (not reproducible)") }
+        out.append("test results of the selected parameters (test parts read once, by the refit):")
+        return out.joined(separator: "\n")
+    }
+
     /// Metrics whose overall mean is undefined (nan) for some strategies, one line per metric: such a
     /// metric had no user it could be computed for (diversity of one-item lists, no relevant test item).
     public static func undefinedWarnings(_ d: OfflineResults) -> [String] {

@@ -239,6 +239,63 @@ enum OfflineReport {
             c.heading(3, "Per fold")
             c.table(table, inline: table.rows.count <= 40)
         }
+        if let tuning = d.tuning { buildTuning(tuning, into: &c) }
+    }
+
+    /// A tuned run's search: the selection per strategy, every trial, and the validation metric against each
+    /// searched numeric parameter (one chart per strategy and parameter).
+    static func buildTuning(_ t: TuningRecord, into c: inout ReportContent) {
+        c.heading(2, "Tuning")
+        c.line("Parameters were selected by \(t.method) search on the validation \(t.metric) " +
+               "(\(t.lowerIsBetter ? "lower" : "higher") is better), validation = \(t.validation). " +
+               "Budget per strategy: \(t.trialsBudget.map { "\($0) trials" } ?? "the whole grid")" +
+               "\(t.secondsBudget.map { String(format: ", %g seconds (machine-dependent: the trial count is not reproducible)", $0) } ?? ""); " +
+               "iterative strategies stop after \(t.patience) validation checks without improvement. " +
+               "The tables above are the test results of the selected parameters, refitted on each whole training fold: " +
+               "the test parts were read once.")
+        c.line()
+        var summary = ReportTable(slug: "tuning-selection", title: "Selected parameters (validation \(t.metric))",
+                                  columns: [TableColumn("strategy"), TableColumn("trials", numeric: true), TableColumn("stopped by"),
+                                            TableColumn("validation \(t.metric)", numeric: true), TableColumn("seconds", numeric: true),
+                                            TableColumn("selected")], rows: [])
+        for s in t.strategies {
+            let best = s.trials.first { $0.id == s.selectedTrial }
+            let selected = s.selected.keys.sorted().map { "\($0)=\(s.selected[$0]!)" }.joined(separator: ", ")
+            summary.rows.append([.text(s.strategy), .integer(s.trials.count), .text(s.stoppedBy), best.map { .number($0.score) } ?? .empty,
+                                 .number(s.seconds), .text(selected.isEmpty ? "(defaults)" : selected)])
+        }
+        c.table(summary)
+        for s in t.strategies where !s.space.isEmpty {
+            let names = s.space.map(\.parameter)
+            var table = ReportTable(slug: "trials-\(Chart.slug(s.strategy))", title: "\(s.strategy): trials",
+                                    columns: [TableColumn("trial", numeric: true), TableColumn("rung")] + names.map { TableColumn($0) } +
+                                        [TableColumn("validation \(t.metric)", numeric: true), TableColumn("best iterations"),
+                                         TableColumn("seconds", numeric: true), TableColumn("selected")], rows: [])
+            for trial in s.trials {
+                var row: [TableCell] = [.integer(trial.id), trial.rung.map { .integer($0) } ?? .empty]
+                row += names.map { name in trial.parameters[name].map { .text($0) } ?? .empty }
+                row += [trial.score.isFinite ? .number(trial.score) : .text(trial.error.map { "failed: \($0)" } ?? "nan"),
+                        .text(trial.bestIterations?.map(String.init).joined(separator: ", ") ?? ""),
+                        .number(trial.seconds), .text(trial.id == s.selectedTrial ? "yes" : "")]
+                table.rows.append(row)
+            }
+            c.heading(3, "\(s.strategy): \(s.trials.count) trials")
+            c.line("Search space: " + s.space.map { "\($0.parameter) \($0.domain)" }.joined(separator: "; ") + ".")
+            c.line()
+            c.table(table, inline: table.rows.count <= 40)
+            for axis in s.space {
+                let points = s.trials.compactMap { trial -> (x: Double, y: Double, low: Double, high: Double)? in
+                    guard let x = trial.parameters[axis.parameter].flatMap(Double.init), trial.score.isFinite else { return nil }
+                    return (x, trial.score, .nan, .nan)
+                }.sorted { $0.x < $1.x }
+                guard Set(points.map(\.x)).count > 1 else { continue }
+                let logX = axis.domain.hasPrefix("log") && points.allSatisfy { $0.x > 0 }
+                c.chart(ChartBuilder.lines(name: "tuning-\(Chart.slug(s.strategy))-\(Chart.slug(axis.parameter))",
+                                           title: "\(s.strategy): validation \(t.metric) against \(axis.parameter) (each trial)",
+                                           xlabel: axis.parameter + (logX ? " (log scale)" : ""), ylabel: "validation \(t.metric)",
+                                           series: [Series(name: s.strategy, points: points)], logX: logX, errorBars: false))
+            }
+        }
     }
 
     struct MetricGroup {

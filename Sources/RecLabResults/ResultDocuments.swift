@@ -102,14 +102,19 @@ public struct OfflineResults: Codable, Sendable {
     /// Strategies that failed (not in `strategies` or `results`), with their errors. Nil, and absent from
     /// the JSON, when every strategy finished, so complete runs keep their exact bytes.
     public var failures: [StrategyFailure]?
+    /// How a tuned run (`tune:`) selected each strategy's parameters on validation data; nil, and absent from
+    /// the JSON, for untuned runs.
+    public var tuning: TuningRecord?
 
     public init(runId: String, name: String, provenance: Provenance, split: SplitDescription, relevanceThreshold: Double?,
                 strategies: [StrategyRun], results: [MetricResult], comparisons: [PairedComparison],
-                exposureK: Int?, exposure: [String: [Int]], excludedUsers: Int, failures: [StrategyFailure]? = nil) {
+                exposureK: Int?, exposure: [String: [Int]], excludedUsers: Int, failures: [StrategyFailure]? = nil,
+                tuning: TuningRecord? = nil) {
         self.runId = runId; self.name = name; self.provenance = provenance; self.split = split
         self.relevanceThreshold = relevanceThreshold; self.strategies = strategies; self.results = results
         self.comparisons = comparisons; self.exposureK = exposureK; self.exposure = exposure; self.excludedUsers = excludedUsers
         self.failures = failures
+        self.tuning = tuning
     }
 }
 

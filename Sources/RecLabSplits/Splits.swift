@@ -9,9 +9,12 @@ public struct SplitFold: Sendable, Equatable {
     public let index: Int
     public let train: [Int32]
     public let test: [Int32]
+    /// Strong generalisation only: the held-out users' fold-in rows, given to the fitted model as their
+    /// history (never fitted on, never predicted). Empty for every other method.
+    public let foldIn: [Int32]
 
-    public init(index: Int, train: [Int32], test: [Int32]) {
-        self.index = index; self.train = train; self.test = test
+    public init(index: Int, train: [Int32], test: [Int32], foldIn: [Int32] = []) {
+        self.index = index; self.train = train; self.test = test; self.foldIn = foldIn
     }
 }
 
@@ -44,6 +47,16 @@ public enum SplitMethod: Sendable, Equatable {
     /// Predefined files (ml-100k `u.data` format: user, movie, rating, timestamp; tab or space separated),
     /// one fold per pair, matched to the dataset by pseudonym(user id) + movie id + timestamp.
     case predefined([PredefinedPair])
+    /// Strong generalisation (Liang, Krishnan, Hoffman and Jebara, "Variational Autoencoders for Collaborative
+    /// Filtering", WWW 2018): a random share `heldOutUsers` of the users (with at least two interactions) is held
+    /// out of training entirely; of each held-out user's interactions a random share `foldIn` is given to the
+    /// fitted model as history and the rest is the test set. Only strategies that can fold in users take it.
+    case strongGeneralization(heldOutUsers: Double, foldIn: Double)
+    /// Leave-one-out: each user's latest interaction is the test set (users with one interaction are train
+    /// only), ranked against the full catalogue; with `sampledNegatives` > 0 the hit metrics are also computed
+    /// against that many sampled non-interacted items, labelled biased (Krichene and Rendle, "On Sampled
+    /// Metrics for Item Recommendation", KDD 2020, show such metrics can reverse the order of strategies).
+    case leaveOneOut(sampledNegatives: Int)
 
     /// Config name of the method.
     public var name: String {
@@ -53,13 +66,15 @@ public enum SplitMethod: Sendable, Equatable {
         case .userLastK, .userLastFraction: return "user-temporal"
         case .globalTimeFraction, .globalTimeCut: return "global-temporal"
         case .predefined: return "predefined"
+        case .strongGeneralization: return "strong-generalization"
+        case .leaveOneOut: return "leave-one-out"
         }
     }
 
     /// True when the folds depend on the seed.
     public var isRandom: Bool {
         switch self {
-        case .holdout, .kFold: return true
+        case .holdout, .kFold, .strongGeneralization: return true
         default: return false
         }
     }
@@ -85,6 +100,8 @@ public enum SplitMethod: Sendable, Equatable {
             var p: [String: String] = [:]
             for (i, pair) in pairs.enumerated() { p["fold\(i + 1)"] = "\(pair.train) | \(pair.test)" }
             return p
+        case .strongGeneralization(let users, let foldIn): return ["users": "\(users)", "fold_in": "\(foldIn)"]
+        case .leaveOneOut(let n): return ["sampled_negatives": "\(n)"]
         }
     }
 }
@@ -142,6 +159,12 @@ public enum Splitter {
                 let test = try matcher.rows(file: pair.test, data: try readFile(pair.test), excluding: train)
                 return SplitFold(index: f, train: train, test: test)
             }
+        case .strongGeneralization(let share, let foldInShare):
+            try checkFraction(share)
+            try checkFraction(foldInShare)
+            folds = [strongGeneralization(dataset, heldOut: share, foldIn: foldInShare, seed: seed)]
+        case .leaveOneOut:
+            folds = [perUserTail(dataset) { _ in 1 }]
         }
         for f in folds {
             guard !f.train.isEmpty else { throw RecLabError.data("the \(method.name) split leaves fold \(f.index + 1) with no training interactions") }
@@ -174,6 +197,32 @@ public enum Splitter {
             for r in (hi - t)..<hi { test.append(Int32(r)) }
         }
         return SplitFold(index: 0, train: train, test: test)
+    }
+
+    /// Strong generalisation's single fold: held-out users drawn by a seeded shuffle of the users with at least
+    /// two interactions; each one's rows shuffled (seeded per user) and the first `foldIn` share (at least one,
+    /// leaving at least one) is fold-in, the rest test.
+    private static func strongGeneralization(_ d: Dataset, heldOut share: Double, foldIn foldInShare: Double, seed: UInt64) -> SplitFold {
+        var candidates = (0..<d.userCount).filter { d.userStart[$0 + 1] - d.userStart[$0] >= 2 }
+        var rng = SeededRandom(seed: seed, stream: "split-strong-users")
+        rng.shuffle(&candidates)
+        let heldOutCount = Int((Double(candidates.count) * share).rounded())
+        var isHeldOut = [Bool](repeating: false, count: d.userCount)
+        for u in candidates.prefix(heldOutCount) { isHeldOut[u] = true }
+        var train: [Int32] = [], test: [Int32] = [], foldIn: [Int32] = []
+        train.reserveCapacity(d.interactionCount)
+        for u in 0..<d.userCount {
+            let lo = d.userStart[u], hi = d.userStart[u + 1]
+            guard isHeldOut[u] else { for r in lo..<hi { train.append(Int32(r)) }; continue }
+            var rows = (lo..<hi).map { Int32($0) }
+            var userRng = SeededRandom(seed: seed, stream: "split-strong-user-\(u)")
+            userRng.shuffle(&rows)
+            let given = min(rows.count - 1, max(1, Int((Double(rows.count) * foldInShare).rounded())))
+            foldIn += rows[..<given]
+            test += rows[given...]
+        }
+        foldIn.sort(); test.sort()
+        return SplitFold(index: 0, train: train, test: test, foldIn: foldIn)
     }
 
     // MARK: Config
@@ -259,8 +308,27 @@ public enum Splitter {
                 }
             }
             method = .predefined(pairs)
+        case "strong-generalization":
+            var users = 0.2
+            if let n = m.optional("users") {
+                users = try n.double()
+                guard users > 0 && users < 1 else { throw n.error("users (the share of users held out) must be strictly between 0 and 1, got \(users)") }
+            }
+            var foldIn = 0.8
+            if let n = m.optional("fold_in") {
+                foldIn = try n.double()
+                guard foldIn > 0 && foldIn < 1 else { throw n.error("fold_in (the share of a held-out user's history given to the model) must be strictly between 0 and 1, got \(foldIn)") }
+            }
+            method = .strongGeneralization(heldOutUsers: users, foldIn: foldIn)
+        case "leave-one-out":
+            var negatives = 100
+            if let n = m.optional("sampled_negatives") {
+                negatives = try n.int()
+                guard (0...100_000).contains(negatives) else { throw n.error("sampled_negatives must be in 0...100000 (0 = full ranking only), got \(negatives)") }
+            }
+            method = .leaveOneOut(sampledNegatives: negatives)
         default:
-            throw methodNode.error("unknown split method '\(name)'; expected one of: holdout, kfold, user-temporal, global-temporal, predefined")
+            throw methodNode.error("unknown split method '\(name)'; expected one of: holdout, kfold, user-temporal, global-temporal, predefined, strong-generalization, leave-one-out")
         }
         try m.finish()
         return method
@@ -373,5 +441,87 @@ struct PredefinedMatcher {
         }
         guard lo < dataset.userStart[user + 1], dataset.timestamps[lo] == timestamp, dataset.items[lo] == item else { return nil }
         return Int32(lo)
+    }
+}
+
+// MARK: Validation carved from a training part
+
+extension Splitter {
+    /// The validation fold of one training part, for tuning: `train` (sorted rows of an outer fold's training
+    /// part) is split again with the same method, so the validation data mirrors the test data and never
+    /// touches it. Its `train` is what a trial fits on and its `test` what it is scored on; both are subsets of
+    /// `train`. How each method is applied inside the training part:
+    /// - `holdout`: a random share `fraction` of the training rows;
+    /// - `kfold`: one inner fold, a random 1/k of the training rows (a single validation fold, not k);
+    /// - `user-temporal` (`last`/`fraction`): per user, the latest training rows by the same rule;
+    /// - `global-temporal` (`fraction`): the same share at a cut inside the training period; with a fixed
+    ///   `cut` the stated alternative is the cut at the outer fold's test share inside the training period;
+    /// - `predefined`: the stated alternative is a random holdout of the outer fold's test share.
+    /// Random carvings draw only from `seed`. Throws `.data` when the validation train or test part is empty.
+    public static func validation(of train: [Int32], outerTestCount: Int, in dataset: Dataset, method: SplitMethod,
+                                  seed: UInt64) throws -> SplitFold {
+        let outerShare = Double(outerTestCount) / Double(max(1, outerTestCount + train.count))
+        func randomShare(_ fraction: Double) -> SplitFold {
+            var order = train
+            var rng = SeededRandom(seed: seed, stream: "split-validation")
+            rng.shuffle(&order)
+            let count = Int((Double(train.count) * fraction).rounded())
+            var picked = Set(order.prefix(count))
+            picked.reserveCapacity(count)
+            return part(train) { picked.contains($0) }
+        }
+        func timeShare(_ fraction: Double) -> SplitFold {
+            let sorted = train.map { dataset.timestamps[Int($0)] }.sorted()
+            guard !sorted.isEmpty else { return SplitFold(index: 0, train: train, test: []) }
+            let cutIndex = min(sorted.count - 1, max(0, sorted.count - Int((Double(sorted.count) * fraction).rounded())))
+            let cut = sorted[cutIndex]
+            return part(train) { dataset.timestamps[Int($0)] >= cut }
+        }
+        let fold: SplitFold
+        switch method {
+        case .holdout(let f): fold = randomShare(f)
+        case .kFold(let k): fold = randomShare(1 / Double(k))
+        case .userLastK(let k): fold = perUserTail(train, dataset) { min(k, $0 - 1) }
+        case .userLastFraction(let f):
+            fold = perUserTail(train, dataset) { count in min(count - 1, max(1, Int((Double(count) * f).rounded()))) }
+        case .globalTimeFraction(let f): fold = timeShare(f)
+        case .globalTimeCut: fold = timeShare(outerShare)
+        case .predefined: fold = randomShare(outerShare)
+        case .leaveOneOut: fold = perUserTail(train, dataset) { _ in 1 }
+        case .strongGeneralization:
+            // Validation would need its own held-out users with fold-in inside the training part: not offered yet.
+            throw RecLabError.config("tuning is not available with the strong-generalization split yet; tune with user-temporal or holdout, then evaluate the selected parameters", key: "split.method")
+        }
+        guard !fold.train.isEmpty, !fold.test.isEmpty else {
+            throw RecLabError.data("the \(method.name) split leaves no \(fold.train.isEmpty ? "training" : "validation") interactions inside the training part for tuning")
+        }
+        return fold
+    }
+
+    /// Rows of `rows` (sorted) where `isTest`, and the rest; both stay sorted.
+    private static func part(_ rows: [Int32], _ isTest: (Int32) -> Bool) -> SplitFold {
+        var train: [Int32] = [], test: [Int32] = []
+        train.reserveCapacity(rows.count)
+        for r in rows { if isTest(r) { test.append(r) } else { train.append(r) } }
+        return SplitFold(index: 0, train: train, test: test)
+    }
+
+    /// Per user among `rows` (sorted, hence grouped by user and in time order), the last `testCount(count)`
+    /// rows go to test; users with fewer than 2 rows stay in train.
+    private static func perUserTail(_ rows: [Int32], _ d: Dataset, testCount: (Int) -> Int) -> SplitFold {
+        var train: [Int32] = [], test: [Int32] = []
+        train.reserveCapacity(rows.count)
+        var lo = 0
+        while lo < rows.count {
+            let user = d.users[Int(rows[lo])]
+            var hi = lo
+            while hi < rows.count && d.users[Int(rows[hi])] == user { hi += 1 }
+            let count = hi - lo
+            let t = count >= 2 ? max(0, testCount(count)) : 0
+            train += rows[lo..<(hi - t)]
+            test += rows[(hi - t)..<hi]
+            lo = hi
+        }
+        return SplitFold(index: 0, train: train, test: test)
     }
 }

@@ -67,7 +67,8 @@ public enum ALSInitialisation: String, CaseIterable, Sendable {
 /// O(ratings * d^2 + (users + items) * d^3) with d = factors (+1), memory O((users + items) * d).
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class ALSRecommender: Recommender, @unchecked Sendable {
+public final class ALSRecommender: IterativeRecommender, @unchecked Sendable {
+    public static let iterationParameter = "iterations"
     public static let typeName = "als"
     public static let summary = "explicit ALS with weighted-lambda regularisation, Spark MLlib's formulation (Zhou et al. 2008)"
 
@@ -97,7 +98,7 @@ public final class ALSRecommender: Recommender, @unchecked Sendable {
         model.ratingRange = valueRange(train.byUser)
         let progress = context.showProgress ? ProgressReporter("als iterations", total: iterations) : nil
         // Spark's order: items against the current users, then users against the new items.
-        for _ in 0..<iterations {
+        for iteration in 1...iterations {
             Self.halfStep(train.byItem, fixed: model.userFactors, fixedBias: model.userBias, factors: factors,
                           biases: biases, mean: model.globalMean, lambda: regularization,
                           solved: &model.itemFactors, solvedBias: &model.itemBias)
@@ -105,6 +106,14 @@ public final class ALSRecommender: Recommender, @unchecked Sendable {
                           biases: biases, mean: model.globalMean, lambda: regularization,
                           solved: &model.userFactors, solvedBias: &model.userBias)
             progress?.advance()
+            if let hook = context.afterIteration {
+                // A scorable copy of the model so far (the loop keeps the unclipped factors).
+                var snapshot = model
+                snapshot.clearUnseen(train)
+                if !biases { snapshot.coldPrediction = train.globalMean }
+                self.model = snapshot
+                if !hook(iteration) { break }
+            }
         }
         progress?.finish()
         model.clearUnseen(train)

@@ -59,7 +59,8 @@ public struct BPRConfig: DeclaredParameters {
 /// ndcg@10 from seed to seed.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class BPRRecommender: Recommender, @unchecked Sendable {
+public final class BPRRecommender: IterativeRecommender, @unchecked Sendable {
+    public static let iterationParameter = "epochs"
     public static let typeName = "bpr"
     public static let summary = "Bayesian Personalized Ranking, SGD over (user, positive, negative) triples (Rendle et al. 2009)"
 
@@ -138,6 +139,12 @@ public final class BPRRecommender: Recommender, @unchecked Sendable {
                 }
             }}}}}}
             progress?.advance()
+            if let hook = context.afterIteration {
+                var snapshot = model
+                snapshot.clearUnseen(train)
+                self.model = snapshot
+                if !hook(epoch + 1) { break }
+            }
         }
         progress?.finish()
         model.clearUnseen(train)

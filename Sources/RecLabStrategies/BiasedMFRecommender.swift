@@ -47,7 +47,8 @@ public struct BiasedMFConfig: DeclaredParameters {
 /// factors) memory. Predictions are clipped to the training rating range.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
+public final class BiasedMFRecommender: IterativeRecommender, @unchecked Sendable {
+    public static let iterationParameter = "epochs"
     public static let typeName = "biased-mf"
     public static let summary = "SGD matrix factorisation with global, user and item biases (Koren, Bell and Volinsky 2009)"
 
@@ -113,6 +114,12 @@ public final class BiasedMFRecommender: Recommender, @unchecked Sendable {
             }}}}}}}
             lr *= learningRateDecay
             progress?.advance()
+            if let hook = context.afterIteration {
+                var snapshot = model
+                snapshot.clearUnseen(train)
+                self.model = snapshot
+                if !hook(epoch + 1) { break }
+            }
         }
         progress?.finish()
         model.clearUnseen(train)

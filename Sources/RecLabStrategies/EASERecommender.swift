@@ -43,7 +43,7 @@ public struct EASEConfig: DeclaredParameters {
 /// the modelled titles gets the popularity ranking. `estimatedFitBytes` lets a run check memory before any work.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class EASERecommender: Recommender, @unchecked Sendable {
+public final class EASERecommender: FoldInRecommender, @unchecked Sendable {
     public static let typeName = "ease"
     public static let summary = "EASE linear item-item autoencoder, closed form with LAPACK Cholesky (Steck 2019)"
 
@@ -158,6 +158,12 @@ public final class EASERecommender: Recommender, @unchecked Sendable {
         popularity = itemInteractionCounts(train)
         restricted = isRestricted
         self.train = train
+    }
+
+    /// Fold-in: a held-out user's scores are x_u^T B with the fitted B (the item model needs no user parameters).
+    public func foldIn(_ history: TrainingSet) throws {
+        guard train != nil else { requireFitted(false, Self.typeName); return }
+        train = history
     }
 
     /// Memory the fit needs for a training set of `items` titles (the dense n × n Float matrix, factorised and

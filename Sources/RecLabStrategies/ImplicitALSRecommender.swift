@@ -70,7 +70,8 @@ public struct ImplicitALSConfig: DeclaredParameters {
 /// observed pairs; much smaller lambda over-fits (lambda 0.1 gave 0.082).
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
+public final class ImplicitALSRecommender: IterativeRecommender, FoldInRecommender, @unchecked Sendable {
+    public static let iterationParameter = "iterations"
     public static let typeName = "implicit-als"
     public static let summary = "implicit-feedback ALS with confidence weights and a conjugate-gradient solver (Hu, Koren and Volinsky 2008; Takács et al. 2011)"
 
@@ -108,13 +109,36 @@ public final class ImplicitALSRecommender: Recommender, @unchecked Sendable {
         let byUser = train.byUser.mapValues(confidenceExcess)
         let byItem = train.byItem.mapValues(confidenceExcess)
         let progress = context.showProgress ? ProgressReporter("implicit-als iterations", total: iterations) : nil
-        for _ in 0..<iterations {
+        for iteration in 1...iterations {
             halfStep(byUser, fixed: model.itemFactors, solved: &model.userFactors)
             halfStep(byItem, fixed: model.userFactors, solved: &model.itemFactors)
             progress?.advance()
+            if let hook = context.afterIteration {
+                var snapshot = model
+                snapshot.clearUnseen(train)
+                self.model = snapshot
+                if !hook(iteration) { break }
+            }
         }
         progress?.finish()
         model.clearUnseen(train)
+        self.model = model
+    }
+
+    /// Fold-in: users without training data but with a history get the factors of one user half-step against
+    /// the fitted item factors (the least-squares user update of the paper); fitted users keep theirs.
+    public func foldIn(_ history: TrainingSet) throws {
+        guard var model else { preconditionFailure("implicit-als: fold-in before fit") }
+        var solved = model.userFactors
+        let confidences = history.byUser.mapValues(confidenceExcess)
+        // With the conjugate-gradient solver, a few warm-started rounds bring the cold start (zeros) to the solve.
+        for _ in 0..<(solver == "cholesky" ? 1 : 3) {
+            halfStep(confidences, fixed: model.itemFactors, solved: &solved)
+        }
+        let k = factors
+        for u in 0..<model.userCount where !model.userSeen[u] && history.byUser.count(ofRow: u) > 0 {
+            for f in 0..<k { model.userFactors[u * k + f] = solved[u * k + f] }
+        }
         self.model = model
     }
 

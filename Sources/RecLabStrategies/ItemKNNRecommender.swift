@@ -49,7 +49,7 @@ public struct ItemKNNConfig: DeclaredParameters, NeighbourhoodConfig {
 /// per user; prediction O(candidates · log n_u).
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class ItemKNNRecommender: Recommender, @unchecked Sendable {
+public final class ItemKNNRecommender: FoldInRecommender, @unchecked Sendable {
     public static let typeName = "item-knn"
     public static let summary = "item-based kNN (Sarwar et al. 2001; top-N as Deshpande & Karypis 2004), sparse top-k similarities"
 
@@ -64,6 +64,12 @@ public final class ItemKNNRecommender: Recommender, @unchecked Sendable {
     public func fit(_ train: TrainingSet, context: FitContext) throws {
         let progress = context.showProgress ? ProgressReporter("item-knn similarities", total: train.itemCount) : nil
         state.fit(train, rows: train.byItem, cols: train.byUser, progress: progress)
+    }
+
+    /// Fold-in: a held-out user's scores sum the fitted item neighbourhoods over their fold-in items.
+    public func foldIn(_ history: TrainingSet) throws {
+        guard state.train != nil else { requireFitted(false, Self.typeName); return }
+        state.train = history
     }
 
     /// The `k` neighbours of `item` used for ranking, best first (for inspection and tests).

@@ -5,7 +5,7 @@ import RecLabCore
 /// recommender algorithms on top-N recommendation tasks", RecSys 2010). Ties break toward the lower item index.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class MostPopularRecommender: Recommender, @unchecked Sendable {
+public final class MostPopularRecommender: FoldInRecommender, @unchecked Sendable {
     public static let typeName = "most-popular"
     public static let summary = "ranks items by training interaction count (Cremonesi et al. 2010 baseline)"
 
@@ -21,6 +21,9 @@ public final class MostPopularRecommender: Recommender, @unchecked Sendable {
         popularity = itemInteractionCounts(train)
         fitted = true
     }
+
+    /// Fold-in: popularity is not personal; the fitted counts stay (the fold-in items are excluded when ranking).
+    public func foldIn(_ history: TrainingSet) throws { requireFitted(fitted, Self.typeName) }
 
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         requireFitted(fitted, Self.typeName)

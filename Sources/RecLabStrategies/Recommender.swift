@@ -6,10 +6,21 @@ public struct FitContext: Sendable {
     public var seed: UInt64
     /// Report progress for long fits.
     public var showProgress: Bool
+    /// Called by iterative strategies (`IterativeRecommender`) after each iteration with the number of
+    /// iterations done, once the model can score and predict; returning false stops training there. Tuning
+    /// uses it for early stopping on a validation metric. Nil (the default) changes nothing.
+    public var afterIteration: (@Sendable (Int) -> Bool)?
 
-    public init(seed: UInt64, showProgress: Bool = false) {
-        self.seed = seed; self.showProgress = showProgress
+    public init(seed: UInt64, showProgress: Bool = false, afterIteration: (@Sendable (Int) -> Bool)? = nil) {
+        self.seed = seed; self.showProgress = showProgress; self.afterIteration = afterIteration
     }
+}
+
+/// A strategy trained in iterations (alternations or epochs) that calls `FitContext.afterIteration`, so a
+/// tuner can stop it early on a validation metric and record how many iterations were best.
+public protocol IterativeRecommender: Recommender {
+    /// The declared parameter holding the iteration count (`iterations` or `epochs`).
+    static var iterationParameter: String { get }
 }
 
 /// A recommendation strategy (in the spirit of LensKit's `Recommender`: fit, then score).

@@ -3,7 +3,7 @@ import RecLabApp
 import RecLabCore
 
 // Benchmarks print figures; they never assert timings. Run `make bench` (release build).
-// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|longterm] ...
+// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|longterm|tune] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
 AppLogging.bootstrap()
@@ -22,10 +22,12 @@ let suites: [(String, () throws -> Void)] = [
     ("eval", benchEval),
     ("simulate", benchSimulate),
     ("longterm", benchLongTerm),
+    ("tune", benchTune),
 ]
 
 var ran = false
-for (name, body) in suites where which == "all" || which == name {
+// `tune` (the tuned comparison, several minutes) runs only when named.
+for (name, body) in suites where (which == "all" && name != "tune") || which == name {
     print("== \(name) ==")
     do { try context.bound(body) } catch { print("  failed: \(error)") }
     ran = true

@@ -16,7 +16,7 @@ struct Reclab: ParsableCommand {
         version: RecLabVersion.string,
         subcommands: [
             ImportCommand.self, GenerateCommand.self, InspectCommand.self,
-            StrategiesCommand.self, RunCommand.self, RunsCommand.self,
+            StrategiesCommand.self, RunCommand.self, TuneCommand.self, RunsCommand.self,
             PlanCommand.self, RunUnitCommand.self, GatherCommand.self,
             SimulateCommand.self, OpeCommand.self, ValidateCommand.self,
             ReportCommand.self, CheckCommand.self, BaselineCommand.self, ExportCommand.self,

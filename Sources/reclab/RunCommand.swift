@@ -37,6 +37,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try reportingErrors { try common.withContext { context in
             let experiment = try ExperimentConfig.load(path: config)
+            // A config with a `tune:` block selects parameters on validation data first (as `reclab tune`).
+            if experiment.tuning != nil { return try TuneCommand.runTuned(experiment, destination: destination, context: context) }
             let recorder = try destination.recorder(defaultRoot: "reports/runs", name: experiment.name)
             let log = context.log
             log.info("[run] \(experiment.name): loading dataset")

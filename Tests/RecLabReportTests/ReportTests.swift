@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import RecLabCore
 import RecLabReport
+import RecLabResults
 import RecLabStats
 import RecLabStore
 import RecLabTestSupport
@@ -298,5 +299,34 @@ final class LargeGridTests: XCTestCase {
         XCTAssertFalse(bars.script.contains("'most-popular"), bars.script)
         XCTAssertTrue(bars.script.contains("'biased-mf[v=3]'") && !bars.script.contains("'biased-mf'"), bars.script)
         XCTAssertTrue(content.markdown.contains("Charts show the best 10 of 16 strategies by ndcg@10"))
+    }
+}
+
+/// The tuning section of a tuned run's report: selection, every trial, a metric-against-parameter chart.
+final class TuningReportTests: XCTestCase {
+    func testTuningSectionListsEveryTrialAndChartsTheSearch() throws {
+        var doc = Fixtures.offline()
+        let trials = [(1, "50", 0.101), (0, "400", 0.108), (2, "2000", 0.104)].map { id, lambda, score in
+            TrialRecord(id: id, rung: nil, parameters: ["lambda": lambda], seed: 9, score: score, foldScores: [score],
+                        maxIterations: nil, bestIterations: nil, seconds: 0.5)
+        }
+        doc.tuning = TuningRecord(metric: "ndcg@10", lowerIsBetter: false, method: "random", trialsBudget: 3, secondsBudget: nil, patience: 3,
+                                  validation: "user-temporal: each user's latest 0.2 of training interactions",
+                                  strategies: [StrategyTuning(strategy: "ease", type: "ease",
+                                                              space: [SearchAxisRecord(parameter: "lambda", domain: "log 10…5000")],
+                                                              trials: trials, selectedTrial: 0, selected: ["lambda": "400"], stoppedBy: "trials", seconds: 1.5)])
+        let content = try Report.build(.offline(doc), charts: true)
+        XCTAssertTrue(content.markdown.contains("## Tuning"))
+        XCTAssertTrue(content.markdown.contains("the test parts were read once"))
+        let selection = try XCTUnwrap(content.tables.first { $0.slug == "tuning-selection" })
+        XCTAssertEqual(selection.rows.first, [.text("ease"), .integer(3), .text("trials"), .number(0.108), .number(1.5), .text("lambda=400")])
+        let table = try XCTUnwrap(content.tables.first { $0.slug == "trials-ease" })
+        XCTAssertEqual(table.rows.map { $0[2] }, [.text("50"), .text("400"), .text("2000")])
+        XCTAssertEqual(table.rows.map { $0.last }, [.text(""), .text("yes"), .text("")])
+        // The chart's data: validation score against lambda, sorted by lambda, on a log axis.
+        let chart = try XCTUnwrap(content.charts.first { $0.name == "tuning-ease-lambda" })
+        let points = chart.data.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: " ").prefix(2).map { Double($0)! } }
+        XCTAssertEqual(points, [[50, 0.101], [400, 0.108], [2000, 0.104]])
+        XCTAssertTrue(chart.commands.contains("set logscale x"))
     }
 }
