@@ -34,6 +34,10 @@ extension ExperimentRunner {
                             makeStrategy: (StrategySpec) throws -> any Recommender = { try StrategyRegistry.make(type: $0.type, parameters: $0.parameters) })
         throws -> WorkPlan {
         _ = try OfflineLayout(config: config, dataset: dataset)
+        if config.tuning != nil {
+            throw RecLabError.config("a config with 'tune:' cannot be sharded yet: its trials and refits are not units of a plan; run it with 'reclab tune'",
+                                     file: config.configPath, key: "tune")
+        }
         try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         let folds = try context.bound { try foldsOfRepeat(0, config: config, dataset: dataset, context: context) }
         guard !folds.isEmpty else { throw RecLabError.data("the split gives no fold", file: config.configPath) }
@@ -87,7 +91,9 @@ extension ExperimentRunner {
             }
             let g = r * foldsPerRepeat + f
             let label = foldLabel(fold: f, folds: folds.count, repeat: r, repeats: config.repeats)
-            let ctx = FoldContext(dataset: dataset, fold: folds[f], relevance: layout.relevance)
+            // Built exactly as the unsharded runner builds it (sampled negatives from the same seed, fold-in rows).
+            let ctx = FoldContext(dataset: dataset, fold: folds[f], relevance: layout.relevance, sampledNegatives: layout.sampledNegatives,
+                                  negativeSeed: context.seedTree(planSeed: config.seed).child("negatives-\(g)").seed)
             let summary = FoldSummary(ctx, index: g, fold: folds[f], layout: layout)
             logFold(summary, label: label, layout: layout, context: context)
             var result = OfflineUnitResult(unit: unit, configHash: config.configHash, datasetHash: dataset.contentHash, fold: g,
@@ -95,7 +101,7 @@ extension ExperimentRunner {
                                            excludedUsers: summary.excludedUsers, ratingUsers: summary.ratingUsers,
                                            outcome: .nothingToEvaluate)
             guard summary.evaluable else { return (result, UnitTiming(fitSeconds: 0, evalSeconds: 0)) }
-            var trainSets: [FeedbackKind: TrainingSet] = [.implicit: ctx.exclusion]
+            var trainSets: [FeedbackKind: TrainingSet] = folds[f].foldIn.isEmpty ? [.implicit: ctx.exclusion] : [:]
             let outcome = evaluateStrategy(s, config: config, layout: layout, ctx: ctx, fitSeed: fitSeed(fold: g, config: config, context: context),
                                            label: label, trainSets: &trainSets, context: context, makeStrategy: makeStrategy)
             switch outcome {

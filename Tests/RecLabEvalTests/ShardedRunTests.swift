@@ -1,6 +1,8 @@
 import Foundation
 import RecLabCore
-import RecLabEval
+@testable import RecLabEval
+import RecLabConfig
+import RecLabSplits
 import RecLabResults
 import RecLabStrategies
 import RecLabTestSupport
@@ -100,6 +102,36 @@ final class ShardedRunTests: XCTestCase {
         XCTAssertEqual(try comparable(merged.document), try comparable(single.document))
         XCTAssertEqual(merged.metricRows.count, single.metricRows.count)
         XCTAssertEqual(merged.userValues.map(\.values), single.userValues.map(\.values))
+    }
+
+    /// The protocols whose folds carry more than train/test rows shard identically too: leave-one-out with
+    /// sampled negatives (drawn from the run's seed tree) and strong generalisation (fold-in rows); a tuned
+    /// config is refused at planning.
+    func testLeaveOneOutAndStrongGeneralizationShardLikeTheSingleRun() throws {
+        let data = dataset()
+        for method in [SplitMethod.leaveOneOut(sampledNegatives: 7), .strongGeneralization(heldOutUsers: 0.25, foldIn: 0.5)] {
+            var config = try config()
+            config.split = SplitSpec(method: method)
+            config.repeats = 1
+            config.strategies = [StrategySpec(name: "pop", type: "most-popular"), StrategySpec(name: "ease", type: "ease")]
+            config.metrics = try ["ndcg@5", "recall@5"].flatMap { try MetricRegistry.parse($0) }
+            let single = try ExperimentRunner.run(config, dataset: data, makeStrategy: make)
+            let plan = try ExperimentRunner.plan(config, dataset: data, makeStrategy: make)
+            var partials: [Int: (OfflineUnitResult, UnitTiming)] = [:]
+            for i in plan.units.indices.reversed() {
+                partials[i] = try ExperimentRunner.runUnit(config, dataset: data, plan: plan, index: i, source: "plan", makeStrategy: make)
+            }
+            let merged = try ExperimentRunner.gather(config, dataset: data, plan: plan, source: "plan") { i in partials[i]! }
+            XCTAssertEqual(try comparable(merged.document), try comparable(single.document), "\(method)")
+            if case .leaveOneOut = method {
+                XCTAssertTrue(single.document.results.contains { $0.metric.hasPrefix("sampled-") }, "sampled rows are compared too")
+            }
+        }
+        var tuned = try config()
+        tuned.tuning = try TuningPlan.parse(ConfigNode.parse("{metric: ndcg@5, method: grid}", file: "t.yaml"))
+        XCTAssertThrowsError(try ExperimentRunner.plan(tuned, dataset: data, makeStrategy: make)) { e in
+            XCTAssertTrue("\(e)".contains("cannot be sharded yet"), "\(e)")
+        }
     }
 
     func testPlanOfAnotherConfigOrTamperedPartialIsRefused() throws {
