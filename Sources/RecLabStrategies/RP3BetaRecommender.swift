@@ -117,21 +117,12 @@ public final class RP3BetaRecommender: FoldInRecommender, @unchecked Sendable {
 
     /// W_ij (0 when j is not among i's kept neighbours), for inspection and tests.
     public func weight(from i: Int, to j: Int) -> Float {
-        for m in neighbours.range(i) where Int(neighbours.items[m]) == j { return neighbours.weights[m] }
-        return 0
+        neighbours.weight(from: i, to: j)
     }
 
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         guard let train else { requireFitted(false, Self.typeName); return }
-        let r = train.byUser.range(ofRow: user)
-        if r.isEmpty { copyScores(popularity, into: scores); return }
-        for j in 0..<scores.count { scores[j] = 0 }
-        for m in r {
-            let i = Int(train.byUser.columns[m])
-            let x = config.binarize ? 1 : train.byUser.values[m]
-            for n in neighbours.range(i) { scores[Int(neighbours.items[n])] += x * neighbours.weights[n] }
-        }
-        fillUnreachedByPopularity(scores, popularity: popularity, maxPopularity: maxPopularity)
+        neighbours.score(user: user, train: train, binarize: config.binarize, popularity: popularity, maxPopularity: maxPopularity, into: scores)
     }
 }
 

@@ -144,21 +144,12 @@ public final class SLIMRecommender: FoldInRecommender, @unchecked Sendable {
 
     /// W_ij (0 when not kept), for inspection and tests.
     public func weight(from i: Int, to j: Int) -> Float {
-        for m in bySource.range(i) where Int(bySource.items[m]) == j { return bySource.weights[m] }
-        return 0
+        bySource.weight(from: i, to: j)
     }
 
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {
         guard let train else { requireFitted(false, Self.typeName); return }
-        let r = train.byUser.range(ofRow: user)
-        if r.isEmpty { copyScores(popularity, into: scores); return }
-        for j in 0..<scores.count { scores[j] = 0 }
-        for m in r {
-            let i = Int(train.byUser.columns[m])
-            let x = config.binarize ? 1 : train.byUser.values[m]
-            for q in bySource.range(i) { scores[Int(bySource.items[q])] += x * bySource.weights[q] }
-        }
-        fillUnreachedByPopularity(scores, popularity: popularity, maxPopularity: maxPopularity)
+        bySource.score(user: user, train: train, binarize: config.binarize, popularity: popularity, maxPopularity: maxPopularity, into: scores)
     }
 }
 
