@@ -7,15 +7,7 @@ import RecLabSynthetic
 // with `truth: true` (the experiment plus one world per arm: four simulations) on the small world with its user
 // dynamics (datasets/small.yaml), weekly retraining, 7 pre-period days. Target: the whole run under 60 s.
 func benchLongTerm() throws {
-    let path = "datasets/small.yaml"
-    guard FileManager.default.fileExists(atPath: path) else {
-        print("  \(path) not found (run from the repository root); skipped")
-        return
-    }
-    let config = try SyntheticConfig.load(path: path)
-    let content = SyntheticGenerator.generate(config, seed: config.seed)
-    let dataset = Dataset(content: content)
-    guard let truth = try GroundTruth.load(from: dataset) else { print("  no ground truth in the generated world"); return }
+    guard let (content, dataset, truth) = try benchSmallWorld() else { return }
     let world = LoadedWorld(dataset: dataset, content: content, behaviour: GroundTruthBehaviour(truth: truth), kind: "synthetic")
     let arms = [ArmSpec(name: "most-popular", type: "most-popular", epsilon: 0.05), ArmSpec(name: "item-knn", type: "item-knn"),
                 ArmSpec(name: "ease", type: "ease", parameters: Parameters(["lambda": .int(200)]))]
