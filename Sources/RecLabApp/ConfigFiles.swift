@@ -43,4 +43,13 @@ extension SimulationKind {
     public static func of(path: String) throws -> SimulationKind {
         try of(try ConfigNode.readText(path: path), file: path)
     }
+
+    /// The simulation kind of a config file `reclab plan` is given, nil for an offline experiment: a simulation
+    /// config names its `arms:` (A/B) or its `kind:`, an offline one neither (it lists `strategies:` and a `split:`).
+    public static func ofPlanned(path: String) throws -> SimulationKind? {
+        let text = try ConfigNode.readText(path: path)
+        let root = try ConfigNode.parse(text, file: path).map()
+        guard root.optional("arms") != nil || root.optional("kind") != nil else { return nil }
+        return try of(text, file: path)
+    }
 }

@@ -27,6 +27,7 @@ public struct PlanFolder {
     /// another plan is refused, so its partial results cannot be mixed up.
     public func writePlan(configPath: String, context: RunContext) throws -> WorkPlan {
         try OutputLocation.checkFolder(folder.path, what: "plan folder")
+        if let kind = try SimulationKind.ofPlanned(path: configPath) { return try writeSimulationPlan(kind, configPath: configPath, context: context) }
         let config = try ExperimentConfig.load(path: configPath)
         let dataset = try DatasetSources.dataset(for: config, context: context)
         return try store(try ExperimentRunner.plan(config, dataset: dataset, context: context))
@@ -47,6 +48,16 @@ public struct PlanFolder {
         }
         let c = try ABConfig.parse(text, file: path, strategies: SimulationStrategies.catalogue)
         return (.ab(c), try DatasetSources.world(c.dataset, context: context))
+    }
+
+    /// Writes the plan of the A/B config at `configPath`: its A/B world and, with `truth: true`, each arm's truth world.
+    func writeSimulationPlan(_ kind: SimulationKind, configPath: String, context: RunContext) throws -> WorkPlan {
+        guard kind == .ab else {
+            throw RecLabError.usage("\(configPath) is a `kind: interleaving` config: plan shards offline and A/B configs; run it with reclab simulate")
+        }
+        let (config, text) = try ABConfig.load(path: configPath)
+        let world = try DatasetSources.world(config.dataset, context: context)
+        return try store(try ABRunner.plan(config, configText: text, configPath: configPath, world: world))
     }
 
     /// Writes `plan` unless the folder holds it already; a folder with another plan is refused.
@@ -91,11 +102,23 @@ public struct PlanFolder {
         return (options, config, world)
     }
 
+    /// An A/B plan's config (refused when its text changed since planning) and world, checked against the plan.
+    func loadSimulation(_ plan: WorkPlan, context: RunContext) throws -> (config: ABConfig, text: String, world: LoadedWorld) {
+        let text = try ConfigNode.readText(path: plan.configPath)
+        guard SHA256.hexDigest(text) == plan.configHash else {
+            throw RecLabError.input("the config \(plan.configPath) changed since it was planned (its SHA-256 differs); plan again", file: manifestPath)
+        }
+        let config = try ABConfig.parse(text, file: plan.configPath, strategies: SimulationStrategies.catalogue)
+        let world = try DatasetSources.world(config.dataset, context: context)
+        try ABRunner.checkPlan(plan, config: config, configText: text, world: world, source: manifestPath)
+        return (config, text, world)
+    }
+
     /// The manifest, refused when this reclab has no engine for its command.
     func readKnownManifest() throws -> WorkPlan {
         let plan = try readManifest()
-        guard [ExperimentRunner.planCommand, Validation.planCommand].contains(plan.command) else {
-            throw RecLabError.input("this plan shards '\(SafeName.visible(plan.command))'; this reclab runs plans of 'run' and 'validate' unit by unit", file: manifestPath)
+        guard [ExperimentRunner.planCommand, Validation.planCommand, ABRunner.planCommand].contains(plan.command) else {
+            throw RecLabError.input("this plan shards '\(SafeName.visible(plan.command))'; this reclab runs plans of 'run', 'validate' and 'simulate' unit by unit", file: manifestPath)
         }
         return plan
     }
@@ -114,6 +137,17 @@ public struct PlanFolder {
                     try write(try result.encoded(), to: WorkPlan.partialName(result.unit.index))
                     done(result.unit, "finished")
                 }
+            }
+            return
+        }
+        if manifest.command == ABRunner.planCommand {
+            let (config, text, world) = try loadSimulation(manifest, context: context)
+            for i in indices {
+                let (result, timing) = try ABRunner.runUnit(config, configText: text, world: world, plan: manifest, index: i,
+                                                            source: manifestPath, context: context)
+                try write(try ResultJSON.encoder().encode(timing), to: WorkPlan.timingName(i))
+                try write(try result.encoded(), to: WorkPlan.partialName(i))
+                done(manifest.units[i], "finished")
             }
             return
         }
@@ -145,12 +179,15 @@ public struct PlanFolder {
     public enum Gathered {
         case offline(ExperimentOutput)
         case validation(Validation.Report, options: Validation.PlanOptions, config: Validation.Config, worldKind: String)
+        /// An A/B simulation's output, as `reclab simulate` gives it.
+        case simulation(ABRunOutput)
     }
 
     /// Merges every unit's partial result into the run's output. Units without a usable partial result are
     /// returned (all of them, by id) instead of an output: nothing is merged or written then.
     public func gather(context: RunContext) throws -> Result<Gathered, GatherIncomplete> {
         let manifest = try readKnownManifest()
+        if manifest.command == ABRunner.planCommand { return try gatherSimulation(manifest, context: context) }
         let isValidation = manifest.command == Validation.planCommand
         var problems: [UnitProblem] = []
         for unit in manifest.units {
@@ -186,6 +223,31 @@ public struct PlanFolder {
         return .success(.offline(output))
     }
 
+    /// `gather` of an A/B plan: every world's partial result checked first (all problems listed, nothing
+    /// merged), then the analysis of `reclab simulate`.
+    func gatherSimulation(_ manifest: WorkPlan, context: RunContext) throws -> Result<Gathered, GatherIncomplete> {
+        var problems: [UnitProblem] = []
+        // Kept once read: the analysis needs every world anyway, and each can be large.
+        var partials: [Int: ABWorldUnitResult] = [:]
+        for unit in manifest.units {
+            do {
+                let p = try readABWorldPartial(unit.index)
+                partials[unit.index] = p
+                if p.unit != unit { problems.append(UnitProblem(unit: unit, problem: "its file holds the result of unit \(p.unit.id)")) }
+                else if p.configHash != manifest.configHash || p.datasetHash != manifest.datasetHash {
+                    problems.append(UnitProblem(unit: unit, problem: "computed from another config or dataset"))
+                }
+            } catch let e as RecLabError {
+                // A file that is there but unreadable is named, with what is wrong with it.
+                problems.append(UnitProblem(unit: unit, problem: e.kind == .io ? "no partial result" : e.description))
+            }
+        }
+        guard problems.isEmpty else { return .failure(GatherIncomplete(total: manifest.units.count, problems: problems)) }
+        let (config, text, world) = try loadSimulation(manifest, context: context)
+        return .success(.simulation(try ABRunner.gather(config, configText: text, world: world, plan: manifest, source: manifestPath,
+                                                        context: context) { try partials[$0] ?? readABWorldPartial($0) }))
+    }
+
     public struct GatherIncomplete: Error, Sendable {
         public var total: Int
         public var problems: [UnitProblem]
@@ -199,6 +261,11 @@ public struct PlanFolder {
     func readValidationPartial(_ index: Int) throws -> ValidationSeedResult {
         let path = try folder.child(WorkPlan.partialName(index)).path
         return try ValidationSeedResult.decode(try Self.read(path, limit: 1 << 24, what: "partial result"), source: path)
+    }
+
+    func readABWorldPartial(_ index: Int) throws -> ABWorldUnitResult {
+        let path = try folder.child(WorkPlan.partialName(index)).path
+        return try ABWorldUnitResult.decode(try Self.read(path, limit: Self.maxPartialBytes, what: "partial result"), source: path)
     }
 
     func write(_ data: Data, to relative: String) throws {

@@ -14,6 +14,8 @@ public struct WorkUnitKind: RawRepresentable, Hashable, Codable, Sendable, Custo
     public static let offlineFold = WorkUnitKind("offline-fold")
     /// One seed (simulation, salt or log) of a `reclab validate` check.
     public static let validateSeed = WorkUnitKind("validate-seed")
+    /// One world of an A/B simulation: the experiment itself, or the truth world of one arm (`truth: true`).
+    public static let abWorld = WorkUnitKind("ab-world")
 
     public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
     public func encode(to encoder: Encoder) throws {

@@ -38,19 +38,49 @@ public enum ABRunner {
 
     static func runBound(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
                          context: RunContext, keepLog: Bool) throws -> ABRunOutput {
+        let settings = simulationSettings(config, world: world, context: context, keepLog: keepLog)
+        let result = try simulateExperiment(settings, world: world, context: context, configPath: configPath)
+        return try analyse(config: config, configText: configText, configPath: configPath, world: world, settings: settings,
+                           result: result, context: context) {
+            try settings.arms.indices.map { try simulateTruthWorld($0, settings: settings, world: world, context: context, configPath: configPath) }
+        }
+    }
+
+    /// The settings every world of `config` is simulated with (the seed re-rooted by the context's seed tree).
+    static func simulationSettings(_ config: ABConfig, world: LoadedWorld, context: RunContext, keepLog: Bool) -> SimulationSettings {
         var settings = config.simulation
         settings.keepLog = keepLog
         // Long-term traces: worlds with user dynamics, and configs asking for them or for the truth.
         settings.longTerm = config.longTerm || config.truth || world.behaviour.dynamics.isOn
         settings.featuredLog = config.truth
         settings.seed = context.seedTree(planSeed: settings.seed).seed
+        return settings
+    }
+
+    /// The A/B world (unit `ab/experiment` of a plan).
+    static func simulateExperiment(_ settings: SimulationSettings, world: LoadedWorld, context: RunContext, configPath: String?) throws -> SimulationResult {
         try checkArmSizes(assigned: assignedUsers(world.dataset, settings), settings: settings, configPath: configPath,
                           what: "is assigned", of: "of the world's \(world.dataset.userCount) users")
         let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: settings,
-                                    clock: context.clock)
-        let reporter = context.showsProgress ? context.progress("simulate", total: config.simulation.preDays + config.simulation.days) : nil
-        let result: SimulationResult
-        do { result = try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
+                                  clock: context.clock)
+        let reporter = context.showsProgress ? context.progress("simulate", total: settings.preDays + settings.days) : nil
+        do { return try sim.run(progress: reporter) } catch let e as RecLabError { throw e.located(file: configPath) }
+    }
+
+    /// Arm `arm`'s truth world (unit `ab/truth/<arm>` of a plan).
+    static func simulateTruthWorld(_ arm: Int, settings: SimulationSettings, world: LoadedWorld, context: RunContext,
+                                   configPath: String?) throws -> SimulationResult {
+        let reporter = context.showsProgress ? context.progress("truth world '\(settings.arms[arm].name)'", total: settings.preDays + settings.days) : nil
+        do { return try TruthWorlds.simulate(arm: arm, settings: settings, world: world, clock: context.clock, progress: reporter) }
+        catch let e as RecLabError { throw e.located(file: configPath) }
+    }
+
+    /// Everything after the simulation, for `simulate` and `gather` alike: statistics, long-term metrics, the
+    /// truth (the worlds of `truthWorlds`, asked for only with `truth: true` and after the A/B world proved
+    /// analysable, in arm order) and the documents.
+    public static func analyse(config: ABConfig, configText: String, configPath: String?, world: LoadedWorld,
+                               settings: SimulationSettings, result: SimulationResult, context: RunContext,
+                               truthWorlds: () throws -> [SimulationResult]) throws -> ABRunOutput {
         // Assigned users who never visit are not analysed: check again on those who did.
         try checkArmSizes(assigned: ABAnalysis.analysedUsers(result).map(\.count), settings: settings, configPath: configPath,
                           what: "has", of: "users who visited in \(settings.days) days")
@@ -71,14 +101,7 @@ public enum ABRunner {
         doc.longTerm = LongTermAnalysis.analyse(result, settings: settings, alpha: config.analysis.alpha,
                                                 assumptions: world.behaviour.dynamics.assumptions)
         if config.truth {
-            var truthSettings = settings
-            truthSettings.keepLog = false
-            let worlds: [SimulationResult]
-            do {
-                worlds = try TruthWorlds.simulate(settings: truthSettings, world: world, clock: context.clock) { a in
-                    context.showsProgress ? context.progress("truth world '\(settings.arms[a].name)'", total: settings.preDays + settings.days) : nil
-                }
-            } catch let e as RecLabError { throw e.located(file: configPath) }
+            let worlds = try truthWorlds()
             let out = TruthWorlds.analyse(ab: result, comparisons: analysis.comparisons, longTerm: doc.longTerm, worlds: worlds,
                                           settings: settings, alpha: config.analysis.alpha, seed: settings.seed)
             doc.truth = out.truth
@@ -90,7 +113,7 @@ public enum ABRunner {
             UserMetricValues(subject: $0.arm, metric: $0.metric, fold: nil, users: $0.users, values: $0.values)
         }
         return ABRunOutput(document: doc, json: json, csv: csv(doc), userValues: values, totalVisits: result.totalVisits,
-                           log: keepLog ? result.log : nil)
+                           log: settings.keepLog ? result.log : nil)
     }
 
     /// Fewest users an arm needs to be compared: a variance (and so any interval or p-value) needs two.

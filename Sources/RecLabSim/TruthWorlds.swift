@@ -20,12 +20,22 @@ public enum TruthWorlds {
     /// Simulates one world per arm.
     public static func simulate(settings: SimulationSettings, world: LoadedWorld, clock: RunClock = .system,
                                 progress: ((Int) -> ProgressReporter?)? = nil) throws -> [SimulationResult] {
-        try settings.arms.indices.map { a in
-            var s = settings
-            s.everyoneOn = a; s.keepLog = false; s.longTerm = true; s.featuredLog = false
-            let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour, settings: s, clock: clock)
-            return try sim.run(progress: progress?(a))
-        }
+        try settings.arms.indices.map { try simulate(arm: $0, settings: settings, world: world, clock: clock, progress: progress?($0)) }
+    }
+
+    /// Simulates the world in which every user is served arm `arm` (the seeds are the A/B world's: common random numbers).
+    public static func simulate(arm: Int, settings: SimulationSettings, world: LoadedWorld, clock: RunClock = .system,
+                                progress: ProgressReporter? = nil) throws -> SimulationResult {
+        let sim = try ABSimulator(dataset: world.dataset, content: world.content, world: world.behaviour,
+                                  settings: Self.settings(arm: arm, settings), clock: clock)
+        return try sim.run(progress: progress)
+    }
+
+    /// The A/B world's settings turned into arm `arm`'s truth world.
+    static func settings(arm: Int, _ settings: SimulationSettings) -> SimulationSettings {
+        var s = settings
+        s.everyoneOn = arm; s.keepLog = false; s.longTerm = true; s.featuredLog = false
+        return s
     }
 
     /// Users of the paired comparison: visiting at least once during the experiment in any world.

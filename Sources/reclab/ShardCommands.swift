@@ -11,12 +11,14 @@ import RecLabSim
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Cut an offline experiment (or a validate check) into independent units for run-unit and gather.",
+        abstract: "Cut an offline experiment, an A/B simulation or a validate check into independent units for run-unit and gather.",
         discussion: """
             Writes PLAN/plan.json: the config's path and SHA-256, the dataset's content hash, the seed and one \
             unit per strategy (grid point) x fold x repeat; with --validate CHECK (aa, planted, srm, ope; CONFIG is \
             then an A/B or OPE config), one unit per seed of that `reclab validate` check, whose gather prints \
-            the report `reclab validate` prints. Each unit is run by `reclab run-unit PLAN` on any \
+            the report `reclab validate` prints. An A/B config (one with `arms:`) gives one unit per simulated \
+            world: the experiment, and with `truth: true` each arm's truth world; its gather writes the ab.json \
+            `reclab simulate` writes. Each unit is run by `reclab run-unit PLAN` on any \
             machine that sees the same files (run all three commands from the same folder: the config's paths are \
             relative to it); `reclab gather PLAN` merges them into the metrics.json `reclab run` writes. A unit's \
             seeds come from the config's seed and the unit's fold and repeat, never from the order units run in. \
@@ -25,6 +27,7 @@ struct PlanCommand: ParsableCommand {
             Examples:
               reclab plan experiments/tiny.yaml --out out/tiny-plan
               reclab plan experiments/ab-tiny.yaml --validate aa --seeds 20 --out out/aa-plan
+              reclab plan experiments/ab-tiny-dynamics.yaml --out out/ab-plan
             """
     )
 
@@ -164,11 +167,12 @@ struct RunUnitCommand: ParsableCommand {
 struct GatherCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gather",
-        abstract: "Merge the partial results of a plan's units into metrics.json and the results store, as reclab run writes them.",
+        abstract: "Merge the partial results of a plan's units into metrics.json (or ab.json) and the results store, as reclab run (or simulate) writes them.",
         discussion: """
             Gives the same metrics.json as `reclab run CONFIG` (apart from created_at, git_commit, \
             reclab_version and the fit/eval seconds, which are the units' own) and records the run in the results \
-            store. For a plan of a validate check, prints the report `reclab validate` prints (and writes nothing). When any unit has no partial result, or an unusable one, every such unit is listed by index \
+            store. For a plan of an A/B config, writes the ab.json, ab.csv and record of `reclab simulate CONFIG` \
+            (default DIR reports/ab/<name>). For a plan of a validate check, prints the report `reclab validate` prints (and writes nothing). When any unit has no partial result, or an unusable one, every such unit is listed by index \
             and id, nothing is written and the exit status is 1.
 
             Examples:
@@ -187,7 +191,8 @@ struct GatherCommand: ParsableCommand {
         try reportingErrors { try common.withContext { context in
             let folder = PlanFolder(path: plan)
             let manifest = try folder.readManifest()
-            let recorder = try destination.recorder(defaultRoot: "reports/runs", name: manifest.name)
+            let recorder = try destination.recorder(defaultRoot: manifest.command == ABRunner.planCommand ? "reports/ab" : "reports/runs",
+                                                    name: manifest.name)
             switch try folder.gather(context: context) {
             case .success(.validation(let report, let options, let config, let worldKind)):
                 ValidateCommand.printReport(report, check: options.check, config: config, worldKind: worldKind, retrain: options.retrain)
@@ -195,6 +200,8 @@ struct GatherCommand: ParsableCommand {
                 printError("reclab: error: \(incomplete.problems.count) of \(incomplete.total) units have no usable partial result; nothing was written:")
                 for p in incomplete.problems { printError("  unit \(p.unit.index) \(p.unit.id): \(p.problem)") }
                 throw ExitCode(1)
+            case .success(.simulation(let output)):
+                try SimulateCommand.record(output, recorder: recorder, dir: destination.out ?? recorder.folder.path)
             case .success(.offline(let output)):
                 try recorder.record(try ResultFiles.recorded(output))
                 print(ConsoleTables.offline(output.document))

@@ -61,14 +61,19 @@ struct SimulateCommand: ParsableCommand {
             context.log.info("[simulate] \(world.kind) world '\(world.dataset.name)': \(world.dataset.userCount) users, \(world.dataset.itemCount) titles; \(ab.simulation.arms.count) arms, \(ab.simulation.preDays)+\(ab.simulation.days) days")
             let output = try ABRunner.run(config: ab, configText: text, configPath: config, world: world,
                                           context: context, keepLog: log)
-            try recorder.record(ABRunner.recorded(output))
-            print(ConsoleTables.ab(output.document))
-            if let s = output.document.sequential { print(ConsoleTables.sequential(s)) }
-            if !output.document.srm.ok {
-                printError("reclab: WARNING: sample ratio mismatch (chi2 \(output.document.srm.chi2), p \(output.document.srm.pValue) < \(output.document.srm.threshold)): the assignment is broken; do not trust these results")
-            }
-            print("run \(output.document.runId): \(dir)/ab.json, ab.csv; recorded in \(recorder.storePath)")
+            try Self.record(output, recorder: recorder, dir: dir)
         } }
+    }
+
+    /// Records an A/B run and prints its tables (`simulate`, and `gather` of a plan of one).
+    static func record(_ output: ABRunOutput, recorder: RunRecorder, dir: String) throws {
+        try recorder.record(ABRunner.recorded(output))
+        print(ConsoleTables.ab(output.document))
+        if let s = output.document.sequential { print(ConsoleTables.sequential(s)) }
+        if !output.document.srm.ok {
+            printError("reclab: WARNING: sample ratio mismatch (chi2 \(output.document.srm.chi2), p \(output.document.srm.pValue) < \(output.document.srm.threshold)): the assignment is broken; do not trust these results")
+        }
+        print("run \(output.document.runId): \(dir)/ab.json, ab.csv; recorded in \(recorder.storePath)")
     }
 
     /// A `kind: interleaving` config: one interleaved page for every user, recorded like an A/B run.

@@ -122,6 +122,96 @@ final class ShardedRunCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("'seeds'"), bad.stderr)
     }
 
+    /// An A/B config with `truth: true`: one unit per world (the experiment, each arm's truth world), run in
+    /// shuffled order, gathers into the ab.json, ab.csv and record of `reclab simulate`.
+    func testABWorldsGatherTheABRunOfSimulate() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let config = dir.appendingPathComponent("ab.yaml"), plan = dir.appendingPathComponent("plan")
+        try """
+            name: ab-sharded
+            seed: 4
+            dataset:
+              synthetic:
+                name: synthetic-ab-sharded
+                seed: 4
+                users: 150
+                movies: 80
+                days: 20
+                start_date: 2024-01-01
+                factors: 6
+                activity: {visit_probability: 0.3}
+                dynamics:
+                  satisfaction: {memory: 0.3, return_strength: 0.4, churn_hazard: 0.05}
+            days: 4
+            pre_period_days: 1
+            retrain_every: 2
+            truth: true
+            page: {rows: [top-picks, trending], slots: 5}
+            arms:
+              - {name: popular, strategy: most-popular, weight: 1, control: true, epsilon: 0.2}
+              - {name: ease, strategy: ease, params: {lambda: 50}, weight: 1}
+            """.write(to: config, atomically: true, encoding: .utf8)
+
+        let planned = try reclab(["plan", config.path, "--out", plan.path])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("3 units"), planned.stdout)
+        let ran = try runUnits(plan, stdin: "2\\n")
+        XCTAssertEqual(ran.stdout, "unit 2 ab/truth/ease: finished\n", ran.stderr)
+        let unit2 = try Data(contentsOf: plan.appendingPathComponent("units/unit-0000002.json"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: plan.appendingPathComponent("units/unit-0000002.timing.json").path))
+
+        // Missing worlds are listed by id; nothing is written.
+        let out = dir.appendingPathComponent("gathered")
+        let early = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(early.status, 1)
+        XCTAssertTrue(early.stderr.contains("2 of 3 units"), early.stderr)
+        XCTAssertTrue(early.stderr.contains("unit 0 ab/experiment: no partial result"), early.stderr)
+        XCTAssertTrue(early.stderr.contains("unit 1 ab/truth/popular: no partial result"), early.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing written")
+
+        XCTAssertEqual(try reclab(["run-unit", plan.path, "--missing"]).status, 0)
+        XCTAssertEqual(try reclab(["run-unit", plan.path, "--unit", "2"]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: plan.appendingPathComponent("units/unit-0000002.json")), unit2, "a unit run again writes the same bytes")
+
+        // An unusable partial result is named by unit and file; nothing is written.
+        let partial1 = plan.appendingPathComponent("units/unit-0000001.json")
+        let good1 = try Data(contentsOf: partial1)
+        try Data("{\"unit\": 1}".utf8).write(to: partial1)
+        let garbled = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(garbled.status, 1)
+        XCTAssertTrue(garbled.stderr.contains("unit 1 ab/truth/popular: ") && garbled.stderr.contains("unit-0000001.json"), garbled.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing written")
+        try unit2.write(to: partial1)
+        let swapped = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(swapped.status, 1)
+        XCTAssertTrue(swapped.stderr.contains("unit 1 ab/truth/popular: its file holds the result of unit ab/truth/ease"), swapped.stderr)
+        try good1.write(to: partial1)
+
+        let gathered = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(gathered.status, 0, gathered.stderr)
+        let single = dir.appendingPathComponent("single")
+        let simulated = try reclab(["simulate", config.path, "--out", single.path])
+        XCTAssertEqual(simulated.status, 0, simulated.stderr)
+        XCTAssertEqual(gathered.stdout.replacingOccurrences(of: out.path, with: "DIR"), simulated.stdout.replacingOccurrences(of: single.path, with: "DIR"))
+
+        let a = try String(contentsOf: out.appendingPathComponent("ab.json"), encoding: .utf8)
+        let b = try String(contentsOf: single.appendingPathComponent("ab.json"), encoding: .utf8)
+        XCTAssertTrue(a.contains("\"true_effect\""), "the truth is there")
+        XCTAssertEqual(Self.stable(a), Self.stable(b))
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("ab.csv")), try Data(contentsOf: single.appendingPathComponent("ab.csv")))
+        let listed = try TestSupport.runReclab(["runs", "list", "--results", out.appendingPathComponent("results.sqlite").path])
+        let runId = try XCTUnwrap(a.split(separator: "\n").first { $0.contains("\"run_id\"") })
+        XCTAssertTrue(listed.stdout.contains(String(runId.split(separator: "\"")[3])), listed.stdout + listed.stderr)
+
+        // Without `truth: true`, one unit: the experiment.
+        let plain = dir.appendingPathComponent("plain.yaml"), plainPlan = dir.appendingPathComponent("plain-plan")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "truth: true", with: "truth: false")
+            .write(to: plain, atomically: true, encoding: .utf8)
+        let one = try reclab(["plan", plain.path, "--out", plainPlan.path])
+        XCTAssertTrue(one.stdout.contains("1 units"), one.stdout + one.stderr)
+        XCTAssertTrue(try String(contentsOf: plainPlan.appendingPathComponent("plan.json"), encoding: .utf8).contains("\"id\" : \"ab\\/experiment\""))
+    }
+
     func testHostileIndicesPlansAndFoldersAreRefusedBeforeAnyWork() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let plan = dir.appendingPathComponent("plan")
