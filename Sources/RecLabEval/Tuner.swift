@@ -39,6 +39,12 @@ public struct TrialOutcome: Sendable {
 struct ValidationFold {
     let context: FoldContext
     let fold: Fold
+
+    /// Strong generalisation: what a fitted model folds in before it is scored (training rows and the validation
+    /// users' fold-in rows); nil for the other methods.
+    func foldInHistory(feedback: FeedbackKind) -> TrainingSet? {
+        fold.foldIn.isEmpty ? nil : TrainingSet(dataset: context.dataset, rows: (fold.train + fold.foldIn).sorted(), feedback: feedback)
+    }
 }
 
 /// Hyperparameter tuning on validation data (the engine behind `tune:` and `reclab tune`).
@@ -105,7 +111,8 @@ public enum Tuner {
         case .globalTimeCut: return "global-temporal cut: the latest share of each training part equal to the test share"
         case .predefined: return "predefined: a random share of each training part equal to the test share"
         case .leaveOneOut: return "leave-one-out: each user's latest training interaction"
-        case .strongGeneralization: return "strong-generalization: not supported"
+        case .strongGeneralization(let users, let foldIn):
+            return "strong-generalization: a random \(users) of the training users held out, each giving \(foldIn) of their history as fold-in"
         }
     }
 
@@ -172,6 +179,7 @@ public enum Tuner {
         func elapsed() -> Double { Double(clock.monotonicNanoseconds() &- start) / 1e9 }
         let feedback = spec.feedback ?? config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
         let trainSets = validation.map { TrainingSet(dataset: dataset, rows: $0.fold.train, feedback: feedback) }
+        let foldInSets = validation.map { $0.foldInHistory(feedback: feedback) }
         let lowerIsBetter = plan.metric.direction.lowerIsBetter
         var outcomes: [TrialOutcome] = []
         var stoppedBy = spec.search.isEmpty ? "defaults" : (plan.method == .grid && plan.trials == nil ? "grid" : "trials")
@@ -192,7 +200,8 @@ public enum Tuner {
                         for t in range {
                             // One fit per worker: the trial itself runs single-threaded.
                             out[t] = Parallel.$scopedThreads.withValue(1) {
-                                runTrial(chunk[t], spec: spec, plan: plan, validation: validation, trainSets: trainSets, clock: clock)
+                                runTrial(chunk[t], spec: spec, plan: plan, validation: validation, trainSets: trainSets,
+                                         foldInSets: foldInSets, clock: clock)
                             }
                         }
                     }
@@ -288,11 +297,14 @@ public enum Tuner {
         let validation = try validationFolds(config, dataset: dataset, relevance: relevance, context: context)
         let feedback = spec.feedback ?? config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
         let trainSets = validation.map { TrainingSet(dataset: dataset, rows: $0.fold.train, feedback: feedback) }
-        return context.bound { runTrial(trial, spec: spec, plan: plan, validation: validation, trainSets: trainSets, clock: context.clock) }
+        let foldInSets = validation.map { $0.foldInHistory(feedback: feedback) }
+        return context.bound {
+            runTrial(trial, spec: spec, plan: plan, validation: validation, trainSets: trainSets, foldInSets: foldInSets, clock: context.clock)
+        }
     }
 
     static func runTrial(_ trial: TuningTrial, spec: StrategySpec, plan: TuningPlan, validation: [ValidationFold],
-                         trainSets: [TrainingSet], clock: RunClock) -> TrialOutcome {
+                         trainSets: [TrainingSet], foldInSets: [TrainingSet?], clock: RunClock) -> TrialOutcome {
         let start = clock.monotonicNanoseconds()
         func seconds() -> Double { Double(clock.monotonicNanoseconds() &- start) / 1e9 }
         var parameters = spec.parameters
@@ -308,7 +320,16 @@ public enum Tuner {
                 if plan.metric is any RatingMetric && !model.predictsRatings {
                     throw RecLabError.config("\(spec.type) does not predict ratings; it cannot be tuned on \(plan.metric.name)")
                 }
+                let foldIn = foldInSets[f]
+                if foldIn != nil && !(model is any FoldInRecommender) {
+                    throw RecLabError.config("\(spec.type) cannot fold in held-out users, which strong-generalization validation needs")
+                }
                 let evaluate = { @Sendable () -> Double in
+                    // Strong generalisation: the validation users' fold-in rows are given to the model as it is now
+                    // (after each checked iteration too), as the test run gives the held-out users'.
+                    if let foldIn, let model = model as? any FoldInRecommender {
+                        do { try model.foldIn(foldIn) } catch { return -.infinity }
+                    }
                     let value = validationValue(model, metric: plan.metric, fold: v, train: trainSets[f])
                     return plan.metric.direction.lowerIsBetter ? -value : value
                 }
