@@ -87,7 +87,11 @@ public struct PlanFolder {
         }
         let config = try ExperimentConfig.parse(text: text, path: plan.configPath)
         let dataset = try DatasetSources.dataset(for: config, context: context)
-        _ = try ExperimentRunner.checkPlan(plan, config: config, dataset: dataset, source: manifestPath)
+        if plan.command == Tuner.planCommand {
+            _ = try Tuner.checkPlan(plan, config: config, dataset: dataset, source: manifestPath, context: context)
+        } else {
+            _ = try ExperimentRunner.checkPlan(plan, config: config, dataset: dataset, source: manifestPath)
+        }
         return (plan, config, dataset)
     }
 
@@ -117,8 +121,8 @@ public struct PlanFolder {
     /// The manifest, refused when this reclab has no engine for its command.
     func readKnownManifest() throws -> WorkPlan {
         let plan = try readManifest()
-        guard [ExperimentRunner.planCommand, Validation.planCommand, ABRunner.planCommand].contains(plan.command) else {
-            throw RecLabError.input("this plan shards '\(SafeName.visible(plan.command))'; this reclab runs plans of 'run', 'validate' and 'simulate' unit by unit", file: manifestPath)
+        guard [ExperimentRunner.planCommand, Tuner.planCommand, Validation.planCommand, ABRunner.planCommand].contains(plan.command) else {
+            throw RecLabError.input("this plan shards '\(SafeName.visible(plan.command))'; this reclab runs plans of 'run', 'tune', 'validate' and 'simulate' unit by unit", file: manifestPath)
         }
         return plan
     }
@@ -152,6 +156,16 @@ public struct PlanFolder {
             return
         }
         let (plan, config, dataset) = try loadOffline(manifest, context: context)
+        if manifest.command == Tuner.planCommand {
+            for i in indices {
+                let (result, timing) = try Tuner.runUnit(config, dataset: dataset, plan: plan, index: i, source: manifestPath, context: context)
+                // Timings first: a partial result present means its unit finished.
+                try write(try ResultJSON.encoder().encode(timing), to: WorkPlan.timingName(i))
+                try write(try result.encoded(), to: WorkPlan.partialName(i))
+                done(plan.units[i], result.error.map { "failed (\($0))" } ?? "finished")
+            }
+            return
+        }
         for i in indices {
             let (result, timing) = try ExperimentRunner.runUnit(config, dataset: dataset, plan: plan, index: i, source: manifestPath,
                                                                 context: context)
@@ -175,7 +189,8 @@ public struct PlanFolder {
         public var problem: String
     }
 
-    /// What gathering a plan gives: an offline run's output, or a validation's report (with its config and world kind).
+    /// What gathering a plan gives: an offline run's output (tuned or not), or a validation's report (with its
+    /// config and world kind).
     public enum Gathered {
         case offline(ExperimentOutput)
         case validation(Validation.Report, options: Validation.PlanOptions, config: Validation.Config, worldKind: String)
@@ -188,13 +203,16 @@ public struct PlanFolder {
     public func gather(context: RunContext) throws -> Result<Gathered, GatherIncomplete> {
         let manifest = try readKnownManifest()
         if manifest.command == ABRunner.planCommand { return try gatherSimulation(manifest, context: context) }
-        let isValidation = manifest.command == Validation.planCommand
+        let isValidation = manifest.command == Validation.planCommand, isTuned = manifest.command == Tuner.planCommand
         var problems: [UnitProblem] = []
         for unit in manifest.units {
             do {
                 let (owner, configHash, datasetHash): (WorkUnit, String, String)
                 if isValidation {
                     let p = try readValidationPartial(unit.index)
+                    (owner, configHash, datasetHash) = (p.unit, p.configHash, p.datasetHash)
+                } else if isTuned {
+                    let p = try readTunePartial(unit.index)
                     (owner, configHash, datasetHash) = (p.unit, p.configHash, p.datasetHash)
                 } else {
                     let p = try readPartial(unit.index)
@@ -215,10 +233,15 @@ public struct PlanFolder {
             return .success(.validation(report, options: options, config: config, worldKind: world.kind))
         }
         let (plan, config, dataset) = try loadOffline(manifest, context: context)
+        if isTuned {
+            // The refit of the selected parameters on the test folds runs here, on the gathering machine.
+            let output = try Tuner.gather(config, dataset: dataset, plan: plan, source: manifestPath, context: context) { i in
+                (try readTunePartial(i), readTiming(i))
+            }
+            return .success(.offline(output))
+        }
         let output = try ExperimentRunner.gather(config, dataset: dataset, plan: plan, source: manifestPath, context: context) { i in
-            let timing = try? ResultJSON.decoder().decode(UnitTiming.self, from: Self.read(try folder.child(WorkPlan.timingName(i)).path,
-                                                                                         limit: 1 << 16, what: "unit timing"))
-            return (try readPartial(i), timing)
+            (try readPartial(i), readTiming(i))
         }
         return .success(.offline(output))
     }
@@ -256,6 +279,17 @@ public struct PlanFolder {
     func readPartial(_ index: Int) throws -> OfflineUnitResult {
         let path = try folder.child(WorkPlan.partialName(index)).path
         return try OfflineUnitResult.decode(try Self.read(path, limit: Self.maxPartialBytes, what: "partial result"), source: path)
+    }
+
+    /// Unit `index`'s timings, nil when absent or unreadable (times are not results: they count as 0).
+    func readTiming(_ index: Int) -> UnitTiming? {
+        try? ResultJSON.decoder().decode(UnitTiming.self, from: Self.read(try folder.child(WorkPlan.timingName(index)).path,
+                                                                         limit: 1 << 16, what: "unit timing"))
+    }
+
+    func readTunePartial(_ index: Int) throws -> TuneTrialUnitResult {
+        let path = try folder.child(WorkPlan.partialName(index)).path
+        return try TuneTrialUnitResult.decode(try Self.read(path, limit: 1 << 20, what: "partial result"), source: path)
     }
 
     func readValidationPartial(_ index: Int) throws -> ValidationSeedResult {

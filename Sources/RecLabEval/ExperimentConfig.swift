@@ -95,9 +95,6 @@ public struct ExperimentConfig {
         let relevance = try map.optional("relevance").map(parseRelevance)
         let feedback = try map.optional("feedback").map(parseFeedback)
         let tuning = try map.optional("tune").map(TuningPlan.parse)
-        if tuning != nil, case .strongGeneralization = split.method {
-            throw map.optional("tune")!.error("tuning is not available with the strong-generalization split yet (validation would need held-out users with fold-in inside the training part); tune with user-temporal or holdout")
-        }
         let needsFoldIn: Bool = { if case .strongGeneralization = split.method { return true }; return false }()
         let strategies = try parseStrategies(try map.required("strategies"), validate: validate, tuning: tuning != nil,
                                              needsFoldIn: needsFoldIn)

@@ -134,6 +134,7 @@ struct OfflineMerger {
 
     /// The run's document and rows: overall and fold rows, paired comparisons, exposure, provenance.
     func finish(context: RunContext) throws -> ExperimentOutput {
+        let started = context.clock.monotonicNanoseconds()
         let strategies = config.strategies
         for name in notPredicting.sorted() { context.log.info("[run] note: \(name) does not predict ratings; rmse/mae are not reported for it") }
         // Every strategy failed: there is nothing to record, so the run fails as a whole.
@@ -215,6 +216,8 @@ struct OfflineMerger {
                                       excludedUsers: excludedTotal, failures: failures.isEmpty ? nil : failures)
         let rows = results.map { RunMetricRow(subject: $0.strategy, metric: $0.metric, fold: $0.fold,
                                               summary: MetricSummary(mean: $0.mean, ciLow: $0.ciLow, ciHigh: $0.ciHigh, n: $0.nUsers)) }
+        let statisticsSeconds = Double(context.clock.monotonicNanoseconds() &- started) / 1e9
+        context.log.info("[run] statistics: \(results.count) results, \(comparisons.count) paired comparisons, dataset card in \(String(format: "%.2f", statisticsSeconds))s")
         return ExperimentOutput(document: document, metricRows: rows, userValues: userValues)
     }
 }

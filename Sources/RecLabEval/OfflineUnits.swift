@@ -7,7 +7,8 @@ import RecLabStrategies
 /// strategy (grid point) x fold x repeat. A unit computes exactly what `run` computes for that strategy on that
 /// fold: the split of its repeat from the config's seed and the repeat number, the fitting seed from the config's
 /// seed and the global fold number, never from the order units run in. Merging the units' partial results in
-/// (fold, strategy) order through the same `OfflineMerger` gives the document `run` gives.
+/// (fold, strategy) order through the same `OfflineMerger` gives the document `run` gives. A config with `tune:`
+/// is planned as its search instead (`Tuner.plan`, TuningUnits.swift).
 extension ExperimentRunner {
     /// The command name a plan of an offline run carries.
     public static let planCommand = "run"
@@ -34,10 +35,8 @@ extension ExperimentRunner {
                             makeStrategy: (StrategySpec) throws -> any Recommender = { try StrategyRegistry.make(type: $0.type, parameters: $0.parameters) })
         throws -> WorkPlan {
         _ = try OfflineLayout(config: config, dataset: dataset)
-        if config.tuning != nil {
-            throw RecLabError.config("a config with 'tune:' cannot be sharded yet: its trials and refits are not units of a plan; run it with 'reclab tune'",
-                                     file: config.configPath, key: "tune")
-        }
+        // A tuned config is planned as its search (`tune-trial` units); gather refits the selection.
+        if config.tuning != nil { return try Tuner.plan(config, dataset: dataset, context: context) }
         try checkMemory(config, dataset: dataset, budget: context.memoryBudget, makeStrategy: makeStrategy)
         let folds = try context.bound { try foldsOfRepeat(0, config: config, dataset: dataset, context: context) }
         guard !folds.isEmpty else { throw RecLabError.data("the split gives no fold", file: config.configPath) }
@@ -51,6 +50,9 @@ extension ExperimentRunner {
     public static func checkPlan(_ plan: WorkPlan, config: ExperimentConfig, dataset: Dataset, source: String) throws -> Int {
         guard plan.command == planCommand else {
             throw RecLabError.input("this plan shards '\(SafeName.visible(plan.command))'; only offline runs ('run') are run unit by unit so far", file: source)
+        }
+        guard config.tuning == nil else {
+            throw RecLabError.input("the config \(plan.configPath) has a 'tune:' block, but the plan is of an untuned run; plan again", file: source)
         }
         guard plan.configHash == config.configHash else {
             throw RecLabError.input("the config \(plan.configPath) changed since it was planned (its SHA-256 differs); plan again", file: source)

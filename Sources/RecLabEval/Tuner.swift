@@ -39,6 +39,12 @@ public struct TrialOutcome: Sendable {
 struct ValidationFold {
     let context: FoldContext
     let fold: Fold
+
+    /// Strong generalisation: what a fitted model folds in before it is scored (training rows and the validation
+    /// users' fold-in rows); nil for the other methods.
+    func foldInHistory(feedback: FeedbackKind) -> TrainingSet? {
+        fold.foldIn.isEmpty ? nil : TrainingSet(dataset: context.dataset, rows: (fold.train + fold.foldIn).sorted(), feedback: feedback)
+    }
 }
 
 /// Hyperparameter tuning on validation data (the engine behind `tune:` and `reclab tune`).
@@ -80,9 +86,16 @@ public enum Tuner {
             records.append(record)
             tuned.append(selected)
         }
-        // The test part is read here, once, by the refit of each selected point on the whole training folds.
+        return try refit(config, plan: plan, selected: tuned, records: records, dataset: dataset, context: context)
+    }
+
+    /// The test run of a finished search: each strategy's selected point refitted on every whole training fold and
+    /// evaluated once on the test part (the only time it is read) by the ordinary runner, whose document gets the
+    /// tuning record. Shared by `runBound` and the gathering of a sharded search (`gather`).
+    static func refit(_ config: ExperimentConfig, plan: TuningPlan, selected: [StrategySpec], records: [StrategyTuning],
+                      dataset: Dataset, context: RunContext) throws -> ExperimentOutput {
         var final = config
-        final.strategies = tuned
+        final.strategies = selected
         final.tuning = nil
         var output = try ExperimentRunner.runBound(final, dataset: dataset, context: context) {
             try StrategyRegistry.make(type: $0.type, parameters: $0.parameters)
@@ -105,7 +118,8 @@ public enum Tuner {
         case .globalTimeCut: return "global-temporal cut: the latest share of each training part equal to the test share"
         case .predefined: return "predefined: a random share of each training part equal to the test share"
         case .leaveOneOut: return "leave-one-out: each user's latest training interaction"
-        case .strongGeneralization: return "strong-generalization: not supported"
+        case .strongGeneralization(let users, let foldIn):
+            return "strong-generalization: a random \(users) of the training users held out, each giving \(foldIn) of their history as fold-in"
         }
     }
 
@@ -113,21 +127,40 @@ public enum Tuner {
     static func validationFolds(_ config: ExperimentConfig, dataset: Dataset, relevance: RelevanceRule,
                                 context: RunContext) throws -> [ValidationFold] {
         var out: [ValidationFold] = []
-        // The same seed tree as the runner's, so the outer folds are the ones the test run uses.
-        let seeds = context.seedTree(planSeed: config.seed)
+        // The same folds as the runner's (`foldsOfRepeat`), so the outer folds are the ones the test run uses.
         for r in 0..<config.repeats {
-            let splitSeed = r == 0 ? seeds.seed : seeds.child("repeat-\(r)").seed
-            let folds = try config.split.folds(of: dataset, seed: splitSeed, pseudonymizer: context.pseudonymizer, readFile: context.readFile)
-            for fold in folds {
-                let g = out.count
-                let inner = try Splitter.validation(of: fold.train, outerTestCount: fold.test.count, in: dataset,
-                                                    method: config.split.method,
-                                                    seed: seeds.child("validation-\(g)").seed)
-                let v = SplitFold(index: g, train: inner.train, test: inner.test)
-                out.append(ValidationFold(context: FoldContext(dataset: dataset, fold: v, relevance: relevance), fold: v))
+            for fold in try ExperimentRunner.foldsOfRepeat(r, config: config, dataset: dataset, context: context) {
+                out.append(try carve(fold, index: out.count, config: config, dataset: dataset, relevance: relevance, context: context))
             }
         }
         return out
+    }
+
+    /// Validation fold `g` alone (repeat g / foldsPerRepeat), as `validationFolds` gives it: what one unit of a
+    /// sharded search needs.
+    static func validationFold(_ g: Int, foldsPerRepeat: Int, config: ExperimentConfig, dataset: Dataset, relevance: RelevanceRule,
+                               context: RunContext) throws -> ValidationFold {
+        let r = g / foldsPerRepeat
+        let folds = try ExperimentRunner.foldsOfRepeat(r, config: config, dataset: dataset, context: context)
+        guard folds.count == foldsPerRepeat else {
+            throw RecLabError.data("repeat \(r + 1) gives \(folds.count) folds, the plan \(foldsPerRepeat)", file: config.configPath)
+        }
+        return try carve(folds[g % foldsPerRepeat], index: g, config: config, dataset: dataset, relevance: relevance, context: context)
+    }
+
+    /// The validation part of global outer fold `g`, seeded from (config seed, g) only.
+    private static func carve(_ fold: Fold, index g: Int, config: ExperimentConfig, dataset: Dataset, relevance: RelevanceRule,
+                              context: RunContext) throws -> ValidationFold {
+        let inner = try Splitter.validation(of: fold.train, outerTestCount: fold.test.count, in: dataset,
+                                            method: config.split.method,
+                                            seed: context.seedTree(planSeed: config.seed).child("validation-\(g)").seed)
+        let v = SplitFold(index: g, train: inner.train, test: inner.test)
+        return ValidationFold(context: FoldContext(dataset: dataset, fold: v, relevance: relevance), fold: v)
+    }
+
+    /// The feedback a strategy is fitted with (its own, the config's, else what the dataset holds).
+    static func feedback(_ spec: StrategySpec, config: ExperimentConfig, dataset: Dataset) -> FeedbackKind {
+        spec.feedback ?? config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
     }
 
     /// The iteration cap of an iterative strategy at a point (its fixed or searched value, else the default).
@@ -163,18 +196,31 @@ public enum Tuner {
         }
     }
 
+    /// The trials grid and random search run for a strategy: `initialTrials` with each iterative trial's cap (its
+    /// own searched or fixed value, else the strategy's). Fixed in advance, so a sharded search plans them as units.
+    public static func searchTrials(_ spec: StrategySpec, plan: TuningPlan, seeds: SeedTree) -> [TuningTrial] {
+        let trials = initialTrials(spec, plan: plan, seeds: seeds)
+        guard let cap = iterationCap(spec, point: [:]) else { return trials }
+        return trials.map { var t = $0; t.maxIterations = iterationCap(spec, point: t.parameters)?.cap ?? cap.cap; return t }
+    }
+
+    /// What ends a search that no seconds budget cut short.
+    static func searchEnd(_ spec: StrategySpec, plan: TuningPlan) -> String {
+        spec.search.isEmpty ? "defaults" : (plan.method == .grid && plan.trials == nil ? "grid" : "trials")
+    }
+
     /// Searches one strategy and returns its record and the spec to refit (selected point, best iterations).
     static func tune(_ spec: StrategySpec, plan: TuningPlan, config: ExperimentConfig, dataset: Dataset,
                      validation: [ValidationFold], context: RunContext) throws -> (StrategyTuning, StrategySpec) {
-        let log = context.log
         let clock = context.clock
         let start = clock.monotonicNanoseconds()
         func elapsed() -> Double { Double(clock.monotonicNanoseconds() &- start) / 1e9 }
-        let feedback = spec.feedback ?? config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
+        let feedback = feedback(spec, config: config, dataset: dataset)
         let trainSets = validation.map { TrainingSet(dataset: dataset, rows: $0.fold.train, feedback: feedback) }
+        let foldInSets = validation.map { $0.foldInHistory(feedback: feedback) }
         let lowerIsBetter = plan.metric.direction.lowerIsBetter
         var outcomes: [TrialOutcome] = []
-        var stoppedBy = spec.search.isEmpty ? "defaults" : (plan.method == .grid && plan.trials == nil ? "grid" : "trials")
+        var stoppedBy = searchEnd(spec, plan: plan)
 
         /// Runs trials in batches of the worker count; a spent seconds budget stops before the next batch.
         func runAll(_ trials: [TuningTrial]) -> [TrialOutcome] {
@@ -192,30 +238,30 @@ public enum Tuner {
                         for t in range {
                             // One fit per worker: the trial itself runs single-threaded.
                             out[t] = Parallel.$scopedThreads.withValue(1) {
-                                runTrial(chunk[t], spec: spec, plan: plan, validation: validation, trainSets: trainSets, clock: clock)
+                                runTrial(chunk[t], spec: spec, plan: plan, validation: validation, trainSets: trainSets,
+                                         foldInSets: foldInSets, clock: clock)
                             }
                         }
                     }
                 }
                 for o in results.compactMap({ $0 }) {
-                    let score = meanScore(o)
-                    let params = o.trial.parameters.keys.sorted().map { "\($0)=\(o.trial.parameters[$0]!.shortText)" }.joined(separator: ",")
-                    log.info("\(String(format: "[tune] %@ trial %d%@ [%@]: %@ = %.5f (%.1fs)", spec.name, o.trial.id, o.trial.rung.map { " rung \($0)" } ?? "", params, plan.metric.name, score, o.seconds))\(o.error.map { " failed: \($0)" } ?? "")")
+                    logTrial(o, plan: plan, context: context)
                     done.append(o)
                 }
             }
             return done
         }
 
-        var trials = initialTrials(spec, plan: plan, seeds: context.seedTree(planSeed: config.seed))
+        let seeds = context.seedTree(planSeed: config.seed)
+        let initial = initialTrials(spec, plan: plan, seeds: seeds)
         let cap = iterationCap(spec, point: [:])
         let searchesIterations = cap.map { c in spec.search.contains { $0.parameter == c.parameter } } ?? true
-        if plan.method == .halving, let cap, !searchesIterations, trials.count > 1 {
+        if plan.method == .halving, let cap, !searchesIterations, initial.count > 1 {
             // Successive halving: rungs r_0 < r_1 < ... < r_s = cap iterations, keeping the best 1/eta each time.
             let eta = Double(plan.eta)
-            var rungs = max(0, Int((Foundation.log(Double(trials.count)) / Foundation.log(eta) + 1e-9).rounded(.down)))
+            var rungs = max(0, Int((Foundation.log(Double(initial.count)) / Foundation.log(eta) + 1e-9).rounded(.down)))
             while rungs > 0 && Double(cap.cap) / pow(eta, Double(rungs)) < 1 { rungs -= 1 }
-            var configurations = trials
+            var configurations = initial
             var nextId = 0
             for rung in 0...rungs {
                 let iterations = max(1, Int((Double(cap.cap) / pow(eta, Double(rungs - rung))).rounded(.up)))
@@ -232,11 +278,25 @@ public enum Tuner {
                 configurations = ranked.prefix(keep).map(\.trial)
             }
         } else {
-            if let cap { trials = trials.map { var t = $0; t.maxIterations = iterationCap(spec, point: t.parameters)?.cap ?? cap.cap; return t } }
-            outcomes = runAll(trials)
+            outcomes = runAll(searchTrials(spec, plan: plan, seeds: seeds))
         }
+        return select(spec, plan: plan, outcomes: outcomes, stoppedBy: stoppedBy, seconds: elapsed(), context: context)
+    }
 
-        // Selection: the best mean validation score in the last rung reached (all trials for grid/random).
+    /// The log line of a finished trial.
+    static func logTrial(_ o: TrialOutcome, plan: TuningPlan, context: RunContext) {
+        let params = o.trial.parameters.keys.sorted().map { "\($0)=\(o.trial.parameters[$0]!.shortText)" }.joined(separator: ",")
+        context.log.info("\(String(format: "[tune] %@ trial %d%@ [%@]: %@ = %.5f (%.1fs)", o.trial.strategy, o.trial.id, o.trial.rung.map { " rung \($0)" } ?? "", params, plan.metric.name, meanScore(o), o.seconds))\(o.error.map { " failed: \($0)" } ?? "")")
+    }
+
+    /// Selection and the strategy's record, from its trials' outcomes: the best mean validation score in the last
+    /// rung reached (all trials for grid and random search; ties to the lower id), its parameters with early
+    /// stopping's median best iteration count as the spec to refit. The one selection of both `reclab tune` and
+    /// the gathering of a sharded search.
+    static func select(_ spec: StrategySpec, plan: TuningPlan, outcomes: [TrialOutcome], stoppedBy: String, seconds: Double,
+                       context: RunContext) -> (StrategyTuning, StrategySpec) {
+        let log = context.log
+        let lowerIsBetter = plan.metric.direction.lowerIsBetter
         let lastRung = outcomes.compactMap { $0.trial.rung }.max()
         let candidates = outcomes.filter { $0.trial.rung == lastRung && meanScore($0).isFinite }
         let best = candidates.min { better(meanScore($0), $0.trial.id, than: meanScore($1), $1.trial.id, lowerIsBetter: lowerIsBetter) }
@@ -260,9 +320,9 @@ public enum Tuner {
                             score: meanScore(o), foldScores: o.foldScores, maxIterations: o.trial.maxIterations,
                             bestIterations: o.bestIterations, seconds: o.seconds, error: o.error)
             },
-            selectedTrial: best?.trial.id, selected: selected.parameterStrings, stoppedBy: stoppedBy, seconds: elapsed())
+            selectedTrial: best?.trial.id, selected: selected.parameterStrings, stoppedBy: stoppedBy, seconds: seconds)
         if let best {
-            log.info("\(String(format: "[tune] %@: selected trial %d, validation %@ = %.5f; %d trials in %.1fs (stopped by %@)", spec.name, best.trial.id, plan.metric.name, meanScore(best), outcomes.count, elapsed(), stoppedBy))")
+            log.info("\(String(format: "[tune] %@: selected trial %d, validation %@ = %.5f; %d trials in %.1fs (stopped by %@)", spec.name, best.trial.id, plan.metric.name, meanScore(best), outcomes.count, seconds, stoppedBy))")
         }
         return (record, selected)
     }
@@ -286,51 +346,98 @@ public enum Tuner {
                                 config: ExperimentConfig, context: RunContext) throws -> TrialOutcome {
         let relevance = ExperimentRunner.relevanceRule(config, dataset: dataset)
         let validation = try validationFolds(config, dataset: dataset, relevance: relevance, context: context)
-        let feedback = spec.feedback ?? config.feedback ?? (dataset.isFullyRated ? .explicit : .implicit)
+        let feedback = feedback(spec, config: config, dataset: dataset)
         let trainSets = validation.map { TrainingSet(dataset: dataset, rows: $0.fold.train, feedback: feedback) }
-        return context.bound { runTrial(trial, spec: spec, plan: plan, validation: validation, trainSets: trainSets, clock: context.clock) }
+        let foldInSets = validation.map { $0.foldInHistory(feedback: feedback) }
+        return context.bound {
+            runTrial(trial, spec: spec, plan: plan, validation: validation, trainSets: trainSets, foldInSets: foldInSets, clock: context.clock)
+        }
     }
 
     static func runTrial(_ trial: TuningTrial, spec: StrategySpec, plan: TuningPlan, validation: [ValidationFold],
-                         trainSets: [TrainingSet], clock: RunClock) -> TrialOutcome {
+                         trainSets: [TrainingSet], foldInSets: [TrainingSet?], clock: RunClock) -> TrialOutcome {
         let start = clock.monotonicNanoseconds()
-        func seconds() -> Double { Double(clock.monotonicNanoseconds() &- start) / 1e9 }
+        var folds: [Result<TrialFold, TrialFoldFailure>] = []
+        for (f, v) in validation.enumerated() {
+            let result = runTrialFold(trial, spec: spec, plan: plan, fold: v, index: f, trainSet: trainSets[f], foldIn: foldInSets[f])
+            folds.append(result)
+            // A trial that fails on one fold has no score: the later folds are not fitted.
+            if case .failure = result { break }
+        }
+        return outcome(of: trial, folds: folds, seconds: Double(clock.monotonicNanoseconds() &- start) / 1e9)
+    }
+
+    /// What one validation fold gave a trial: its score and, for iterative strategies, early stopping's best
+    /// iteration count.
+    struct TrialFold: Sendable, Equatable {
+        var score: Double
+        var bestIteration: Int?
+    }
+
+    /// Why a trial could not be fitted or scored on a fold.
+    struct TrialFoldFailure: Error, Sendable, Equatable {
+        var message: String
+    }
+
+    /// A trial's outcome from its folds in fold order: the scores up to the first failing fold, whose error is the
+    /// trial's (it then has no best iterations). Shared by `runTrial` and the gathering of a sharded search.
+    static func outcome(of trial: TuningTrial, folds: [Result<TrialFold, TrialFoldFailure>], seconds: Double) -> TrialOutcome {
+        var scores: [Double] = []
+        var bestIterations: [Int] = []
+        for fold in folds {
+            switch fold {
+            case .success(let r):
+                scores.append(r.score)
+                if let i = r.bestIteration { bestIterations.append(i) }
+            case .failure(let e):
+                return TrialOutcome(trial: trial, foldScores: scores, bestIterations: nil, seconds: seconds, error: e.message)
+            }
+        }
+        return TrialOutcome(trial: trial, foldScores: scores, bestIterations: bestIterations.isEmpty ? nil : bestIterations,
+                            seconds: seconds, error: nil)
+    }
+
+    /// Fits `trial` on validation fold `f`'s training part (seed from the trial's seed and `f` only) and scores it
+    /// on its validation part, early-stopping iterative strategies. The one fold fit of `runTrial` and of a
+    /// `tune-trial` unit.
+    static func runTrialFold(_ trial: TuningTrial, spec: StrategySpec, plan: TuningPlan, fold v: ValidationFold, index f: Int,
+                             trainSet: TrainingSet, foldIn: TrainingSet?) -> Result<TrialFold, TrialFoldFailure> {
         var parameters = spec.parameters
         for (k, v) in trial.parameters { parameters.values[k] = v }
         let cap = iterationCap(spec, point: trial.parameters)
         if let cap, let maxIterations = trial.maxIterations { parameters.values[cap.parameter] = .int(min(cap.cap, maxIterations)) }
-        var scores: [Double] = []
-        var bestIterations: [Int] = []
-        for (f, v) in validation.enumerated() {
-            let fitSeed = SeedTree(root: trial.seed).child("fold-\(f)").seed
-            do {
-                let model = try StrategyRegistry.make(type: spec.type, parameters: parameters)
-                if plan.metric is any RatingMetric && !model.predictsRatings {
-                    throw RecLabError.config("\(spec.type) does not predict ratings; it cannot be tuned on \(plan.metric.name)")
-                }
-                let evaluate = { @Sendable () -> Double in
-                    let value = validationValue(model, metric: plan.metric, fold: v, train: trainSets[f])
-                    return plan.metric.direction.lowerIsBetter ? -value : value
-                }
-                if let cap, model is any IterativeRecommender {
-                    let limit = trial.maxIterations.map { min($0, cap.cap) } ?? cap.cap
-                    let stopper = EarlyStopper(patience: plan.patience, checkEvery: max(1, limit / 25), limit: limit, evaluate: evaluate)
-                    try model.fit(trainSets[f], context: FitContext(seed: fitSeed, afterIteration: { stopper.check($0) }))
-                    let (best, iteration) = stopper.best
-                    scores.append(plan.metric.direction.lowerIsBetter ? -best : best)
-                    bestIterations.append(iteration)
-                } else {
-                    try model.fit(trainSets[f], context: FitContext(seed: fitSeed))
-                    let s = evaluate()
-                    scores.append(plan.metric.direction.lowerIsBetter ? -s : s)
-                }
-            } catch {
-                let message = (error as? RecLabError)?.message ?? "\(error)"
-                return TrialOutcome(trial: trial, foldScores: scores, bestIterations: nil, seconds: seconds(), error: message)
+        let fitSeed = SeedTree(root: trial.seed).child("fold-\(f)").seed
+        do {
+            let model = try StrategyRegistry.make(type: spec.type, parameters: parameters)
+            if plan.metric is any RatingMetric && !model.predictsRatings {
+                throw RecLabError.config("\(spec.type) does not predict ratings; it cannot be tuned on \(plan.metric.name)")
             }
+            if foldIn != nil && !(model is any FoldInRecommender) {
+                throw RecLabError.config("\(spec.type) cannot fold in held-out users, which strong-generalization validation needs")
+            }
+            }
+            let evaluate = { @Sendable () -> Double in
+                // Strong generalisation: the validation users' fold-in rows are given to the model as it is now
+                // (after each checked iteration too), as the test run gives the held-out users'.
+                if let foldIn, let model = model as? any FoldInRecommender {
+                    do { try model.foldIn(foldIn) } catch { return -.infinity }
+                }
+                let value = validationValue(model, metric: plan.metric, fold: v, train: trainSet)
+                return plan.metric.direction.lowerIsBetter ? -value : value
+            }
+            if let cap, model is any IterativeRecommender {
+                let limit = trial.maxIterations.map { min($0, cap.cap) } ?? cap.cap
+                let stopper = EarlyStopper(patience: plan.patience, checkEvery: max(1, limit / 25), limit: limit, evaluate: evaluate)
+                try model.fit(trainSet, context: FitContext(seed: fitSeed, afterIteration: { stopper.check($0) }))
+                let (best, iteration) = stopper.best
+                return .success(TrialFold(score: plan.metric.direction.lowerIsBetter ? -best : best, bestIteration: iteration))
+            }
+            try model.fit(trainSet, context: FitContext(seed: fitSeed))
+            let s = evaluate()
+            return .success(TrialFold(score: plan.metric.direction.lowerIsBetter ? -s : s, bestIteration: nil))
+        } catch {
+            return .failure(TrialFoldFailure(message: (error as? RecLabError)?.message ?? "\(error)"))
         }
-        return TrialOutcome(trial: trial, foldScores: scores, bestIterations: bestIterations.isEmpty ? nil : bestIterations,
-                            seconds: seconds(), error: nil)
     }
 
     /// The target metric of a fitted model on a validation fold: the mean per-user value of a ranking metric

@@ -111,6 +111,14 @@ public struct TuningPlan: Sendable {
     public static let defaultTrials = 20
     public static let maxTrials = 500
 
+    /// Where the config gave each key of `tune:` (file, line, key path), for errors found after parsing.
+    var keyNodes: [String: ConfigNode] = [:]
+
+    /// A config error at `key` of the `tune:` block: its file, line and key path when the config gave it.
+    func error(at key: String, _ message: String, file: String?) -> RecLabError {
+        keyNodes[key]?.error(message) ?? RecLabError.config(message, file: file, key: "tune.\(key)")
+    }
+
     public init(metric: any Metric, method: SearchMethod = .random, trials: Int? = nil, seconds: Double? = nil,
                 patience: Int = 3, gridPoints: Int = 5, eta: Int = 3) {
         self.metric = metric; self.method = method; self.trials = trials; self.seconds = seconds
@@ -165,6 +173,7 @@ public struct TuningPlan: Sendable {
             plan.eta = e
         }
         try m.finish()
+        for key in ["method", "seconds"] { plan.keyNodes[key] = m.optional(key) }
         return plan
     }
 

@@ -55,8 +55,12 @@ extension DatasetCard {
     /// The card of an in-memory dataset: counts, rating histogram (ratings to one decimal) and the long
     /// tail of interactions per movie. O(interactions + movies log movies).
     public init(summarizing d: Dataset, synthetic: Bool) {
+        // Counted by exact value first, formatted once per distinct value: formatting every rating took a minute
+        // on 34M ratings. Distinct values that print alike (3.04 and 3.0) share their bucket, as before.
+        var byValue: [Float: Int] = [:]
+        for r in d.ratings where !r.isNaN { byValue[r, default: 0] += 1 }
         var histogram: [String: Int] = [:]
-        for r in d.ratings where !r.isNaN { histogram[String(format: "%.1f", Double(r)), default: 0] += 1 }
+        for (value, count) in byValue { histogram[String(format: "%.1f", Double(value)), default: 0] += count }
         var perMovie = [Int](repeating: 0, count: d.itemCount)
         for i in d.items { perMovie[Int(i)] += 1 }
         self.init(name: d.name, source: d.source, contentHash: d.contentHash, users: d.userCount, movies: d.itemCount,

@@ -16,6 +16,8 @@ public struct WorkUnitKind: RawRepresentable, Hashable, Codable, Sendable, Custo
     public static let validateSeed = WorkUnitKind("validate-seed")
     /// One world of an A/B simulation: the experiment itself, or the truth world of one arm (`truth: true`).
     public static let abWorld = WorkUnitKind("ab-world")
+    /// One trial of a grid or random search fitted on one validation fold and scored on its validation part.
+    public static let tuneTrial = WorkUnitKind("tune-trial")
 
     public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
     public func encode(to encoder: Encoder) throws {
@@ -25,7 +27,8 @@ public struct WorkUnitKind: RawRepresentable, Hashable, Codable, Sendable, Custo
 }
 
 /// One unit of a plan: its position, a stable id (what is printed when it is missing) and its coordinates
-/// in the run it belongs to (for `offline-fold`: `strategy`, `repeat`, `fold`). Seeds are derived from the
+/// in the run it belongs to (for `offline-fold`: `strategy`, `repeat`, `fold`; for `tune-trial`: `strategy`,
+/// `trial`, `fold`). Seeds are derived from the
 /// config's seed and these coordinates, never from the order units run in.
 public struct WorkUnit: Codable, Sendable, Equatable {
     public var index: Int
@@ -58,7 +61,7 @@ public struct WorkPlan: Codable, Sendable, Equatable {
 
     public var format: String
     public var version: Int
-    /// The command the plan shards: `run` (offline).
+    /// The command the plan shards: `run` (offline), `tune` (a tuned offline run), `validate`.
     public var command: String
     /// The experiment's name (a safe name).
     public var name: String
@@ -231,6 +234,38 @@ public struct ValidationSeedResult: Codable, Sendable, Equatable {
     public static func decode(_ data: Data, source: String) throws -> ValidationSeedResult {
         do { return try ResultJSON.decoder().decode(ValidationSeedResult.self, from: data) } catch let e as DecodingError {
             throw RecLabError.input("not a partial result of a validate unit: \(ResultDocument.describe(e))", file: source)
+        }
+    }
+}
+
+/// The partial result of one `tune-trial` unit: what one trial of a search gave on one validation fold. The
+/// trial itself (parameters, seed, iteration cap) follows from the config and the unit's coordinates, so only
+/// the outcome is kept. Deterministic: the same unit gives the same bytes (its time is in the timing file).
+public struct TuneTrialUnitResult: Codable, Sendable, Equatable {
+    public var unit: WorkUnit
+    public var configHash: String
+    public var datasetHash: String
+    /// The strategy's name and the trial's id (as in the tuning record), and the global validation fold.
+    public var strategy: String
+    public var trial: Int
+    public var fold: Int
+    /// The validation score (nan when undefined); nil when the trial could not be fitted or scored (`error`).
+    public var score: Double?
+    /// Early stopping's best iteration count, for iterative strategies.
+    public var bestIteration: Int?
+    public var error: String?
+
+    public init(unit: WorkUnit, configHash: String, datasetHash: String, strategy: String, trial: Int, fold: Int,
+                score: Double?, bestIteration: Int?, error: String?) {
+        self.unit = unit; self.configHash = configHash; self.datasetHash = datasetHash; self.strategy = strategy
+        self.trial = trial; self.fold = fold; self.score = score; self.bestIteration = bestIteration; self.error = error
+    }
+
+    public func encoded() throws -> Data { try WorkPlan.compactEncoder().encode(self) }
+
+    public static func decode(_ data: Data, source: String) throws -> TuneTrialUnitResult {
+        do { return try ResultJSON.decoder().decode(TuneTrialUnitResult.self, from: data) } catch let e as DecodingError {
+            throw RecLabError.input("not a partial result of a tuning unit: \(ResultDocument.describe(e))", file: source)
         }
     }
 }

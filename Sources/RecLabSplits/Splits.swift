@@ -456,7 +456,11 @@ extension Splitter {
     /// - `user-temporal` (`last`/`fraction`): per user, the latest training rows by the same rule;
     /// - `global-temporal` (`fraction`): the same share at a cut inside the training period; with a fixed
     ///   `cut` the stated alternative is the cut at the outer fold's test share inside the training period;
-    /// - `predefined`: the stated alternative is a random holdout of the outer fold's test share.
+    /// - `predefined`: the stated alternative is a random holdout of the outer fold's test share;
+    /// - `strong-generalization`: validation users are drawn from the training users as the outer split draws
+    ///   its held-out users (the same share, at least two training rows each); each gives the same fold-in share
+    ///   of their rows to the fitted model (the fold's `foldIn`) and the rest is validated. The training users
+    ///   were never held out, so validation never sees an outer test user.
     /// Random carvings draw only from `seed`. Throws `.data` when the validation train or test part is empty.
     public static func validation(of train: [Int32], outerTestCount: Int, in dataset: Dataset, method: SplitMethod,
                                   seed: UInt64) throws -> SplitFold {
@@ -488,14 +492,47 @@ extension Splitter {
         case .globalTimeCut: fold = timeShare(outerShare)
         case .predefined: fold = randomShare(outerShare)
         case .leaveOneOut: fold = perUserTail(train, dataset) { _ in 1 }
-        case .strongGeneralization:
-            // Validation would need its own held-out users with fold-in inside the training part: not offered yet.
-            throw RecLabError.config("tuning is not available with the strong-generalization split yet; tune with user-temporal or holdout, then evaluate the selected parameters", key: "split.method")
+        case .strongGeneralization(let share, let foldInShare):
+            fold = heldOutUsers(train, dataset, share: share, foldIn: foldInShare, seed: seed)
         }
         guard !fold.train.isEmpty, !fold.test.isEmpty else {
             throw RecLabError.data("the \(method.name) split leaves no \(fold.train.isEmpty ? "training" : "validation") interactions inside the training part for tuning")
         }
         return fold
+    }
+
+    /// Strong generalisation inside a training part: a seeded share of the users of `rows` (sorted, hence
+    /// grouped by user) with at least two rows is held out; each one's rows are shuffled (seeded per user) and
+    /// the first `foldIn` share (at least one, leaving at least one) is fold-in, the rest test.
+    private static func heldOutUsers(_ rows: [Int32], _ d: Dataset, share: Double, foldIn foldInShare: Double,
+                                     seed: UInt64) -> SplitFold {
+        var groups: [Range<Int>] = []
+        var lo = 0
+        while lo < rows.count {
+            let user = d.users[Int(rows[lo])]
+            var hi = lo
+            while hi < rows.count && d.users[Int(rows[hi])] == user { hi += 1 }
+            groups.append(lo..<hi)
+            lo = hi
+        }
+        var candidates = groups.indices.filter { groups[$0].count >= 2 }
+        var rng = SeededRandom(seed: seed, stream: "split-validation-strong-users")
+        rng.shuffle(&candidates)
+        var isHeldOut = [Bool](repeating: false, count: groups.count)
+        for g in candidates.prefix(Int((Double(candidates.count) * share).rounded())) { isHeldOut[g] = true }
+        var train: [Int32] = [], test: [Int32] = [], foldIn: [Int32] = []
+        train.reserveCapacity(rows.count)
+        for (g, range) in groups.enumerated() {
+            guard isHeldOut[g] else { train += rows[range]; continue }
+            var userRows = Array(rows[range])
+            var userRng = SeededRandom(seed: seed, stream: "split-validation-strong-user-\(d.users[Int(userRows[0])])")
+            userRng.shuffle(&userRows)
+            let given = min(userRows.count - 1, max(1, Int((Double(userRows.count) * foldInShare).rounded())))
+            foldIn += userRows[..<given]
+            test += userRows[given...]
+        }
+        foldIn.sort(); test.sort()
+        return SplitFold(index: 0, train: train, test: test, foldIn: foldIn)
     }
 
     /// Rows of `rows` (sorted) where `isTest`, and the rest; both stay sorted.

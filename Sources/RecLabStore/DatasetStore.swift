@@ -292,15 +292,7 @@ public enum DatasetStore {
             }
             users.append(UserRecord(id: u.int64(0), pseudonym: u.text(1), demographics: demo))
         }
-        var interactions: [InteractionRecord] = []
-        interactions.reserveCapacity(Int(try db.scalarInt("SELECT count(*) FROM interactions") ?? 0))
-        let r = try db.prepare("SELECT user_id, movie_id, ts, rating, watch_seconds, completion FROM interactions")
-        while try r.step() {
-            interactions.append(InteractionRecord(
-                userId: r.int64(0), movieId: r.int64(1), timestamp: r.int64(2),
-                rating: r.isNull(3) ? nil : Float(r.double(3)), watchSeconds: r.isNull(4) ? nil : Float(r.double(4)),
-                completion: r.isNull(5) ? nil : Float(r.double(5))))
-        }
+        let interactions = try readInteractions(path: path, db: db)
         var tags: [TagRecord] = []
         let t = try db.prepare("SELECT user_id, movie_id, tag, ts FROM tags")
         while try t.step() { tags.append(TagRecord(userId: t.int64(0), movieId: t.int64(1), tag: t.text(2), timestamp: t.int64(3))) }
@@ -310,6 +302,52 @@ public enum DatasetStore {
         let warnings = (info["warnings"] ?? "").split(separator: "\n").map(String.init)
         return DatasetContent(name: info["name"] ?? "", source: info["source"] ?? "", movies: movies, users: users,
                               interactions: interactions, tags: tags, artifacts: artifacts, warnings: warnings)
+    }
+
+    /// The interactions in rowid order (the order they were written in). A large table is read in rowid ranges,
+    /// one read-only connection per worker, and the ranges joined in order: the same array as one sequential
+    /// scan, in about 1/workers of the time (decoding rows in SQLite's VM is the cost: ~0.25 µs a row).
+    static func readInteractions(path: String, db: SQLiteDatabase) throws -> [InteractionRecord] {
+        let count = Int(try db.scalarInt("SELECT count(*) FROM interactions") ?? 0)
+        let lowest = Int(try db.scalarInt("SELECT min(rowid) FROM interactions") ?? 0)
+        let highest = Int(try db.scalarInt("SELECT max(rowid) FROM interactions") ?? -1)
+        func read(_ connection: SQLiteDatabase, rowids: ClosedRange<Int64>?, capacity: Int) throws -> [InteractionRecord] {
+            var out: [InteractionRecord] = []
+            out.reserveCapacity(capacity)
+            let sql = "SELECT user_id, movie_id, ts, rating, watch_seconds, completion FROM interactions"
+            let r = try connection.prepare(rowids == nil ? sql : sql + " WHERE rowid BETWEEN ? AND ? ORDER BY rowid")
+            if let rowids { try r.bind([.int(rowids.lowerBound), .int(rowids.upperBound)]) }
+            while try r.step() {
+                out.append(InteractionRecord(
+                    userId: r.int64(0), movieId: r.int64(1), timestamp: r.int64(2),
+                    rating: r.isNull(3) ? nil : Float(r.double(3)), watchSeconds: r.isNull(4) ? nil : Float(r.double(4)),
+                    completion: r.isNull(5) ? nil : Float(r.double(5))))
+            }
+            return out
+        }
+        let workers = min(Parallel.workerCount, 8)
+        // Small tables, or rowids with gaps (rows deleted by hand), take the plain scan.
+        guard workers > 1, count >= 1_000_000, highest - lowest + 1 == count else {
+            return try read(db, rowids: nil, capacity: count)
+        }
+        let span = (count + workers - 1) / workers
+        var parts = [Result<[InteractionRecord], Error>?](repeating: nil, count: workers)
+        parts.withUnsafeMutableBufferPointer { out in
+            let out = out
+            Parallel.forEachChunk(workers, minChunk: 1) { range in
+                for w in range {
+                    let first = Int64(lowest + w * span), last = Int64(min(highest, lowest + (w + 1) * span - 1))
+                    out[w] = Result {
+                        let connection = try SQLiteDatabase(path: path, create: false, readOnly: true)
+                        return try read(connection, rowids: first...last, capacity: Int(last - first + 1))
+                    }
+                }
+            }
+        }
+        var interactions: [InteractionRecord] = []
+        interactions.reserveCapacity(count)
+        for part in parts { interactions += try part!.get() }
+        return interactions
     }
 
     /// Loads the dense in-memory dataset (content hash taken from the store, not recomputed).

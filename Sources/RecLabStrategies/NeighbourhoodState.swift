@@ -33,6 +33,10 @@ struct NeighbourhoodState {
     /// Fits neighbours between the rows of `rows` (items for item-knn: `train.byItem`; users for user-knn:
     /// `train.byUser`), `cols` being the same matrix the other way round.
     mutating func fit(_ train: TrainingSet, rows: SparseMatrix, cols: SparseMatrix, progress: ProgressReporter?) {
+        var options = options
+        // Ranking reads only the first k of a row; the deeper candidate lists serve rating prediction, which
+        // implicit feedback has not: keeping k then gives the same rankings with less selection work.
+        if train.feedback == .implicit { options.stored = min(options.stored, options.neighbours) }
         neighbours = SparseSimilarity.neighbours(rows: rows, cols: cols, options: options, progress: progress)
         popularity = itemInteractionCounts(train)
         maxPopularity = popularity.max() ?? 0

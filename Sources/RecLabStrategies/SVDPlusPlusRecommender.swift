@@ -43,7 +43,8 @@ public struct SVDPlusPlusConfig: DeclaredParameters {
 /// training rating range; a user without training ratings gets μ + b_i, an unseen item μ + b_u.
 // @unchecked Sendable: the fitted state is written only by `fit`, before the strategy is shared; `score` and
 // `predict` only read it (the Recommender contract), so concurrent scoring needs no lock.
-public final class SVDPlusPlusRecommender: Recommender, @unchecked Sendable {
+public final class SVDPlusPlusRecommender: IterativeRecommender, @unchecked Sendable {
+    public static let iterationParameter = "epochs"
     public static let typeName = "svdpp"
     public static let summary = "SVD++ rating prediction with an implicit-feedback term, SGD (Koren 2008)"
 
@@ -76,7 +77,7 @@ public final class SVDPlusPlusRecommender: Recommender, @unchecked Sendable {
         var z = [Float](repeating: 0, count: k), yGradient = [Float](repeating: 0, count: k)
         var losses = [Double]()
         let progress = context.showProgress ? ProgressReporter("svdpp epochs", total: config.epochs) : nil
-        for _ in 0..<config.epochs {
+        for epoch in 0..<config.epochs {
             rng.shuffle(&userOrder)
             var squaredError = 0.0
             for u in userOrder {
@@ -117,9 +118,22 @@ public final class SVDPlusPlusRecommender: Recommender, @unchecked Sendable {
             }
             losses.append((squaredError / Double(max(1, m.nonZeroCount))).squareRoot())
             progress?.advance()
+            if let hook = context.afterIteration {
+                // Early stopping scores the model of this epoch: a folded copy, while training goes on with p and y.
+                self.model = Self.folded(model, implicit: y, train: train)
+                trainingLoss = losses
+                if !hook(epoch + 1) { break }
+            }
         }
         progress?.finish()
-        // Fold the implicit term into the user factors: p_u ← p_u + |N(u)|^(−½) Σ_{j ∈ N(u)} y_j.
+        trainingLoss = losses
+        self.model = Self.folded(model, implicit: y, train: train)
+    }
+
+    /// The scoring model: each user's factors p_u + |N(u)|^(−½) Σ_{j ∈ N(u)} y_j, unseen rows cleared.
+    static func folded(_ trained: FactorModel, implicit y: [Float], train: TrainingSet) -> FactorModel {
+        var model = trained
+        let m = train.byUser, k = model.factors
         for u in 0..<m.rowCount {
             let r = m.range(ofRow: u)
             guard !r.isEmpty else { continue }
@@ -130,8 +144,7 @@ public final class SVDPlusPlusRecommender: Recommender, @unchecked Sendable {
             }
         }
         model.clearUnseen(train)
-        trainingLoss = losses
-        self.model = model
+        return model
     }
 
     public func score(user: Int, into scores: UnsafeMutableBufferPointer<Float>) {

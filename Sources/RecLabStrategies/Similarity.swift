@@ -57,6 +57,9 @@ enum SparseSimilarity {
         }
         let coRatedNorms = options.kind == .pearson
         let shrink = options.shrink, minSupport = max(1, options.minSupport)
+        if options.kind == .cosine && options.binarize {
+            return binaryCosineNeighbours(rows: rows, cols: cols, norms: norms, options: options, progress: progress)
+        }
 
         struct Scratch {
             var dot: [Float]; var count: [Int32]; var sqA: [Float]; var sqB: [Float]; var touched: [Int32]
@@ -99,6 +102,48 @@ enum SparseSimilarity {
                     if coRatedNorms { sqA[b] = 0; sqB[b] = 0 }
                 }
             }}}}}}}}
+        })
+    }
+
+    /// Cosine on 0/1 values, the default of item-knn: every product is 1, so a pair's dot product is its count of
+    /// co-occurrences (exact in Float up to 2^24, the same value the general loop sums) and one Int32 accumulator
+    /// does the work of two; the loops run over raw buffers. Same similarities, same lists as the general path.
+    private static func binaryCosineNeighbours(rows: SparseMatrix, cols: SparseMatrix, norms: [Float], options: SimilarityOptions,
+                                               progress: ProgressReporter?) -> NeighbourLists {
+        let n = rows.rowCount
+        let shrink = options.shrink, minSupport = Int32(clamping: max(1, options.minSupport))
+        struct Scratch { var count: [Int32]; var touched: [Int32] }
+        return NeighbourLists.build(rows: n, k: min(max(options.neighbours, options.stored), n), progress: progress, makeScratch: {
+            Scratch(count: [Int32](repeating: 0, count: n), touched: [])
+        }, compute: { a, s, emit in
+            rows.columns.withUnsafeBufferPointer { rc in
+            rows.rowStart.withUnsafeBufferPointer { rs in
+            cols.columns.withUnsafeBufferPointer { cc in
+            cols.rowStart.withUnsafeBufferPointer { cs in
+            norms.withUnsafeBufferPointer { norm in
+            s.count.withUnsafeMutableBufferPointer { count in
+                s.touched.removeAll(keepingCapacity: true)
+                for k in rs[a]..<rs[a + 1] {
+                    let c = Int(rc[k])
+                    for m in cs[c]..<cs[c + 1] {
+                        let b = Int(cc[m])
+                        if count[b] == 0 { s.touched.append(Int32(b)) }
+                        count[b] &+= 1
+                    }
+                }
+                let normA = norm[a]
+                for b32 in s.touched {
+                    let b = Int(b32)
+                    let support = count[b]
+                    count[b] = 0
+                    guard b != a, support >= minSupport else { continue }
+                    let denominator = normA * norm[b]
+                    if denominator > 0 {
+                        let sim = Float(support) / denominator * Float(support) / (Float(support) + shrink)
+                        if sim > 0 { emit(b32, sim) }
+                    }
+                }
+            }}}}}}
         })
     }
 

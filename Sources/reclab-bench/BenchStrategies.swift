@@ -113,7 +113,53 @@ func benchNeighborhoodStrategies() throws {
     for (label, type, params) in runs where only == nil || only!.split(separator: ",").contains(Substring(type)) {
         try bench.run(label, type: type, params: params)
     }
+    try benchItemKNNAgainstImplicit(TopNBench(dataset: dataset, feedback: .implicit))
     try benchNeighborhoodSynthetic()
+}
+
+/// item-knn's fit beside its peer, the `implicit` package's cosine item-kNN (CosineRecommender, C++), in one
+/// run on the same binary training matrix of ml-latest-small: k = 20, plain cosine (shrink 0), both on all
+/// cores, best of 5 each. Also the share of identical neighbours (ties may order differently). The peer runs
+/// through Tests/Oracles/implicit_itemknn_peer.py; without `pip install implicit` only RecLab's time is printed.
+func benchItemKNNAgainstImplicit(_ bench: TopNBench) throws {
+    let train = bench.train
+    let strategy = try StrategyRegistry.make(type: "item-knn", parameters: Parameters(["k": .int(20), "shrink": .int(0)])) as! ItemKNNRecommender
+    let ours = try measure(repeats: 5) { try strategy.fit(train, context: FitContext(seed: 1)) }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reclab-bench-knn-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = ""
+    let m = train.byUser
+    for u in 0..<m.rowCount { for k in m.range(ofRow: u) { csv += "\(u),\(m.columns[k])\n" } }
+    let csvPath = dir.appendingPathComponent("train.csv").path
+    try csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
+    let script = "Tests/Oracles/implicit_itemknn_peer.py"
+    let peer = Process()
+    peer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    // K = 21: implicit counts the item itself among its K neighbours; RecLab's k = 20 excludes it.
+    peer.arguments = ["python3", script, "--train", csvPath, "--users", "\(train.userCount)", "--items", "\(train.itemCount)", "--k", "21"]
+    let out = Pipe()
+    peer.standardOutput = out
+    peer.standardError = FileHandle.nullDevice
+    let line = String(format: "  item-knn fit vs implicit (ml-latest-small, %d training interactions, k 20, cosine): RecLab %.3f s",
+                      m.nonZeroCount, ours)
+    guard FileManager.default.fileExists(atPath: script), (try? peer.run()) != nil else { print(line + "; implicit: not run (script missing)"); return }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    peer.waitUntilExit()
+    guard peer.terminationStatus == 0, let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let seconds = json["seconds"] as? Double, let lists = json["neighbours"] as? [String: [Int]] else {
+        print(line + "; implicit: not installed or failed (pip install implicit)")
+        return
+    }
+    var same = 0, total = 0
+    for i in 0..<train.itemCount {
+        let mine = Set(strategy.neighbours(of: i).map(\.item))
+        let theirs = Set(lists["\(i)"] ?? [])
+        total += max(mine.count, theirs.count)
+        same += mine.intersection(theirs).count
+    }
+    print(line + String(format: ", implicit %@ %.3f s: ratio %.2f (RecLab / implicit); neighbours in common %.1f%%",
+                        (json["version"] as? String ?? "?") as NSString, seconds, ours / seconds, 100 * Double(same) / Double(max(1, total))))
 }
 
 /// Fit time and ranking throughput on a generated world (implicit viewing events), by default the large

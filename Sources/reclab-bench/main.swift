@@ -3,7 +3,7 @@ import RecLabApp
 import RecLabCore
 
 // Benchmarks print figures; they never assert timings. Run `make bench` (release build).
-// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|longterm|tune] ...
+// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|longterm|tune|scale] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
 AppLogging.bootstrap()
@@ -23,10 +23,12 @@ let suites: [(String, () throws -> Void)] = [
     ("simulate", benchSimulate),
     ("longterm", benchLongTerm),
     ("tune", benchTune),
+    ("scale", benchScale),
 ]
 
 var ran = false
-// `tune` (the tuned comparison, several minutes) runs only when named.
+// `tune` (the tuned comparison, several minutes) runs only when named; `scale` (ML-32M-size data, the longest
+// suite, a few GB of disk) runs last in `all`, as `make bench` asks.
 for (name, body) in suites where (which == "all" && name != "tune") || which == name {
     print("== \(name) ==")
     do { try context.bound(body) } catch { print("  failed: \(error)") }

@@ -42,10 +42,11 @@ struct RunCommand: ParsableCommand {
             let recorder = try destination.recorder(defaultRoot: "reports/runs", name: experiment.name)
             let log = context.log
             log.info("[run] \(experiment.name): loading dataset")
-            let dataset = try DatasetSources.dataset(for: experiment, context: context)
-            log.info("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions")
+            let (dataset, loadSeconds) = try context.clock.measure { try DatasetSources.dataset(for: experiment, context: context) }
+            log.info("[run] dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) movies, \(dataset.interactionCount) interactions (loaded in \(String(format: "%.2f", loadSeconds))s)")
             let output = try ExperimentRunner.run(experiment, dataset: dataset, context: context)
-            try recorder.record(try ResultFiles.recorded(output))
+            let recordSeconds = try context.clock.seconds { try recorder.record(try ResultFiles.recorded(output)) }
+            log.info("[run] results written in \(String(format: "%.2f", recordSeconds))s (\(output.userValues.reduce(0) { $0 + $1.values.count }) per-user values)")
             print(ConsoleTables.offline(output.document))
             print("")
             print("run \(output.document.runId): \(recorder.folder.path)/metrics.json, metrics.csv; recorded in \(recorder.storePath)")

@@ -14,7 +14,9 @@ struct PlanCommand: ParsableCommand {
         abstract: "Cut an offline experiment, an A/B simulation or a validate check into independent units for run-unit and gather.",
         discussion: """
             Writes PLAN/plan.json: the config's path and SHA-256, the dataset's content hash, the seed and one \
-            unit per strategy (grid point) x fold x repeat; with --validate CHECK (aa, planted, srm, ope; CONFIG is \
+            unit per strategy (grid point) x fold x repeat; for a config with 'tune:' (method grid or random, \
+            no seconds budget), one unit per strategy x trial x validation fold, whose gather selects and refits \
+            as `reclab tune` does; with --validate CHECK (aa, planted, srm, ope; CONFIG is \
             then an A/B or OPE config), one unit per seed of that `reclab validate` check, whose gather prints \
             the report `reclab validate` prints. An A/B config (one with `arms:`) gives one unit per simulated \
             world: the experiment, and with `truth: true` each arm's truth world; its gather writes the ab.json \
@@ -26,6 +28,7 @@ struct PlanCommand: ParsableCommand {
 
             Examples:
               reclab plan experiments/tiny.yaml --out out/tiny-plan
+              reclab plan experiments/tune-tiny.yaml --out out/tune-tiny-plan
               reclab plan experiments/ab-tiny.yaml --validate aa --seeds 20 --out out/aa-plan
               reclab plan experiments/ab-tiny-dynamics.yaml --out out/ab-plan
             """
@@ -171,8 +174,11 @@ struct GatherCommand: ParsableCommand {
         discussion: """
             Gives the same metrics.json as `reclab run CONFIG` (apart from created_at, git_commit, \
             reclab_version and the fit/eval seconds, which are the units' own) and records the run in the results \
-            store. For a plan of an A/B config, writes the ab.json, ab.csv and record of `reclab simulate CONFIG` \
-            (default DIR reports/ab/<name>). For a plan of a validate check, prints the report `reclab validate` prints (and writes nothing). When any unit has no partial result, or an unusable one, every such unit is listed by index \
+            store. For a plan of a tuned config, selects each strategy's trial from the units' validation scores \
+            and refits the selection on the test folds on this machine, writing the metrics.json, metrics.csv and \
+            trials.csv of `reclab tune` (trial and search seconds are the units' own). For a plan of an A/B config, \
+            writes the ab.json, ab.csv and record of `reclab simulate CONFIG` (default DIR reports/ab/<name>). For a \
+            plan of a validate check, prints the report `reclab validate` prints (and writes nothing). When any unit has no partial result, or an unusable one, every such unit is listed by index \
             and id, nothing is written and the exit status is 1.
 
             Examples:
@@ -204,9 +210,14 @@ struct GatherCommand: ParsableCommand {
                 try SimulateCommand.record(output, recorder: recorder, dir: destination.out ?? recorder.folder.path)
             case .success(.offline(let output)):
                 try recorder.record(try ResultFiles.recorded(output))
+                if let tuning = output.document.tuning {
+                    print(ConsoleTables.tuning(tuning))
+                    print("")
+                }
                 print(ConsoleTables.offline(output.document))
                 print("")
-                print("run \(output.document.runId): \(recorder.folder.path)/metrics.json, metrics.csv; recorded in \(recorder.storePath)")
+                let files = output.document.tuning == nil ? "metrics.json, metrics.csv" : "metrics.json, metrics.csv, trials.csv"
+                print("run \(output.document.runId): \(recorder.folder.path)/\(files); recorded in \(recorder.storePath)")
                 if let failures = output.document.failures, !failures.isEmpty {
                     for f in failures { printError("reclab: error: \(f.error)") }
                     throw ExitCode(1)

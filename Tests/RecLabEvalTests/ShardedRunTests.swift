@@ -129,9 +129,11 @@ final class ShardedRunTests: XCTestCase {
         }
         var tuned = try config()
         tuned.tuning = try TuningPlan.parse(ConfigNode.parse("{metric: ndcg@5, method: grid}", file: "t.yaml"))
-        XCTAssertThrowsError(try ExperimentRunner.plan(tuned, dataset: data, makeStrategy: make)) { e in
-            XCTAssertTrue("\(e)".contains("cannot be sharded yet"), "\(e)")
-        }
+        // A tuned config is planned as its search (tune-trial units), which the offline runner refuses to run.
+        let tunedPlan = try ExperimentRunner.plan(tuned, dataset: data, makeStrategy: make)
+        XCTAssertEqual(tunedPlan.command, Tuner.planCommand)
+        XCTAssertTrue(tunedPlan.units.allSatisfy { $0.kind == .tuneTrial })
+        XCTAssertThrowsError(try ExperimentRunner.runUnit(tuned, dataset: data, plan: tunedPlan, index: 0, source: "plan", makeStrategy: make))
     }
 
     func testPlanOfAnotherConfigOrTamperedPartialIsRefused() throws {

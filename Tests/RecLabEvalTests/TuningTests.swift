@@ -126,6 +126,43 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(Double(h1.test.count), Double(fold.train.count) * 0.25, accuracy: 1)
     }
 
+    /// Strong generalisation inside a training part: validation users are training users, held out whole (never
+    /// in the fitted rows), each giving the fold-in share of their rows; no outer test user is validated.
+    func testStrongGeneralizationValidationHoldsOutTrainingUsers() throws {
+        let c = try tinyConfig { $0.replacingOccurrences(of: "  method: user-temporal\n  fraction: 0.2",
+                                                         with: "  method: strong-generalization\n  users: 0.25\n  fold_in: 0.6") }
+        guard case .strongGeneralization = c.split.method else { return XCTFail("the edit did not take: \(c.split.method)") }
+        let dataset = try DatasetSources.dataset(for: c, context: RunContext())
+        let fold = try c.split.folds(of: dataset, seed: c.seed)[0]
+        let v = try Splitter.validation(of: fold.train, outerTestCount: fold.test.count, in: dataset, method: c.split.method, seed: 4)
+        XCTAssertEqual(Set(v.train).union(v.test).union(v.foldIn), Set(fold.train))
+        let users = { (rows: [Int32]) in Set(rows.map { dataset.users[Int($0)] }) }
+        let validationUsers = users(v.test)
+        XCTAssertEqual(validationUsers, users(v.foldIn), "every validation user gives fold-in rows")
+        XCTAssertTrue(validationUsers.isDisjoint(with: users(v.train)), "validation users are not fitted on")
+        XCTAssertTrue(validationUsers.isDisjoint(with: users(fold.test)), "no outer test user is validated")
+        let trainingUsers = users(fold.train).filter { u in fold.train.filter { dataset.users[Int($0)] == u }.count >= 2 }
+        XCTAssertEqual(Double(validationUsers.count), Double(trainingUsers.count) * 0.25, accuracy: 1)
+        for u in validationUsers {
+            let n = fold.train.filter { dataset.users[Int($0)] == u }.count
+            XCTAssertEqual(v.foldIn.filter { dataset.users[Int($0)] == u }.count, min(n - 1, max(1, Int((Double(n) * 0.6).rounded()))))
+        }
+        XCTAssertEqual(v, try Splitter.validation(of: fold.train, outerTestCount: fold.test.count, in: dataset, method: c.split.method, seed: 4))
+
+        // A whole tuning run on that protocol: every trial scored (fold-in before each check of implicit-als too),
+        // the record names the carving, the test run folds in the outer held-out users.
+        let out = try Tuner.run(c, dataset: dataset, context: RunContext(threads: 2)).document
+        let tuning = try XCTUnwrap(out.tuning)
+        XCTAssert(tuning.validation.hasPrefix("strong-generalization: a random 0.25 of the training users"), tuning.validation)
+        for s in tuning.strategies {
+            XCTAssert(s.trials.allSatisfy { $0.error == nil && $0.score.isFinite && $0.score > 0 }, "\(s.strategy): \(s.trials.map(\.score))")
+        }
+        XCTAssert(out.results.filter { $0.metric == "ndcg@10" }.allSatisfy { $0.mean.isFinite })
+        // Fold-in matters: ease scored without the validation users' fold-in would rank by nothing for them.
+        let ease = try XCTUnwrap(tuning.strategies.first { $0.strategy == "ease" })
+        XCTAssertGreaterThan(try XCTUnwrap(ease.trials.map(\.score).max()), 0.05)
+    }
+
     func testEarlyStoppingStopsAfterPatienceAndKeepsTheBest() throws {
         // Scores rise, peak at iteration 4, then fall: with patience 2 the fit stops at 6, best is 4.
         let scores: [Double] = [0.1, 0.2, 0.3, 0.5, 0.4, 0.35, 0.6, 0.7]
@@ -143,7 +180,8 @@ final class TuningTests: XCTestCase {
         let c = try tinyConfig()
         let dataset = try DatasetSources.dataset(for: c, context: RunContext())
         let train = TrainingSet(dataset: dataset, feedback: .explicit)
-        for (typeName, param) in [("als", "iterations"), ("implicit-als", "iterations"), ("bpr", "epochs"), ("biased-mf", "epochs")] {
+        for (typeName, param) in [("als", "iterations"), ("implicit-als", "iterations"), ("bpr", "epochs"), ("biased-mf", "epochs"),
+                                 ("svdpp", "epochs")] {
             let model = try StrategyRegistry.make(type: typeName, parameters: Parameters([param: .int(20), "factors": .int(4)]))
             XCTAssertEqual((type(of: model) as? any IterativeRecommender.Type)?.iterationParameter, param)
             let calls = Counter()

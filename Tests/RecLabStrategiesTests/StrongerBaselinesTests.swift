@@ -154,6 +154,23 @@ final class StrongerBaselinesTests: XCTestCase {
         XCTAssertTrue(model.predictsRatings)
     }
 
+    func testSVDPlusPlusStopsEarlyWithTheModelOfItsLastEpoch() throws {
+        let f = try AlsSparkParityTests.fixture()
+        XCTAssertTrue(StrategyRegistry.type(named: "svdpp") is any IterativeRecommender.Type, "svdpp takes early stopping")
+        // A hook that stops after epoch 3 leaves the model a 3-epoch fit gives (same seed, same draws).
+        let stopped = try StrategyRegistry.make(type: "svdpp", parameters: Parameters([:])) as! SVDPlusPlusRecommender
+        try stopped.fit(f.train, context: FitContext(seed: 3, afterIteration: { $0 < 3 }))
+        XCTAssertEqual(stopped.trainingLoss.count, 3)
+        let short = try StrategyRegistry.make(type: "svdpp", parameters: Parameters(["epochs": .int(3)]))
+        try short.fit(f.train, context: FitContext(seed: 3))
+        let full = try StrategyRegistry.make(type: "svdpp", parameters: Parameters([:]))
+        try full.fit(f.train, context: FitContext(seed: 3))
+        let pairs = f.test.prefix(200)
+        XCTAssertEqual(pairs.map { stopped.predict(user: $0.user, item: $0.item) }, pairs.map { short.predict(user: $0.user, item: $0.item) })
+        XCTAssertNotEqual(pairs.map { stopped.predict(user: $0.user, item: $0.item) }, pairs.map { full.predict(user: $0.user, item: $0.item) },
+                          "20 epochs give another model")
+    }
+
     func testDeterministicForASeed() throws {
         // Small data: svdpp on 60 users × 30 items with ratings, slim and rp3beta on the same interactions.
         var rng = SeededRandom(seed: 21)

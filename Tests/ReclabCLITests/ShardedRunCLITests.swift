@@ -212,6 +212,78 @@ final class ShardedRunCLITests: XCTestCase {
         XCTAssertTrue(try String(contentsOf: plainPlan.appendingPathComponent("plan.json"), encoding: .utf8).contains("\"id\" : \"ab\\/experiment\""))
     }
 
+    /// A tuned config (experiments/tune-tiny.yaml) planned as tune-trial units, run in shuffled order, gathers into
+    /// the metrics.json, metrics.csv and trials.csv of `reclab tune` (apart from the build, the clock and the
+    /// trials' and searches' seconds, which are the units' own).
+    func testTunedPlanGathersWhatTuneWrites() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let plan = dir.appendingPathComponent("plan"), out = dir.appendingPathComponent("gathered")
+        let planned = try reclab(["plan", "experiments/tune-tiny.yaml", "--out", plan.path])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertTrue(planned.stdout.contains("19 units"), planned.stdout)
+
+        XCTAssertEqual(try reclab(["run-unit", plan.path, "--unit", "18"]).status, 0)
+        let first = try runUnits(plan, stdin: "13\\n0\\n7\\n")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout.split(separator: "\n").first, "unit 13 tune/implicit-als/trial-0/fold-1: finished")
+
+        // Not all units yet: every missing one is listed by id, nothing is written, exit 1.
+        let early = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(early.status, 1)
+        XCTAssertTrue(early.stderr.contains("15 of 19 units"), early.stderr)
+        for (i, id) in [(1, "tune/item-knn/trial-0/fold-1"), (12, "tune/ease/trial-5/fold-1"), (17, "tune/implicit-als/trial-4/fold-1")] {
+            XCTAssertTrue(early.stderr.contains("unit \(i) \(id)"), "unit \(i) not listed: \(early.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing written")
+
+        let rest = try reclab(["run-unit", plan.path, "--missing"])
+        XCTAssertEqual(rest.status, 0, rest.stderr)
+        XCTAssertEqual(rest.stdout.split(separator: "\n").count, 15, rest.stdout)
+        let gathered = try reclab(["gather", plan.path, "--out", out.path])
+        XCTAssertEqual(gathered.status, 0, gathered.stderr)
+        XCTAssertTrue(gathered.stdout.contains("tuning: random search on ndcg@10"), gathered.stdout)
+        let single = dir.appendingPathComponent("tuned")
+        let tuned = try reclab(["tune", "experiments/tune-tiny.yaml", "--out", single.path])
+        XCTAssertEqual(tuned.status, 0, tuned.stderr)
+
+        func stableTuned(_ text: String) -> String {
+            Self.stable(text).split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.contains("\"seconds\"") }.joined(separator: "\n")
+        }
+        let a = try String(contentsOf: out.appendingPathComponent("metrics.json"), encoding: .utf8)
+        let b = try String(contentsOf: single.appendingPathComponent("metrics.json"), encoding: .utf8)
+        XCTAssertTrue(a.contains("\"selected_trial\""), "the tuning record is there")
+        XCTAssertEqual(stableTuned(a), stableTuned(b))
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("metrics.csv")), try Data(contentsOf: single.appendingPathComponent("metrics.csv")))
+        // trials.csv: the same rows but for the seconds column.
+        func withoutSeconds(_ url: URL) throws -> [String] {
+            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { line in
+                var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                if cells.count > 8 { cells.remove(at: cells.count - 3) }
+                return cells.joined(separator: ",")
+            }
+        }
+        XCTAssertEqual(try withoutSeconds(out.appendingPathComponent("trials.csv")), try withoutSeconds(single.appendingPathComponent("trials.csv")))
+    }
+
+    /// Successive halving and a seconds budget depend on results and on the machine: refused at planning, naming
+    /// file, line and key, before anything is written.
+    func testHalvingAndSecondsBudgetsAreRefusedAtPlanning() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let text = TestSupport.rootedConfigText(try String(contentsOf: Self.root.appendingPathComponent("experiments/tune-tiny.yaml"), encoding: .utf8))
+        for (name, edited, expected) in [("halving.yaml", text.replacingOccurrences(of: "method: random ", with: "method: halving"), "halving.yaml:14"),
+                                         ("seconds.yaml", text.replacingOccurrences(of: "trials: 6 ", with: "seconds: 60"), "seconds.yaml:15")] {
+            let config = dir.appendingPathComponent(name)
+            try edited.write(to: config, atomically: true, encoding: .utf8)
+            let r = try reclab(["plan", config.path, "--out", dir.appendingPathComponent("plan").path])
+            XCTAssertEqual(r.status, 1, name)
+            XCTAssertTrue(r.stderr.contains(expected), r.stderr)
+            XCTAssertTrue(r.stderr.contains(name == "halving.yaml" ? "tune.method" : "tune.seconds"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("reclab tune"), r.stderr)
+        }
+        XCTAssertEqual(TestSupport.tree(dir), ["halving.yaml", "seconds.yaml"])
+    }
+
     func testHostileIndicesPlansAndFoldersAreRefusedBeforeAnyWork() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let plan = dir.appendingPathComponent("plan")
