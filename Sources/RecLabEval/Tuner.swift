@@ -415,7 +415,6 @@ public enum Tuner {
             if foldIn != nil && !(model is any FoldInRecommender) {
                 throw RecLabError.config("\(spec.type) cannot fold in held-out users, which strong-generalization validation needs")
             }
-            }
             let evaluate = { @Sendable () -> Double in
                 // Strong generalisation: the validation users' fold-in rows are given to the model as it is now
                 // (after each checked iteration too), as the test run gives the held-out users'.

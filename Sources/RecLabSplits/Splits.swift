@@ -214,12 +214,8 @@ public enum Splitter {
         for u in 0..<d.userCount {
             let lo = d.userStart[u], hi = d.userStart[u + 1]
             guard isHeldOut[u] else { for r in lo..<hi { train.append(Int32(r)) }; continue }
-            var rows = (lo..<hi).map { Int32($0) }
-            var userRng = SeededRandom(seed: seed, stream: "split-strong-user-\(u)")
-            userRng.shuffle(&rows)
-            let given = min(rows.count - 1, max(1, Int((Double(rows.count) * foldInShare).rounded())))
-            foldIn += rows[..<given]
-            test += rows[given...]
+            giveFoldIn((lo..<hi).map { Int32($0) }, share: foldInShare, random: SeededRandom(seed: seed, stream: "split-strong-user-\(u)"),
+                       foldIn: &foldIn, test: &test)
         }
         foldIn.sort(); test.sort()
         return SplitFold(index: 0, train: train, test: test, foldIn: foldIn)
@@ -524,15 +520,22 @@ extension Splitter {
         train.reserveCapacity(rows.count)
         for (g, range) in groups.enumerated() {
             guard isHeldOut[g] else { train += rows[range]; continue }
-            var userRows = Array(rows[range])
-            var userRng = SeededRandom(seed: seed, stream: "split-validation-strong-user-\(d.users[Int(userRows[0])])")
-            userRng.shuffle(&userRows)
-            let given = min(userRows.count - 1, max(1, Int((Double(userRows.count) * foldInShare).rounded())))
-            foldIn += userRows[..<given]
-            test += userRows[given...]
+            let user = d.users[Int(rows[range.lowerBound])]
+            giveFoldIn(Array(rows[range]), share: foldInShare, random: SeededRandom(seed: seed, stream: "split-validation-strong-user-\(user)"),
+                       foldIn: &foldIn, test: &test)
         }
         foldIn.sort(); test.sort()
         return SplitFold(index: 0, train: train, test: test, foldIn: foldIn)
+    }
+
+    /// One held-out user's rows, shuffled by `random`: the first `share` of them (at least one, leaving at least
+    /// one) go to `foldIn`, the rest to `test`.
+    private static func giveFoldIn(_ rows: [Int32], share: Double, random: SeededRandom, foldIn: inout [Int32], test: inout [Int32]) {
+        var rows = rows, random = random
+        random.shuffle(&rows)
+        let given = min(rows.count - 1, max(1, Int((Double(rows.count) * share).rounded())))
+        foldIn += rows[..<given]
+        test += rows[given...]
     }
 
     /// Rows of `rows` (sorted) where `isTest`, and the rest; both stay sorted.

@@ -117,6 +117,16 @@ func benchNeighborhoodStrategies() throws {
     try benchNeighborhoodSynthetic()
 }
 
+/// `reclab-bench knn-peer`: the item-knn peer comparison alone (it also runs inside `strategies`).
+func benchKNNPeer() throws {
+    guard let path = sharedDataset("ml-latest-small") else {
+        print("  (skipped: ../shared/datasets/ml-latest-small not present)")
+        return
+    }
+    let imported = try MovieLensImporter.load(path: path, format: nil, options: ImportOptions(pseudonymizer: Pseudonymizer(key: "bench")))
+    try benchItemKNNAgainstImplicit(TopNBench(dataset: Dataset(content: imported.content), feedback: .implicit))
+}
+
 /// item-knn's fit beside its peer, the `implicit` package's cosine item-kNN (CosineRecommender, C++), in one
 /// run on the same binary training matrix of ml-latest-small: k = 20, plain cosine (shrink 0), both on all
 /// cores, best of 5 each. Also the share of identical neighbours (ties may order differently). The peer runs

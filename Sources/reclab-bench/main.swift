@@ -3,7 +3,7 @@ import RecLabApp
 import RecLabCore
 
 // Benchmarks print figures; they never assert timings. Run `make bench` (release build).
-// Usage: reclab-bench [all|import|generate|strategies|baselines|eval|simulate|longterm|tune|scale] ...
+// Usage: reclab-bench [all|import|generate|strategies|knn-peer|baselines|eval|simulate|longterm|tune|scale] ...
 let args = Array(CommandLine.arguments.dropFirst())
 let which = args.first ?? "all"
 AppLogging.bootstrap()
@@ -18,6 +18,7 @@ let suites: [(String, () throws -> Void)] = [
     ("import", benchImport),
     ("generate", benchGenerate),
     ("strategies", benchStrategies),
+    ("knn-peer", benchKNNPeer),
     ("baselines", benchBaselines),
     ("eval", benchEval),
     ("simulate", benchSimulate),
@@ -29,7 +30,8 @@ let suites: [(String, () throws -> Void)] = [
 var ran = false
 // `tune` (the tuned comparison, several minutes) runs only when named; `scale` (ML-32M-size data, the longest
 // suite, a few GB of disk) runs last in `all`, as `make bench` asks.
-for (name, body) in suites where (which == "all" && name != "tune") || which == name {
+// `knn-peer` is part of `strategies`, so `all` skips it.
+for (name, body) in suites where (which == "all" && !["tune", "knn-peer"].contains(name)) || which == name {
     print("== \(name) ==")
     do { try context.bound(body) } catch { print("  failed: \(error)") }
     ran = true
