@@ -112,27 +112,39 @@ enum SparseSimilarity {
                                                progress: ProgressReporter?) -> NeighbourLists {
         let n = rows.rowCount
         let shrink = options.shrink, minSupport = Int32(clamping: max(1, options.minSupport))
-        struct Scratch { var count: [Int32]; var touched: [Int32] }
+        // Per worker: the co-occurrence counts of the current row and the rows it touched (raw buffers: the
+        // appends and resets are the hot loop, and array appends there cost a uniqueness check each).
+        final class Scratch {
+            let count: UnsafeMutableBufferPointer<Int32>, touched: UnsafeMutableBufferPointer<Int32>
+            init(_ n: Int) {
+                count = .allocate(capacity: n); count.initialize(repeating: 0)
+                touched = .allocate(capacity: n + 1); touched.initialize(repeating: 0)
+            }
+            deinit { count.deallocate(); touched.deallocate() }
+        }
         return NeighbourLists.build(rows: n, k: min(max(options.neighbours, options.stored), n), progress: progress, makeScratch: {
-            Scratch(count: [Int32](repeating: 0, count: n), touched: [])
+            Scratch(n)
         }, compute: { a, s, emit in
             rows.columns.withUnsafeBufferPointer { rc in
             rows.rowStart.withUnsafeBufferPointer { rs in
             cols.columns.withUnsafeBufferPointer { cc in
             cols.rowStart.withUnsafeBufferPointer { cs in
             norms.withUnsafeBufferPointer { norm in
-            s.count.withUnsafeMutableBufferPointer { count in
-                s.touched.removeAll(keepingCapacity: true)
+                let count = s.count, touched = s.touched
+                var touchedCount = 0
                 for k in rs[a]..<rs[a + 1] {
                     let c = Int(rc[k])
                     for m in cs[c]..<cs[c + 1] {
                         let b = Int(cc[m])
-                        if count[b] == 0 { s.touched.append(Int32(b)) }
+                        // Branch-free: always write the candidate, keep it only on its first count.
+                        touched[touchedCount] = Int32(truncatingIfNeeded: b)
+                        touchedCount &+= count[b] == 0 ? 1 : 0
                         count[b] &+= 1
                     }
                 }
                 let normA = norm[a]
-                for b32 in s.touched {
+                for t in 0..<touchedCount {
+                    let b32 = touched[t]
                     let b = Int(b32)
                     let support = count[b]
                     count[b] = 0
@@ -143,7 +155,7 @@ enum SparseSimilarity {
                         if sim > 0 { emit(b32, sim) }
                     }
                 }
-            }}}}}}
+            }}}}}
         })
     }
 

@@ -4,7 +4,8 @@ lists so the benchmark can check both computed the same neighbourhoods.
 
 Used by `reclab-bench strategies` (docs/benchmarks.md, "item-knn against implicit"); needs `pip install implicit`.
 Input: a CSV of `user,item` index pairs (0-based), one training interaction a line, no header.
-Output (stdout, one JSON line): seconds (best), runs, version, threads, neighbours (item -> [neighbour items]).
+Output (stdout, one JSON line): seconds (best), runs, version, threads, neighbours (item -> [neighbour items]) and
+similarities (item -> their similarities, best first): ties make the neighbour sets differ, the values must not.
 """
 import argparse
 import json
@@ -41,14 +42,16 @@ def main():
         best = min(best, time.perf_counter() - start)
 
     sim = model.similarity.tocsr()
-    neighbours = {}
+    neighbours, similarities = {}, {}
     for i in range(args.items):
         row = sim.indices[sim.indptr[i]:sim.indptr[i + 1]]
         vals = sim.data[sim.indptr[i]:sim.indptr[i + 1]]
-        keep = [int(j) for j, v in sorted(zip(row, vals), key=lambda p: -p[1]) if j != i and v > 0]
-        neighbours[i] = keep[: args.k]
+        keep = [(int(j), float(v)) for j, v in sorted(zip(row, vals), key=lambda p: -p[1]) if j != i and v > 0]
+        neighbours[i] = [j for j, _ in keep[: args.k - 1]]
+        similarities[i] = [v for _, v in keep[: args.k - 1]]
     print(json.dumps({"seconds": best, "runs": args.repeats, "version": implicit.__version__,
-                      "threads": args.threads, "neighbours": neighbours}))
+                      "threads": args.threads, "neighbours": neighbours,
+                      "similarities": similarities}))
 
 
 if __name__ == "__main__":
