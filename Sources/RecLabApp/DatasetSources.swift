@@ -17,7 +17,8 @@ public enum DatasetSources {
         -> (content: DatasetContent, contentHash: String?) {
         switch source {
         case .store(let path):
-            return (try DatasetStore.loadContent(path: path), try DatasetStore.info(path: path)["content_hash"])
+            // Bound to the run's threads: a large interactions table is read by one connection per worker.
+            return (try context.bound { try DatasetStore.loadContent(path: path) }, try DatasetStore.info(path: path)["content_hash"])
         case .movielens(let path, let format):
             // Same pseudonymisation key as `reclab import`, so predefined split files match users.
             let pseudonymizer = try context.pseudonymizer()

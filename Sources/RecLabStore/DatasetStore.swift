@@ -311,42 +311,49 @@ public enum DatasetStore {
         let count = Int(try db.scalarInt("SELECT count(*) FROM interactions") ?? 0)
         let lowest = Int(try db.scalarInt("SELECT min(rowid) FROM interactions") ?? 0)
         let highest = Int(try db.scalarInt("SELECT max(rowid) FROM interactions") ?? -1)
-        func read(_ connection: SQLiteDatabase, rowids: ClosedRange<Int64>?, capacity: Int) throws -> [InteractionRecord] {
-            var out: [InteractionRecord] = []
-            out.reserveCapacity(capacity)
-            let sql = "SELECT user_id, movie_id, ts, rating, watch_seconds, completion FROM interactions"
-            let r = try connection.prepare(rowids == nil ? sql : sql + " WHERE rowid BETWEEN ? AND ? ORDER BY rowid")
-            if let rowids { try r.bind([.int(rowids.lowerBound), .int(rowids.upperBound)]) }
-            while try r.step() {
-                out.append(InteractionRecord(
-                    userId: r.int64(0), movieId: r.int64(1), timestamp: r.int64(2),
-                    rating: r.isNull(3) ? nil : Float(r.double(3)), watchSeconds: r.isNull(4) ? nil : Float(r.double(4)),
-                    completion: r.isNull(5) ? nil : Float(r.double(5))))
-            }
-            return out
+        let sql = "SELECT user_id, movie_id, ts, rating, watch_seconds, completion FROM interactions"
+        func record(_ r: SQLiteStatement) -> InteractionRecord {
+            InteractionRecord(userId: r.int64(0), movieId: r.int64(1), timestamp: r.int64(2),
+                              rating: r.isNull(3) ? nil : Float(r.double(3)), watchSeconds: r.isNull(4) ? nil : Float(r.double(4)),
+                              completion: r.isNull(5) ? nil : Float(r.double(5)))
         }
         let workers = min(Parallel.workerCount, 8)
         // Small tables, or rowids with gaps (rows deleted by hand), take the plain scan.
         guard workers > 1, count >= 1_000_000, highest - lowest + 1 == count else {
-            return try read(db, rowids: nil, capacity: count)
+            var out: [InteractionRecord] = []
+            out.reserveCapacity(count)
+            let r = try db.prepare(sql)
+            while try r.step() { out.append(record(r)) }
+            return out
         }
+        // Each worker fills its own slice of one array in place (no joining copy of a GB-sized array).
         let span = (count + workers - 1) / workers
-        var parts = [Result<[InteractionRecord], Error>?](repeating: nil, count: workers)
-        parts.withUnsafeMutableBufferPointer { out in
-            let out = out
-            Parallel.forEachChunk(workers, minChunk: 1) { range in
-                for w in range {
-                    let first = Int64(lowest + w * span), last = Int64(min(highest, lowest + (w + 1) * span - 1))
-                    out[w] = Result {
-                        let connection = try SQLiteDatabase(path: path, create: false, readOnly: true)
-                        return try read(connection, rowids: first...last, capacity: Int(last - first + 1))
+        var failures = [Error?](repeating: nil, count: workers)
+        let placeholder = InteractionRecord(userId: 0, movieId: 0, timestamp: 0, rating: nil, watchSeconds: nil, completion: nil)
+        var interactions = [InteractionRecord](repeating: placeholder, count: count)
+        interactions.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { failed in
+                let out = out, failed = failed
+                Parallel.forEachChunk(workers, minChunk: 1) { range in
+                    for w in range {
+                        let lo = w * span, hi = min(count, lo + span)
+                        guard lo < hi else { continue }
+                        do {
+                            let connection = try SQLiteDatabase(path: path, create: false, readOnly: true)
+                            let r = try connection.prepare(sql + " WHERE rowid BETWEEN ? AND ? ORDER BY rowid")
+                            try r.bind([.int(Int64(lowest + lo)), .int(Int64(lowest + hi - 1))])
+                            var k = lo
+                            while try r.step() {
+                                guard k < hi else { throw RecLabError.io("more interaction rows than rowids while reading", file: path) }
+                                out[k] = record(r); k += 1
+                            }
+                            guard k == hi else { throw RecLabError.io("fewer interaction rows than rowids while reading", file: path) }
+                        } catch { failed[w] = error }
                     }
                 }
             }
         }
-        var interactions: [InteractionRecord] = []
-        interactions.reserveCapacity(count)
-        for part in parts { interactions += try part!.get() }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
         return interactions
     }
 
