@@ -29,6 +29,22 @@ final class ShardedRunCLITests: XCTestCase {
             .joined(separator: "\n")
     }
 
+    /// The gathered document equals the single-machine one (clock and build fields aside), the table file is
+    /// byte-identical, and the gathered run is in the results store under the single run's id. Returns the document.
+    @discardableResult
+    func assertGatheredLikeSingle(_ out: URL, _ single: URL, document: String, table: String,
+                                  file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let a = try String(contentsOf: out.appendingPathComponent(document), encoding: .utf8)
+        let b = try String(contentsOf: single.appendingPathComponent(document), encoding: .utf8)
+        XCTAssertEqual(Self.stable(a), Self.stable(b), document, file: file, line: line)
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent(table)), try Data(contentsOf: single.appendingPathComponent(table)),
+                       table, file: file, line: line)
+        let listed = try TestSupport.runReclab(["runs", "list", "--results", out.appendingPathComponent("results.sqlite").path])
+        let runId = try XCTUnwrap(a.split(separator: "\n").first { $0.contains("\"run_id\"") }, file: file, line: line)
+        XCTAssertTrue(listed.stdout.contains(String(runId.split(separator: "\"")[3])), listed.stdout + listed.stderr, file: file, line: line)
+        return a
+    }
+
     func reclab(_ arguments: [String], environment: [String: String] = [:]) throws -> TestSupport.CommandResult {
         try TestSupport.runReclab(arguments + ["--quiet"], environment: environment, currentDirectory: Self.root)
     }
@@ -77,15 +93,8 @@ final class ShardedRunCLITests: XCTestCase {
         let run = try reclab(["run", config.path, "--out", single.path])
         XCTAssertEqual(run.status, 0, run.stderr)
 
-        let a = try String(contentsOf: out.appendingPathComponent("metrics.json"), encoding: .utf8)
-        let b = try String(contentsOf: single.appendingPathComponent("metrics.json"), encoding: .utf8)
+        let a = try assertGatheredLikeSingle(out, single, document: "metrics.json", table: "metrics.csv")
         XCTAssertTrue(a.contains("\"fold\" : 3"), "fold rows of the 4 folds are there")
-        XCTAssertEqual(Self.stable(a), Self.stable(b))
-        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("metrics.csv")), try Data(contentsOf: single.appendingPathComponent("metrics.csv")))
-        // The run is recorded in the results store under the same id as the single-machine run.
-        let listed = try TestSupport.runReclab(["runs", "list", "--results", out.appendingPathComponent("results.sqlite").path])
-        let runId = try XCTUnwrap(a.split(separator: "\n").first { $0.contains("\"run_id\"") })
-        XCTAssertTrue(listed.stdout.contains(String(runId.split(separator: "\"")[3])), listed.stdout + listed.stderr)
 
         // A config edited after planning is refused by run-unit and gather.
         try (Self.configText + "\n# edited\n").write(to: config, atomically: true, encoding: .utf8)
@@ -194,14 +203,8 @@ final class ShardedRunCLITests: XCTestCase {
         XCTAssertEqual(simulated.status, 0, simulated.stderr)
         XCTAssertEqual(gathered.stdout.replacingOccurrences(of: out.path, with: "DIR"), simulated.stdout.replacingOccurrences(of: single.path, with: "DIR"))
 
-        let a = try String(contentsOf: out.appendingPathComponent("ab.json"), encoding: .utf8)
-        let b = try String(contentsOf: single.appendingPathComponent("ab.json"), encoding: .utf8)
+        let a = try assertGatheredLikeSingle(out, single, document: "ab.json", table: "ab.csv")
         XCTAssertTrue(a.contains("\"true_effect\""), "the truth is there")
-        XCTAssertEqual(Self.stable(a), Self.stable(b))
-        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("ab.csv")), try Data(contentsOf: single.appendingPathComponent("ab.csv")))
-        let listed = try TestSupport.runReclab(["runs", "list", "--results", out.appendingPathComponent("results.sqlite").path])
-        let runId = try XCTUnwrap(a.split(separator: "\n").first { $0.contains("\"run_id\"") })
-        XCTAssertTrue(listed.stdout.contains(String(runId.split(separator: "\"")[3])), listed.stdout + listed.stderr)
 
         // Without `truth: true`, one unit: the experiment.
         let plain = dir.appendingPathComponent("plain.yaml"), plainPlan = dir.appendingPathComponent("plain-plan")
