@@ -204,27 +204,11 @@ public struct PlanFolder {
         let manifest = try readKnownManifest()
         if manifest.command == ABRunner.planCommand { return try gatherSimulation(manifest, context: context) }
         let isValidation = manifest.command == Validation.planCommand, isTuned = manifest.command == Tuner.planCommand
-        var problems: [UnitProblem] = []
-        for unit in manifest.units {
-            do {
-                let (owner, configHash, datasetHash): (WorkUnit, String, String)
-                if isValidation {
-                    let p = try readValidationPartial(unit.index)
-                    (owner, configHash, datasetHash) = (p.unit, p.configHash, p.datasetHash)
-                } else if isTuned {
-                    let p = try readTunePartial(unit.index)
-                    (owner, configHash, datasetHash) = (p.unit, p.configHash, p.datasetHash)
-                } else {
-                    let p = try readPartial(unit.index)
-                    (owner, configHash, datasetHash) = (p.unit, p.configHash, p.datasetHash)
-                }
-                if owner != unit { problems.append(UnitProblem(unit: unit, problem: "its file holds the result of unit \(owner.id)")) }
-                else if configHash != manifest.configHash || datasetHash != manifest.datasetHash {
-                    problems.append(UnitProblem(unit: unit, problem: "computed from another config or dataset"))
-                }
-            } catch let e as RecLabError {
-                problems.append(UnitProblem(unit: unit, problem: e.kind == .io ? "no partial result" : e.message))
-            }
+        let problems = unitProblems(manifest) { i -> (WorkUnit, String, String) in
+            if isValidation { let p = try readValidationPartial(i); return (p.unit, p.configHash, p.datasetHash) }
+            if isTuned { let p = try readTunePartial(i); return (p.unit, p.configHash, p.datasetHash) }
+            let p = try readPartial(i)
+            return (p.unit, p.configHash, p.datasetHash)
         }
         guard problems.isEmpty else { return .failure(GatherIncomplete(total: manifest.units.count, problems: problems)) }
         if isValidation {
@@ -249,26 +233,37 @@ public struct PlanFolder {
     /// `gather` of an A/B plan: every world's partial result checked first (all problems listed, nothing
     /// merged), then the analysis of `reclab simulate`.
     func gatherSimulation(_ manifest: WorkPlan, context: RunContext) throws -> Result<Gathered, GatherIncomplete> {
-        var problems: [UnitProblem] = []
         // Kept once read: the analysis needs every world anyway, and each can be large.
         var partials: [Int: ABWorldUnitResult] = [:]
-        for unit in manifest.units {
-            do {
-                let p = try readABWorldPartial(unit.index)
-                partials[unit.index] = p
-                if p.unit != unit { problems.append(UnitProblem(unit: unit, problem: "its file holds the result of unit \(p.unit.id)")) }
-                else if p.configHash != manifest.configHash || p.datasetHash != manifest.datasetHash {
-                    problems.append(UnitProblem(unit: unit, problem: "computed from another config or dataset"))
-                }
-            } catch let e as RecLabError {
-                // A file that is there but unreadable is named, with what is wrong with it.
-                problems.append(UnitProblem(unit: unit, problem: e.kind == .io ? "no partial result" : e.description))
-            }
+        let problems = unitProblems(manifest) { i -> (WorkUnit, String, String) in
+            let p = try readABWorldPartial(i)
+            partials[i] = p
+            return (p.unit, p.configHash, p.datasetHash)
         }
         guard problems.isEmpty else { return .failure(GatherIncomplete(total: manifest.units.count, problems: problems)) }
         let (config, text, world) = try loadSimulation(manifest, context: context)
         return .success(.simulation(try ABRunner.gather(config, configText: text, world: world, plan: manifest, source: manifestPath,
                                                         context: context) { try partials[$0] ?? readABWorldPartial($0) }))
+    }
+
+    /// Every unit's partial result read by `read` and checked to be its unit's, of the planned config and data:
+    /// all the problems, by unit. A file that is there but unusable is named, with what is wrong with it.
+    func unitProblems(_ manifest: WorkPlan, read: (Int) throws -> (unit: WorkUnit, configHash: String, datasetHash: String)) -> [UnitProblem] {
+        var problems: [UnitProblem] = []
+        for unit in manifest.units {
+            do {
+                let p = try read(unit.index)
+                if p.unit != unit { problems.append(UnitProblem(unit: unit, problem: "its file holds the result of unit \(p.unit.id)")) }
+                else if p.configHash != manifest.configHash || p.datasetHash != manifest.datasetHash {
+                    problems.append(UnitProblem(unit: unit, problem: "computed from another config or dataset"))
+                }
+            } catch let e as RecLabError {
+                problems.append(UnitProblem(unit: unit, problem: e.kind == .io ? "no partial result" : e.description))
+            } catch {
+                problems.append(UnitProblem(unit: unit, problem: "\(error)"))
+            }
+        }
+        return problems
     }
 
     public struct GatherIncomplete: Error, Sendable {
