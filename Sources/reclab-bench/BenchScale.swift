@@ -194,8 +194,9 @@ func writeMovieLensCSV(store: String, folder: String) throws -> (ratings: Int, m
     try moviesText.write(toFile: "\(folder)/movies.csv", atomically: true, encoding: .utf8)
     var bytes = moviesText.utf8.count
     let ratingsPath = "\(folder)/ratings.csv"
-    FileManager.default.createFile(atPath: ratingsPath, contents: nil)
-    guard let out = FileHandle(forWritingAtPath: ratingsPath) else { throw RecLabError.data("cannot write \(ratingsPath)") }
+    guard FileManager.default.createFile(atPath: ratingsPath, contents: nil), let out = FileHandle(forWritingAtPath: ratingsPath) else {
+        throw RecLabError.data("cannot write \(ratingsPath)")
+    }
     defer { try? out.close() }
     var buffer = Array("userId,movieId,rating,timestamp\n".utf8)
     buffer.reserveCapacity(1 << 23)
